@@ -1,0 +1,157 @@
+//! Command-line definitions (clap). One binary, one subcommand per role.
+//!
+//! Keep flag names stable: technicians' scripts, packaging units and checks
+//! outside the test suite call them exactly as written in the issues.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Kiosk, counter and hall-display software for one-stop offices.
+#[derive(Debug, Parser)]
+#[command(name = "motcua", version, about, long_about = None)]
+pub struct Cli {
+    /// Configuration file (TOML). Without one, motcua runs a demo office on
+    /// loopback with the documented demo tokens.
+    #[arg(long, global = true, env = "MOTCUA_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the office hub: queue, dossiers and events over HTTP (/api/v1).
+    Hub(HubArgs),
+    /// Print a day's report per service and per counter.
+    Report(ReportArgs),
+    /// Technician checks and device tools.
+    Diag(DiagArgs),
+    /// Device emulators on pseudo-terminals, for tests, demos and training.
+    Emulate(EmulateArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct HubArgs {
+    /// Address to listen on (overrides `hub.listen`).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// SQLite database file (overrides `hub.database`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
+pub enum ReportFormat {
+    #[default]
+    Table,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Business date in office local time, YYYY-MM-DD (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<String>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// SQLite database file (overrides `hub.database`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagArgs {
+    #[command(subcommand)]
+    pub command: Option<DiagCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DiagCommand {
+    /// List serial ports with USB vendor/product IDs, serial number and description.
+    Ports {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a sample Vietnamese queue ticket with a QR code.
+    PrintSample(PrintSampleArgs),
+    /// Print the code-page probe page: one Vietnamese line per text mode and code page.
+    PrintProbe(PrinterPortArgs),
+    /// Read scanner lines from stdin and print one JSON object per line.
+    ParseId,
+    /// Ask a printer for its real-time status.
+    PrinterStatus(PrinterPortArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PrinterPortArgs {
+    /// Serial port path, e.g. /dev/ttyUSB0 or /dev/motcua-printer.
+    #[arg(long, value_name = "PATH")]
+    pub port: PathBuf,
+    #[arg(long, default_value_t = 9600)]
+    pub baud: u32,
+    /// Paper width in millimetres.
+    #[arg(long, default_value_t = 80, value_parser = parse_paper)]
+    pub paper: u32,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct PrintSampleArgs {
+    #[command(flatten)]
+    pub printer: PrinterPortArgs,
+    /// Vietnamese text mode: tcvn3, cp1258, raster or glyphs.
+    #[arg(long, value_name = "MODE")]
+    pub text_mode: String,
+    /// Code page number for `ESC t n` (vendor specific).
+    #[arg(long, value_name = "N")]
+    pub code_page: Option<u8>,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulateArgs {
+    #[command(subcommand)]
+    pub device: EmulateDevice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmulateDevice {
+    /// An ESC/POS printer on a pseudo-terminal that writes receipts as PNG + text.
+    Printer(EmulatePrinterArgs),
+    /// A serial scanner on a pseudo-terminal that sends lines from stdin or a file.
+    Scanner(EmulateScannerArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatePrinterArgs {
+    /// Folder where each received receipt is written (PNG + transcript).
+    #[arg(long, value_name = "DIR", default_value = "motcua-receipts")]
+    pub out: PathBuf,
+    /// Paper width in millimetres.
+    #[arg(long, default_value_t = 80, value_parser = parse_paper)]
+    pub paper: u32,
+    /// Start with a fault switched on: paper-out, cover-open, offline, stall.
+    #[arg(long, value_name = "FAULT")]
+    pub fault: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulateScannerArgs {
+    /// Read lines from this file instead of stdin.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// Line terminator to send: cr, lf or crlf.
+    #[arg(long, default_value = "crlf")]
+    pub terminator: String,
+}
+
+/// Paper widths the printers we support use, in millimetres.
+fn parse_paper(s: &str) -> Result<u32, String> {
+    match s {
+        "58" => Ok(58),
+        "80" => Ok(80),
+        _ => Err("paper width must be 58 or 80 (mm)".to_owned()),
+    }
+}

@@ -1,0 +1,3 @@
+//! Commands for technicians and devices: `motcua diag …` and `motcua emulate …`.
+
+pub mod devices;

@@ -1,0 +1,491 @@
+//! One TOML configuration file, typed and validated.
+//!
+//! With no file, [`Config::demo`] describes a working demo office: four
+//! service areas, four counters, loopback only, and the documented demo
+//! tokens. A real configuration must name its own tokens; validation errors
+//! name the offending key so an installer can fix the file without reading
+//! code.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The whole configuration of one motcua installation.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub office: Office,
+    #[serde(default)]
+    pub hub: HubSection,
+    #[serde(default)]
+    pub queue: QueueSection,
+    pub services: Vec<ServiceConfig>,
+    pub counters: Vec<CounterConfig>,
+    #[serde(default)]
+    pub tokens: Vec<TokenConfig>,
+    /// True for the built-in demo office (no file was given).
+    #[serde(skip)]
+    pub demo: bool,
+}
+
+/// The office itself.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Office {
+    /// Name shown on screens and printed on tickets.
+    pub name: String,
+    /// Unit identifier per TT 10/2016/TT-BTTTT, prefix of dossier codes.
+    pub unit_code: String,
+    /// IANA time zone deciding business dates and due times.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+}
+
+fn default_timezone() -> String {
+    "Asia/Ho_Chi_Minh".to_owned()
+}
+
+/// Where and how the hub runs.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubSection {
+    pub listen: SocketAddr,
+    /// SQLite database; a relative path is relative to the working directory.
+    pub database: PathBuf,
+    /// How many events the SSE stream can replay to a reconnecting client.
+    pub event_replay: u32,
+}
+
+impl Default for HubSection {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8686".parse().expect("static address"),
+            database: PathBuf::from("motcua.db"),
+            event_replay: 10_000,
+        }
+    }
+}
+
+/// Queue policy.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSection {
+    /// First number of each service on each business date.
+    pub start_number: u32,
+    /// Tickets per service per business date (a service may override it).
+    pub daily_cap: u32,
+    /// At most this many priority calls in a row at one counter.
+    pub max_priority_in_row: u32,
+    /// A normal ticket that has waited this long goes next, priority or not.
+    pub max_normal_wait_minutes: u32,
+    /// Service time assumed before the day has history.
+    pub default_service_minutes: u32,
+    /// How many recent services the wait estimate averages.
+    pub estimate_window: u32,
+    pub priorities: Vec<PriorityConfig>,
+}
+
+impl Default for QueueSection {
+    fn default() -> Self {
+        let p = |code: &str, vi: &str, en: &str| PriorityConfig {
+            code: code.to_owned(),
+            name_vi: vi.to_owned(),
+            name_en: en.to_owned(),
+        };
+        Self {
+            start_number: 1,
+            daily_cap: 999,
+            max_priority_in_row: 2,
+            max_normal_wait_minutes: 30,
+            default_service_minutes: 8,
+            estimate_window: 20,
+            priorities: vec![
+                p("elderly", "Người cao tuổi", "Elderly person (60+)"),
+                p("disabled", "Người khuyết tật", "Person with a disability"),
+                p("pregnant", "Phụ nữ mang thai", "Pregnant woman"),
+                p("young_child", "Người đi cùng trẻ nhỏ", "With a young child"),
+                p("merit", "Người có công với cách mạng", "Person of merit"),
+            ],
+        }
+    }
+}
+
+/// A priority category citizens can choose at the kiosk.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityConfig {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
+/// A service area with its own letter prefix and numbering.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    pub code: String,
+    pub prefix: String,
+    pub name_vi: String,
+    pub name_en: String,
+    #[serde(default)]
+    pub daily_cap: Option<u32>,
+}
+
+/// A counter (quầy) and the services it serves.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CounterConfig {
+    pub number: u32,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub services: Vec<String>,
+}
+
+/// Roles a bearer token can have.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Kiosk,
+    Counter,
+    Display,
+    Technician,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Kiosk => "kiosk",
+            Role::Counter => "counter",
+            Role::Display => "display",
+            Role::Technician => "technician",
+        }
+    }
+}
+
+/// A bearer token and who holds it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    pub token: String,
+    pub role: Role,
+    /// A name for logs and events, e.g. "kiosk-1".
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The documented demo tokens, valid only for the built-in demo office.
+pub const DEMO_TOKENS: [(&str, Role); 4] = [
+    ("demo-kiosk-token", Role::Kiosk),
+    ("demo-counter-token", Role::Counter),
+    ("demo-display-token", Role::Display),
+    ("demo-technician-token", Role::Technician),
+];
+
+/// A configuration problem, naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("configuration file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("configuration key `{key}`: {message}")]
+    Invalid { key: String, message: String },
+}
+
+fn invalid(key: impl fmt::Display, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key: key.to_string(),
+        message: message.into(),
+    }
+}
+
+impl Config {
+    /// The built-in demo office used when no configuration file is given.
+    pub fn demo() -> Self {
+        let service = |code: &str, prefix: &str, vi: &str, en: &str| ServiceConfig {
+            code: code.to_owned(),
+            prefix: prefix.to_owned(),
+            name_vi: vi.to_owned(),
+            name_en: en.to_owned(),
+            daily_cap: None,
+        };
+        let counter = |number: u32, services: &[&str]| CounterConfig {
+            number,
+            name: None,
+            services: services.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        Config {
+            office: Office {
+                name: "UBND Phường Hoàn Kiếm (demo)".to_owned(),
+                unit_code: "000.25.31.H26".to_owned(),
+                timezone: default_timezone(),
+            },
+            hub: HubSection::default(),
+            queue: QueueSection::default(),
+            services: vec![
+                service("hotich", "A", "Hộ tịch", "Civil status"),
+                service("chungthuc", "B", "Chứng thực", "Certification"),
+                service("datdai", "C", "Đất đai – Xây dựng", "Land and construction"),
+                service("khac", "D", "Lĩnh vực khác", "Other matters"),
+            ],
+            counters: vec![
+                counter(1, &["hotich"]),
+                counter(2, &["hotich", "chungthuc"]),
+                counter(3, &["chungthuc", "khac"]),
+                counter(4, &["datdai", "khac"]),
+            ],
+            tokens: DEMO_TOKENS
+                .iter()
+                .map(|(token, role)| TokenConfig {
+                    token: (*token).to_owned(),
+                    role: *role,
+                    name: Some(format!("demo-{}", role.as_str())),
+                })
+                .collect(),
+            demo: true,
+        }
+    }
+
+    /// Loads `path`, or the demo office when `path` is `None`.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let Some(path) = path else {
+            return Ok(Self::demo());
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|err| match err {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.to_owned(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses and validates a configuration text.
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|err| ConfigError::Parse {
+            path: PathBuf::new(),
+            message: err.to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks everything serde cannot: references, uniqueness, ranges.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.office.name.trim().is_empty() {
+            return Err(invalid("office.name", "must not be empty"));
+        }
+        if self.office.unit_code.trim().is_empty() {
+            return Err(invalid("office.unit_code", "must not be empty"));
+        }
+        if self.office.timezone.parse::<chrono_tz::Tz>().is_err() {
+            return Err(invalid(
+                "office.timezone",
+                format!("unknown time zone {:?}", self.office.timezone),
+            ));
+        }
+        let q = &self.queue;
+        if q.daily_cap == 0 {
+            return Err(invalid("queue.daily_cap", "must be at least 1"));
+        }
+        if q.start_number == 0 || q.start_number > 9999 {
+            return Err(invalid("queue.start_number", "must be between 1 and 9999"));
+        }
+        if q.max_priority_in_row == 0 {
+            return Err(invalid("queue.max_priority_in_row", "must be at least 1"));
+        }
+        if q.estimate_window == 0 {
+            return Err(invalid("queue.estimate_window", "must be at least 1"));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, p) in q.priorities.iter().enumerate() {
+            if !is_code(&p.code) {
+                return Err(invalid(
+                    format!("queue.priorities[{i}].code"),
+                    "use lower-case letters, digits and _",
+                ));
+            }
+            if !seen.insert(p.code.as_str()) {
+                return Err(invalid(
+                    format!("queue.priorities[{i}].code"),
+                    format!("duplicate priority {:?}", p.code),
+                ));
+            }
+        }
+        if self.services.is_empty() {
+            return Err(invalid("services", "at least one service is needed"));
+        }
+        let mut codes = BTreeSet::new();
+        let mut prefixes = BTreeSet::new();
+        for (i, s) in self.services.iter().enumerate() {
+            if !is_code(&s.code) {
+                return Err(invalid(
+                    format!("services[{i}].code"),
+                    "use lower-case letters, digits and _",
+                ));
+            }
+            if !codes.insert(s.code.as_str()) {
+                return Err(invalid(
+                    format!("services[{i}].code"),
+                    format!("duplicate service {:?}", s.code),
+                ));
+            }
+            if s.prefix.len() != 1 || !s.prefix.chars().all(|c| c.is_ascii_uppercase()) {
+                return Err(invalid(
+                    format!("services[{i}].prefix"),
+                    "must be one upper-case letter A–Z",
+                ));
+            }
+            if !prefixes.insert(s.prefix.as_str()) {
+                return Err(invalid(
+                    format!("services[{i}].prefix"),
+                    format!("prefix {:?} is used twice", s.prefix),
+                ));
+            }
+            if s.daily_cap == Some(0) {
+                return Err(invalid(format!("services[{i}].daily_cap"), "must be at least 1"));
+            }
+            if s.name_vi.trim().is_empty() {
+                return Err(invalid(format!("services[{i}].name_vi"), "must not be empty"));
+            }
+        }
+        if self.counters.is_empty() {
+            return Err(invalid("counters", "at least one counter is needed"));
+        }
+        let mut numbers = BTreeSet::new();
+        for (i, c) in self.counters.iter().enumerate() {
+            if c.number == 0 {
+                return Err(invalid(format!("counters[{i}].number"), "must be at least 1"));
+            }
+            if !numbers.insert(c.number) {
+                return Err(invalid(
+                    format!("counters[{i}].number"),
+                    format!("counter {} is defined twice", c.number),
+                ));
+            }
+            if c.services.is_empty() {
+                return Err(invalid(
+                    format!("counters[{i}].services"),
+                    "a counter must serve at least one service",
+                ));
+            }
+            for s in &c.services {
+                if !codes.contains(s.as_str()) {
+                    return Err(invalid(
+                        format!("counters[{i}].services"),
+                        format!("unknown service {s:?}"),
+                    ));
+                }
+            }
+        }
+        self.validate_tokens()
+    }
+
+    fn validate_tokens(&self) -> Result<(), ConfigError> {
+        if self.tokens.is_empty() {
+            return Err(invalid(
+                "tokens",
+                "a configuration must name its own tokens (the demo tokens work only without a configuration file)",
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for (i, t) in self.tokens.iter().enumerate() {
+            if !self.demo && DEMO_TOKENS.iter().any(|(demo, _)| *demo == t.token) {
+                return Err(invalid(
+                    format!("tokens[{i}].token"),
+                    "the documented demo tokens are not allowed in a real configuration",
+                ));
+            }
+            if !self.demo && t.token.len() < 16 {
+                return Err(invalid(
+                    format!("tokens[{i}].token"),
+                    "a token must be at least 16 characters",
+                ));
+            }
+            if !seen.insert(t.token.as_str()) {
+                return Err(invalid(format!("tokens[{i}].token"), "token used twice"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The office time zone (validated at load).
+    pub fn timezone(&self) -> chrono_tz::Tz {
+        self.office
+            .timezone
+            .parse()
+            .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh)
+    }
+
+    /// The service with this code.
+    pub fn service(&self, code: &str) -> Option<&ServiceConfig> {
+        self.services.iter().find(|s| s.code == code)
+    }
+
+    /// The daily cap for a service, its own or the queue-wide one.
+    pub fn daily_cap(&self, service: &ServiceConfig) -> u32 {
+        service.daily_cap.unwrap_or(self.queue.daily_cap)
+    }
+}
+
+fn is_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_office_is_valid() {
+        Config::demo().validate().unwrap();
+    }
+
+    #[test]
+    fn example_file_in_packaging_is_valid() {
+        let text = include_str!("../packaging/motcua.toml");
+        let config = Config::from_toml(text).unwrap();
+        assert!(!config.demo);
+        assert_eq!(config.services.len(), 4);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let text = include_str!("../packaging/motcua.toml").replace(
+            "services = [\"hotich\"]",
+            "services = [\"nosuch\"]",
+        );
+        let err = Config::from_toml(&text).unwrap_err().to_string();
+        assert!(err.contains("counters[0].services"), "{err}");
+        assert!(err.contains("nosuch"), "{err}");
+    }
+
+    #[test]
+    fn real_configuration_refuses_demo_tokens() {
+        let text = include_str!("../packaging/motcua.toml")
+            .replacen("CHANGE-ME-kiosk-0123456789", "demo-kiosk-token", 1);
+        let err = Config::from_toml(&text).unwrap_err().to_string();
+        assert!(err.contains("tokens[0].token"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let text = format!("{}\n[extra]\nx = 1\n", include_str!("../packaging/motcua.toml"));
+        let err = Config::from_toml(&text).unwrap_err().to_string();
+        assert!(err.contains("extra"), "{err}");
+    }
+}

@@ -1,0 +1,57 @@
+//! # motcua
+//!
+//! Kiosk, counter and hall-display software for Vietnamese ward/commune
+//! one-stop offices (*bộ phận một cửa*). One binary, one subcommand per role.
+//!
+//! ## Layout
+//!
+//! - [`cli`]: clap definitions; [`run`] dispatches them.
+//! - [`config`]: the TOML configuration, typed and validated, with the demo
+//!   office as the default.
+//! - [`domain`]: pure logic, no I/O, no async — queue numbering and priority,
+//!   ticket state machine, wait estimates, business dates.
+//! - [`store`]: SQLite (rusqlite): migrations, one writer thread with group
+//!   commit, typed errors.
+//! - [`hub`]: the office hub — axum routes under `/api/v1`, auth, Server-Sent
+//!   Events, stats.
+//! - [`report`]: `motcua report`.
+//! - [`cmd`]: technician and device commands (`diag`, `emulate`).
+//!
+//! Device drivers live in the sibling crate `motcua-drivers` (`drivers/`),
+//! which knows nothing of this application.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::config::Config;
+
+/// Entry point of the binary: parse, load configuration, run the command.
+///
+/// Returns the process exit code; errors are reported by `main`.
+pub fn run() -> anyhow::Result<ExitCode> {
+    let cli = Cli::parse();
+    init_logging();
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        None => anyhow::bail!("no kiosk yet; try `motcua hub`"),
+        Some(Command::Hub(_args)) => anyhow::bail!("hub: not built yet"),
+        Some(Command::Report(_args)) => anyhow::bail!("report: not built yet"),
+        Some(Command::Diag(args)) => cmd::devices::diag(&config, args),
+        Some(Command::Emulate(args)) => cmd::devices::emulate(args),
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("MOTCUA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
