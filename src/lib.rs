@@ -23,6 +23,10 @@
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod domain;
+pub mod hub;
+pub mod report;
+pub mod store;
 
 use std::process::ExitCode;
 
@@ -39,9 +43,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
     init_logging();
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
-        None => anyhow::bail!("no kiosk yet; try `motcua hub`"),
-        Some(Command::Hub(_args)) => anyhow::bail!("hub: not built yet"),
-        Some(Command::Report(_args)) => anyhow::bail!("report: not built yet"),
+        None => hub::run(config, cli::HubArgs::default()),
+        Some(Command::Hub(args)) => hub::run(config, args),
+        Some(Command::Report(args)) => report::run(&config, args),
         Some(Command::Diag(args)) => cmd::devices::diag(&config, args),
         Some(Command::Emulate(args)) => cmd::devices::emulate(args),
     }

@@ -1,0 +1,124 @@
+//! Request extractors with JSON errors: a size-limited JSON body that keeps
+//! its raw bytes (for idempotency fingerprints), and the `Idempotency-Key`
+//! header.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use super::error::ApiError;
+
+/// Largest request body the API accepts.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// A JSON body of at most [`BODY_LIMIT`] bytes.
+pub struct JsonBody<T> {
+    pub value: T,
+    pub raw: Bytes,
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        let raw = read_limited(req).await?;
+        let value = parse_json(&raw)?;
+        Ok(Self { value, raw })
+    }
+}
+
+/// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes.
+pub async fn read_limited(req: Request) -> Result<Bytes, ApiError> {
+    if let Some(len) = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+    {
+        if len > BODY_LIMIT {
+            return Err(ApiError::body_too_large(BODY_LIMIT));
+        }
+    }
+    axum::body::to_bytes(req.into_body(), BODY_LIMIT)
+        .await
+        .map_err(|_| ApiError::body_too_large(BODY_LIMIT))
+}
+
+/// Parses JSON, telling syntax errors (400) from wrong fields (422).
+pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(raw).map_err(|err| {
+        use serde_json::error::Category;
+        match err.classify() {
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::malformed_json(&err.to_string())
+            }
+            Category::Data => ApiError::invalid_body(&err.to_string()),
+        }
+    })
+}
+
+/// The optional `Idempotency-Key` header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let Some(value) = parts.headers.get("idempotency-key") else {
+            return Ok(Self(None));
+        };
+        let key = value
+            .to_str()
+            .map_err(|_| ApiError::bad_idempotency_key())?;
+        if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+            return Err(ApiError::bad_idempotency_key());
+        }
+        Ok(Self(Some(key.to_owned())))
+    }
+}
+
+/// What makes two requests "the same" for an idempotency key: method, path
+/// and body.
+pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(method.as_bytes());
+    h.update([0]);
+    h.update(path.as_bytes());
+    h.update([0]);
+    h.update(body);
+    hex::encode(h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_and_field_errors_differ() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct B {
+            service: String,
+        }
+        assert_eq!(
+            parse_json::<B>(b"{\"service\":").unwrap_err().code,
+            "malformed_json"
+        );
+        assert_eq!(parse_json::<B>(b"{}").unwrap_err().code, "invalid_body");
+        assert_eq!(
+            parse_json::<B>(b"{\"service\":1}").unwrap_err().code,
+            "invalid_body"
+        );
+    }
+
+    #[test]
+    fn fingerprints_depend_on_every_part() {
+        let a = fingerprint("POST", "/a", b"x");
+        assert_ne!(a, fingerprint("POST", "/b", b"x"));
+        assert_ne!(a, fingerprint("POST", "/a", b"y"));
+        assert_eq!(a, fingerprint("POST", "/a", b"x"));
+    }
+}

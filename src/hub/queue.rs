@@ -1,0 +1,725 @@
+//! The queue as a service: issuing, calling and serving tickets, each
+//! operation one transaction in the writer (see [`crate::store`]).
+//!
+//! These functions combine the pure rules of [`crate::domain`] with rows of
+//! [`crate::store::tickets`]. They run inside a writer job, so reading the
+//! daily counter, allocating the number and inserting the ticket can never
+//! interleave with another request: duplicates are impossible by
+//! construction, and the `UNIQUE (business_date, number_service, number)`
+//! constraint makes them impossible by the database too.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rand::Rng;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+
+use super::error::ApiError;
+use crate::config::{Config, ServiceConfig};
+use crate::domain::estimate::{estimated_wait_minutes, ServiceLoad};
+use crate::domain::queue::{next_streak, pick_next, LastIssued, Numbering, PriorityPolicy};
+use crate::domain::ticket::{display_number, transition, TicketAction, TicketState};
+use crate::domain::time::{business_date, from_millis, to_local_rfc3339, to_millis};
+use crate::store::tickets::{self, CounterRow, NewTicket, TicketRow};
+use crate::store::{StoreError, WriteCtx};
+
+/// The office's queue rules: configuration and time zone. Cheap to clone
+/// into writer jobs (it holds no handle to the hub itself).
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub config: Arc<Config>,
+    pub tz: Tz,
+}
+
+/// `POST /api/v1/tickets` body.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    pub service: String,
+    #[serde(default)]
+    pub priority: Option<String>,
+}
+
+/// `POST /api/v1/counters/{n}/transfer` body.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransferRequest {
+    pub service: String,
+}
+
+/// `POST /api/v1/tickets/{id}/print-status` body: what the kiosk's printer did.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrintStatusRequest {
+    /// `printed` or `print_failed`.
+    pub status: String,
+    /// Why printing failed (device error kind and message), for staff.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A ticket as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub id: i64,
+    /// Display form, e.g. `A012`.
+    pub number: String,
+    pub service: String,
+    pub service_name_vi: String,
+    pub service_name_en: String,
+    pub priority: Option<String>,
+    pub priority_name_vi: Option<String>,
+    pub state: TicketState,
+    pub business_date: NaiveDate,
+    pub issued_at: String,
+    pub called_at: Option<String>,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub counter: Option<u32>,
+    pub recall_count: u32,
+    pub transfer_count: u32,
+    /// Waiting tickets of the same service ahead of this one (0 once called).
+    pub people_ahead: u32,
+    pub estimated_wait_minutes: u32,
+    pub print_status: Option<String>,
+    pub print_error: Option<String>,
+    /// Short secret for lookup QR codes; only shown to kiosks, counters and
+    /// technicians, never in the public event stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lookup_token: Option<String>,
+}
+
+/// A counter as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterView {
+    pub number: u32,
+    pub name: String,
+    /// `open`, `paused` or `closed`.
+    pub state: String,
+    pub services: Vec<String>,
+    pub current: Option<TicketView>,
+}
+
+/// One service in the queue overview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceQueue {
+    pub code: String,
+    pub prefix: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub waiting: u32,
+    pub open_counters: u32,
+    /// Estimated wait of a ticket issued now.
+    pub estimated_wait_minutes: u32,
+}
+
+/// `GET /api/v1/queue`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueView {
+    pub business_date: NaiveDate,
+    pub services: Vec<ServiceQueue>,
+    pub counters: Vec<CounterView>,
+    /// The newest event id: a client can open the event stream from here.
+    pub last_event_id: i64,
+}
+
+/// Counter states as stored.
+pub const COUNTER_OPEN: &str = "open";
+pub const COUNTER_PAUSED: &str = "paused";
+pub const COUNTER_CLOSED: &str = "closed";
+
+/// An action on the ticket currently at a counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterAction {
+    Recall,
+    Start,
+    Finish,
+    NoShow,
+}
+
+impl CounterAction {
+    fn ticket_action(self) -> TicketAction {
+        match self {
+            CounterAction::Recall => TicketAction::Recall,
+            CounterAction::Start => TicketAction::Start,
+            CounterAction::Finish => TicketAction::Finish,
+            CounterAction::NoShow => TicketAction::NoShow,
+        }
+    }
+
+    fn event(self) -> &'static str {
+        match self {
+            CounterAction::Recall => "ticket.recalled",
+            CounterAction::Start => "ticket.started",
+            CounterAction::Finish => "ticket.finished",
+            CounterAction::NoShow => "ticket.no_show",
+        }
+    }
+}
+
+fn lookup_token() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..8)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+impl Rules {
+    pub fn new(config: Arc<Config>) -> Self {
+        let tz = config.timezone();
+        Self { config, tz }
+    }
+
+    /// The business date at `now`.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        business_date(now, self.tz)
+    }
+
+    fn service(&self, code: &str) -> Result<&ServiceConfig, ApiError> {
+        self.config
+            .service(code)
+            .ok_or_else(|| ApiError::unknown_service(code))
+    }
+
+    fn counter_config(&self, number: u32) -> Result<&crate::config::CounterConfig, ApiError> {
+        self.config
+            .counters
+            .iter()
+            .find(|c| c.number == number)
+            .ok_or_else(|| ApiError::unknown_counter(&number.to_string()))
+    }
+
+    fn policy(&self) -> PriorityPolicy {
+        PriorityPolicy {
+            max_in_row: self.config.queue.max_priority_in_row,
+            max_normal_wait: Duration::minutes(i64::from(
+                self.config.queue.max_normal_wait_minutes,
+            )),
+        }
+    }
+
+    /// Checks a request's references before anything is written.
+    pub fn validate_issue(&self, req: &IssueRequest) -> Result<(), ApiError> {
+        self.service(&req.service)?;
+        if let Some(p) = &req.priority {
+            if !self.config.queue.priorities.iter().any(|c| &c.code == p) {
+                return Err(ApiError::unknown_priority(p));
+            }
+        }
+        Ok(())
+    }
+
+    /// Issues a ticket: allocates the next number of the day atomically.
+    pub fn issue(
+        &self,
+        ctx: &mut WriteCtx<'_>,
+        req: &IssueRequest,
+        issued_by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TicketView, ApiError> {
+        self.validate_issue(req)?;
+        let service = self.service(&req.service)?;
+        let conn = ctx.conn();
+        let today = self.today(now);
+        let numbering = Numbering {
+            start: self.config.queue.start_number,
+            cap: self.config.daily_cap(service),
+        };
+        let last = tickets::last_issued(conn, &service.code)?;
+        let number = numbering
+            .next(last, today)
+            .map_err(|e| ApiError::numbering(e, service))?;
+        tickets::set_last_issued(
+            conn,
+            &service.code,
+            LastIssued {
+                date: today,
+                number,
+            },
+        )?;
+        let display = display_number(&service.prefix, number);
+        let token = lookup_token();
+        let id = tickets::insert(
+            conn,
+            &NewTicket {
+                business_date: today,
+                service: &service.code,
+                number,
+                display: &display,
+                priority: req.priority.as_deref(),
+                issued_at_ms: to_millis(now),
+                lookup_token: &token,
+                issued_by,
+            },
+        )?;
+        let row = tickets::get(conn, id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} not found")))?;
+        let view = self.ticket_view(conn, &row, true)?;
+        self.emit_ticket(ctx, "ticket.issued", &view, now)?;
+        Ok(view)
+    }
+
+    /// Calls the next ticket to `counter`; `None` when nothing waits.
+    pub fn call_next(
+        &self,
+        ctx: &mut WriteCtx<'_>,
+        counter: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Option<TicketView>, ApiError> {
+        let config = self.counter_config(counter)?;
+        let conn = ctx.conn();
+        let mut row = self.counter_row(conn, counter)?;
+        match row.state.as_str() {
+            COUNTER_PAUSED => return Err(ApiError::counter_paused(counter)),
+            COUNTER_CLOSED => {
+                // A counter that calls is obviously working: open it.
+                row.state = COUNTER_OPEN.to_owned();
+                row.updated_at_ms = to_millis(now);
+                tickets::update_counter(conn, &row)?;
+                self.emit_counter(ctx, &row, "counter.opened", now)?;
+            }
+            _ => {}
+        }
+        if let Some(current) = row.current_ticket {
+            let ticket = self.ticket_row(conn, current)?;
+            match ticket.state {
+                TicketState::Called => {
+                    return Err(ApiError::counter_busy(counter, &ticket.display))
+                }
+                TicketState::Serving => {
+                    // One keystroke: "next" finishes the citizen being served.
+                    self.act_on(ctx, &mut row, ticket, CounterAction::Finish, now)?;
+                }
+                _ => {
+                    row.current_ticket = None;
+                }
+            }
+        }
+        let today = self.today(now);
+        let waiting = tickets::next_candidates(conn, today, &config.services)?;
+        let Some(next) = pick_next(&waiting, &self.policy(), row.priority_streak, now) else {
+            tickets::update_counter(conn, &row)?;
+            return Ok(None);
+        };
+        let mut ticket = self.ticket_row(conn, next.id)?;
+        ticket.state = transition(ticket.state, TicketAction::Call)
+            .map_err(|e| ApiError::illegal_transition(e, &ticket.display))?;
+        ticket.called_at_ms = Some(to_millis(now));
+        ticket.counter = Some(counter);
+        tickets::update(conn, &ticket)?;
+        row.current_ticket = Some(ticket.id);
+        row.priority_streak = next_streak(row.priority_streak, next.priority);
+        row.updated_at_ms = to_millis(now);
+        tickets::update_counter(conn, &row)?;
+        let view = self.ticket_view(conn, &ticket, true)?;
+        self.emit_ticket(ctx, "ticket.called", &view, now)?;
+        Ok(Some(view))
+    }
+
+    /// Recall, start, finish or no-show on the counter's current ticket.
+    pub fn act(
+        &self,
+        ctx: &mut WriteCtx<'_>,
+        counter: u32,
+        action: CounterAction,
+        now: DateTime<Utc>,
+    ) -> Result<TicketView, ApiError> {
+        self.counter_config(counter)?;
+        let conn = ctx.conn();
+        let mut row = self.counter_row(conn, counter)?;
+        let current = row
+            .current_ticket
+            .ok_or_else(|| ApiError::no_current_ticket(counter))?;
+        let ticket = self.ticket_row(conn, current)?;
+        self.act_on(ctx, &mut row, ticket, action, now)
+    }
+
+    fn act_on(
+        &self,
+        ctx: &mut WriteCtx<'_>,
+        counter: &mut CounterRow,
+        mut ticket: TicketRow,
+        action: CounterAction,
+        now: DateTime<Utc>,
+    ) -> Result<TicketView, ApiError> {
+        let conn = ctx.conn();
+        ticket.state = transition(ticket.state, action.ticket_action())
+            .map_err(|e| ApiError::illegal_transition(e, &ticket.display))?;
+        let now_ms = to_millis(now);
+        match action {
+            CounterAction::Recall => ticket.recall_count += 1,
+            CounterAction::Start => ticket.started_at_ms = Some(now_ms),
+            CounterAction::Finish | CounterAction::NoShow => {
+                ticket.finished_at_ms = Some(now_ms);
+                counter.current_ticket = None;
+            }
+        }
+        tickets::update(conn, &ticket)?;
+        counter.updated_at_ms = now_ms;
+        tickets::update_counter(conn, counter)?;
+        let view = self.ticket_view(conn, &ticket, true)?;
+        self.emit_ticket(ctx, action.event(), &view, now)?;
+        Ok(view)
+    }
+
+    /// Sends the counter's current ticket to another service; it keeps its
+    /// number and its place by original issue time.
+    pub fn transfer(
+        &self,
+        ctx: &mut WriteCtx<'_>,
+        counter: u32,
+        req: &TransferRequest,
+        now: DateTime<Utc>,
+    ) -> Result<TicketView, ApiError> {
+        self.counter_config(counter)?;
+        let target = self.service(&req.service)?.code.clone();
+        let conn = ctx.conn();
+        let mut row = self.counter_row(conn, counter)?;
+        let current = row
+            .current_ticket
+            .ok_or_else(|| ApiError::no_current_ticket(counter))?;
+        let mut ticket = self.ticket_row(conn, current)?;
+        if ticket.service == target {
+            return Err(ApiError::same_service());
+        }
+        let from_service = ticket.service.clone();
+        ticket.state = transition(ticket.state, TicketAction::Transfer)
+            .map_err(|e| ApiError::illegal_transition(e, &ticket.display))?;
+        ticket.service = target;
+        ticket.transfer_count += 1;
+        ticket.counter = None;
+        ticket.called_at_ms = None;
+        ticket.started_at_ms = None;
+        tickets::update(conn, &ticket)?;
+        row.current_ticket = None;
+        row.updated_at_ms = to_millis(now);
+        tickets::update_counter(conn, &row)?;
+        let view = self.ticket_view(conn, &ticket, true)?;
+        let mut data = self.ticket_event_data(conn, &view)?;
+        data["from_service"] = serde_json::Value::String(from_service.clone());
+        data["from_counter"] = serde_json::json!(counter);
+        let mut waiting = self.waiting_counts(conn, view.business_date, &[&from_service])?;
+        if let Some(obj) = data["waiting"].as_object_mut() {
+            obj.append(&mut waiting);
+        }
+        ctx.emit(to_millis(now), "ticket.transferred", data)?;
+        Ok(view)
+    }
+
+    /// Opens, pauses or closes a counter.
+    pub fn set_counter_state(
+        &self,
+        ctx: &mut WriteCtx<'_>,
+        counter: u32,
+        state: &'static str,
+        now: DateTime<Utc>,
+    ) -> Result<CounterView, ApiError> {
+        self.counter_config(counter)?;
+        let conn = ctx.conn();
+        let mut row = self.counter_row(conn, counter)?;
+        if state == COUNTER_CLOSED {
+            if let Some(current) = row.current_ticket {
+                let ticket = self.ticket_row(conn, current)?;
+                if ticket.state.is_at_counter() {
+                    return Err(ApiError::counter_busy(counter, &ticket.display));
+                }
+                row.current_ticket = None;
+            }
+        }
+        if row.state != state {
+            row.state = state.to_owned();
+            row.updated_at_ms = to_millis(now);
+            tickets::update_counter(conn, &row)?;
+            let kind = match state {
+                COUNTER_OPEN => "counter.opened",
+                COUNTER_PAUSED => "counter.paused",
+                _ => "counter.closed",
+            };
+            self.emit_counter(ctx, &row, kind, now)?;
+        }
+        self.counter_view(conn, &row)
+    }
+
+    /// Records what the kiosk's printer did with a ticket.
+    pub fn set_print_status(
+        &self,
+        ctx: &mut WriteCtx<'_>,
+        id: i64,
+        req: &PrintStatusRequest,
+        now: DateTime<Utc>,
+    ) -> Result<TicketView, ApiError> {
+        let (status, kind) = match req.status.as_str() {
+            "printed" => ("printed", "ticket.printed"),
+            "print_failed" => ("print_failed", "ticket.print_failed"),
+            other => {
+                return Err(ApiError::invalid_body(&format!(
+                    "status must be \"printed\" or \"print_failed\", not {other:?}"
+                )))
+            }
+        };
+        let conn = ctx.conn();
+        let mut ticket =
+            tickets::get(conn, id)?.ok_or_else(|| ApiError::ticket_not_found(&id.to_string()))?;
+        ticket.print_status = Some(status.to_owned());
+        ticket.print_error = if status == "print_failed" {
+            Some(
+                req.reason
+                    .clone()
+                    .unwrap_or_else(|| "unknown".to_owned())
+                    .chars()
+                    .take(500)
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        tickets::update(conn, &ticket)?;
+        let view = self.ticket_view(conn, &ticket, true)?;
+        self.emit_ticket(ctx, kind, &view, now)?;
+        Ok(view)
+    }
+
+    /// Cancels a waiting ticket (the citizen left, or a kiosk mistake).
+    pub fn cancel(
+        &self,
+        ctx: &mut WriteCtx<'_>,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<TicketView, ApiError> {
+        let conn = ctx.conn();
+        let mut ticket =
+            tickets::get(conn, id)?.ok_or_else(|| ApiError::ticket_not_found(&id.to_string()))?;
+        ticket.state = transition(ticket.state, TicketAction::Cancel)
+            .map_err(|e| ApiError::illegal_transition(e, &ticket.display))?;
+        ticket.finished_at_ms = Some(to_millis(now));
+        tickets::update(conn, &ticket)?;
+        let view = self.ticket_view(conn, &ticket, true)?;
+        self.emit_ticket(ctx, "ticket.cancelled", &view, now)?;
+        Ok(view)
+    }
+
+    fn counter_row(&self, conn: &Connection, counter: u32) -> Result<CounterRow, ApiError> {
+        if let Some(row) = tickets::get_counter(conn, counter)? {
+            return Ok(row);
+        }
+        tickets::ensure_counters(conn, &[counter])?;
+        tickets::get_counter(conn, counter)?
+            .ok_or_else(|| ApiError::unknown_counter(&counter.to_string()))
+    }
+
+    fn ticket_row(&self, conn: &Connection, id: i64) -> Result<TicketRow, ApiError> {
+        Ok(tickets::get(conn, id)?
+            .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} not found")))?)
+    }
+
+    /// Counters open now that serve `service`.
+    fn open_counters(&self, conn: &Connection, service: &str) -> Result<u32, StoreError> {
+        let rows = tickets::counters(conn)?;
+        Ok(self
+            .config
+            .counters
+            .iter()
+            .filter(|c| c.services.iter().any(|s| s == service))
+            .filter(|c| {
+                rows.iter()
+                    .any(|r| r.number == c.number && r.state == COUNTER_OPEN)
+            })
+            .count() as u32)
+    }
+
+    fn configured_counters(&self, service: &str) -> u32 {
+        self.config
+            .counters
+            .iter()
+            .filter(|c| c.services.iter().any(|s| s == service))
+            .count() as u32
+    }
+
+    /// Estimated wait for someone with `people_ahead` in `service` today.
+    fn estimate(
+        &self,
+        conn: &Connection,
+        date: NaiveDate,
+        service: &str,
+        people_ahead: u32,
+    ) -> Result<u32, StoreError> {
+        if people_ahead == 0 {
+            return Ok(0);
+        }
+        let recent =
+            tickets::recent_service_secs(conn, date, service, self.config.queue.estimate_window)?;
+        Ok(estimated_wait_minutes(&ServiceLoad {
+            people_ahead,
+            recent_service_secs: &recent,
+            open_counters: self.open_counters(conn, service)?,
+            configured_counters: self.configured_counters(service),
+            default_service_minutes: self.config.queue.default_service_minutes,
+        }))
+    }
+
+    /// The API view of a stored ticket; `with_token` includes the lookup token.
+    pub fn ticket_view(
+        &self,
+        conn: &Connection,
+        t: &TicketRow,
+        with_token: bool,
+    ) -> Result<TicketView, StoreError> {
+        let service = self.config.service(&t.service);
+        let priority = t
+            .priority
+            .as_ref()
+            .and_then(|p| self.config.queue.priorities.iter().find(|c| &c.code == p));
+        let (people_ahead, estimated_wait_minutes) = if t.state.is_waiting() {
+            let ahead = tickets::count_ahead(conn, t)?;
+            (
+                ahead,
+                self.estimate(conn, t.business_date, &t.service, ahead)?,
+            )
+        } else {
+            (0, 0)
+        };
+        let local = |ms: Option<i64>| ms.map(|ms| to_local_rfc3339(from_millis(ms), self.tz));
+        Ok(TicketView {
+            id: t.id,
+            number: t.display.clone(),
+            service: t.service.clone(),
+            service_name_vi: service.map(|s| s.name_vi.clone()).unwrap_or_default(),
+            service_name_en: service.map(|s| s.name_en.clone()).unwrap_or_default(),
+            priority: t.priority.clone(),
+            priority_name_vi: priority.map(|p| p.name_vi.clone()),
+            state: t.state,
+            business_date: t.business_date,
+            issued_at: to_local_rfc3339(from_millis(t.issued_at_ms), self.tz),
+            called_at: local(t.called_at_ms),
+            started_at: local(t.started_at_ms),
+            finished_at: local(t.finished_at_ms),
+            counter: t.counter,
+            recall_count: t.recall_count,
+            transfer_count: t.transfer_count,
+            people_ahead,
+            estimated_wait_minutes,
+            print_status: t.print_status.clone(),
+            print_error: t.print_error.clone(),
+            lookup_token: with_token.then(|| t.lookup_token.clone()),
+        })
+    }
+
+    /// The API view of a counter.
+    pub fn counter_view(
+        &self,
+        conn: &Connection,
+        row: &CounterRow,
+    ) -> Result<CounterView, ApiError> {
+        let config = self.counter_config(row.number)?;
+        let current = match row.current_ticket {
+            Some(id) => tickets::get(conn, id)?
+                .filter(|t| t.state.is_at_counter())
+                .map(|t| self.ticket_view(conn, &t, true))
+                .transpose()?,
+            None => None,
+        };
+        Ok(CounterView {
+            number: row.number,
+            name: config
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("Quầy {}", row.number)),
+            state: row.state.clone(),
+            services: config.services.clone(),
+            current,
+        })
+    }
+
+    /// Waiting tickets per service, for the services named.
+    fn waiting_counts(
+        &self,
+        conn: &Connection,
+        date: NaiveDate,
+        services: &[&str],
+    ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
+        let mut out = serde_json::Map::new();
+        for s in services {
+            out.insert(
+                (*s).to_owned(),
+                tickets::count_waiting(conn, date, s)?.into(),
+            );
+        }
+        Ok(out)
+    }
+
+    fn ticket_event_data(
+        &self,
+        conn: &Connection,
+        view: &TicketView,
+    ) -> Result<serde_json::Value, StoreError> {
+        let mut public = view.clone();
+        public.lookup_token = None;
+        let waiting = self.waiting_counts(conn, view.business_date, &[&view.service])?;
+        Ok(serde_json::json!({ "ticket": public, "waiting": waiting }))
+    }
+
+    fn emit_ticket(
+        &self,
+        ctx: &mut WriteCtx<'_>,
+        kind: &str,
+        view: &TicketView,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        let data = self.ticket_event_data(ctx.conn(), view)?;
+        ctx.emit(to_millis(now), kind, data)
+    }
+
+    fn emit_counter(
+        &self,
+        ctx: &mut WriteCtx<'_>,
+        row: &CounterRow,
+        kind: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, ApiError> {
+        let view = self.counter_view(ctx.conn(), row)?;
+        Ok(ctx.emit(to_millis(now), kind, serde_json::json!({ "counter": view }))?)
+    }
+
+    /// The whole queue at `now`.
+    pub fn queue_view(&self, conn: &Connection, now: DateTime<Utc>) -> Result<QueueView, ApiError> {
+        let today = self.today(now);
+        let mut services = Vec::new();
+        for s in &self.config.services {
+            let waiting = tickets::count_waiting(conn, today, &s.code)?;
+            services.push(ServiceQueue {
+                code: s.code.clone(),
+                prefix: s.prefix.clone(),
+                name_vi: s.name_vi.clone(),
+                name_en: s.name_en.clone(),
+                waiting,
+                open_counters: self.open_counters(conn, &s.code)?,
+                estimated_wait_minutes: self.estimate(conn, today, &s.code, waiting)?,
+            });
+        }
+        let rows: BTreeMap<u32, CounterRow> = tickets::counters(conn)?
+            .into_iter()
+            .map(|r| (r.number, r))
+            .collect();
+        let mut counters = Vec::new();
+        for c in &self.config.counters {
+            let row = rows.get(&c.number).cloned().unwrap_or(CounterRow {
+                number: c.number,
+                state: COUNTER_CLOSED.to_owned(),
+                current_ticket: None,
+                priority_streak: 0,
+                updated_at_ms: 0,
+            });
+            counters.push(self.counter_view(conn, &row)?);
+        }
+        Ok(QueueView {
+            business_date: today,
+            services,
+            counters,
+            last_event_id: crate::store::last_event_id(conn)?,
+        })
+    }
+}

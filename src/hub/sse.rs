@@ -1,0 +1,170 @@
+//! `GET /api/v1/events`: the live stream of everything that happens, as
+//! Server-Sent Events whose ids are the `events` table's ids.
+//!
+//! A client that reconnects with `Last-Event-ID` (header, or the
+//! `last_event_id` query parameter for clients that cannot set headers)
+//! first receives every event it missed, read back from the database, then
+//! the live stream. When the gap is larger than the configured replay window
+//! it receives one `resync` event instead and should reload `/api/v1/queue`.
+//!
+//! Ordering without loss: the stream subscribes to the live bus *before*
+//! reading the database, and events are published only after they are
+//! committed. Anything committed before the read is in the read; anything
+//! after is on the bus; duplicates are skipped by id.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::Deserialize;
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::StreamExt;
+
+use super::auth::Principal;
+use super::error::ApiError;
+use super::Hub;
+use crate::config::Role;
+use crate::store::{self, StoreError, StoredEvent};
+
+/// Events read from the database per page during a replay.
+const REPLAY_PAGE: u32 = 500;
+
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    last_event_id: Option<i64>,
+}
+
+/// The SSE handler.
+pub async fn events(
+    State(hub): State<Arc<Hub>>,
+    principal: Principal,
+    headers: HeaderMap,
+    Query(query): Query<EventsQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    principal.require(&[Role::Kiosk, Role::Counter, Role::Display])?;
+    let last_id = match headers.get("last-event-id") {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .ok_or_else(|| ApiError::bad_query("Last-Event-ID must be an event id"))?,
+        ),
+        None => query.last_event_id,
+    };
+    let (tx, rx) = mpsc::channel::<Event>(256);
+    let bus = hub.bus.subscribe();
+    tokio::spawn(pump(hub, bus, last_id, tx));
+    let stream = ReceiverStream::new(rx).map(Ok::<_, Infallible>);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+fn to_sse(event: &StoredEvent) -> Event {
+    Event::default()
+        .id(event.id.to_string())
+        .event(event.kind.clone())
+        .data(
+            serde_json::json!({ "id": event.id, "at_ms": event.at_ms, "data": event.data })
+                .to_string(),
+        )
+}
+
+/// Sends `events` with id > `last`; returns the new last id, or `None` when
+/// the client has gone.
+async fn send_all(tx: &mpsc::Sender<Event>, events: &[StoredEvent], mut last: i64) -> Option<i64> {
+    for e in events {
+        if e.id > last {
+            tx.send(to_sse(e)).await.ok()?;
+            last = e.id;
+        }
+    }
+    Some(last)
+}
+
+/// Replays from the database everything after `last`; `None` when the
+/// client has gone.
+async fn replay(
+    hub: &Hub,
+    tx: &mpsc::Sender<Event>,
+    mut last: i64,
+) -> Option<Result<i64, StoreError>> {
+    loop {
+        let page = match hub
+            .store
+            .read(move |conn| store::events_after(conn, last, REPLAY_PAGE))
+            .await
+        {
+            Ok(page) => page,
+            Err(err) => return Some(Err(err)),
+        };
+        let full = page.len() as u32 == REPLAY_PAGE;
+        last = send_all(tx, &page, last).await?;
+        if !full {
+            return Some(Ok(last));
+        }
+    }
+}
+
+async fn pump(
+    hub: Arc<Hub>,
+    mut bus: broadcast::Receiver<StoredEvent>,
+    last_id: Option<i64>,
+    tx: mpsc::Sender<Event>,
+) {
+    let newest = match hub.store.read(store::last_event_id).await {
+        Ok(id) => id,
+        Err(err) => {
+            tracing::warn!(%err, "event stream cannot read the newest id");
+            return;
+        }
+    };
+    let mut last = match last_id {
+        None => newest,
+        Some(id) if id > newest || newest - id > i64::from(hub.rules.config.hub.event_replay) => {
+            // Too old to replay (or from another database): start over.
+            let resync = Event::default()
+                .id(newest.to_string())
+                .event("resync")
+                .data(serde_json::json!({ "last_event_id": newest }).to_string());
+            if tx.send(resync).await.is_err() {
+                return;
+            }
+            newest
+        }
+        Some(id) => match replay(&hub, &tx, id).await {
+            Some(Ok(last)) => last,
+            Some(Err(err)) => {
+                tracing::warn!(%err, "event replay failed");
+                return;
+            }
+            None => return,
+        },
+    };
+    let mut shutdown = hub.shutdown.subscribe();
+    loop {
+        tokio::select! {
+            received = bus.recv() => match received {
+                Ok(event) => match send_all(&tx, std::slice::from_ref(&event), last).await {
+                    Some(l) => last = l,
+                    None => return,
+                },
+                Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                    // This client fell behind the live bus: the database has
+                    // everything, so catch up from there.
+                    tracing::debug!(skipped, "event stream lagged; replaying from the database");
+                    match replay(&hub, &tx, last).await {
+                        Some(Ok(l)) => last = l,
+                        _ => return,
+                    }
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            _ = tx.closed() => return,
+            _ = shutdown.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! `motcua report --date YYYY-MM-DD [--format csv|table]`: the day's figures
+//! per service and per counter, read straight from the hub's database (safe
+//! while the hub runs: WAL readers never block the writer).
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::config::Config;
+use crate::hub::stats::{day_stats, DayStats, Figures};
+use crate::store;
+
+/// Runs the command.
+pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let date = match &args.date {
+        Some(d) => d
+            .parse()
+            .with_context(|| format!("--date must be YYYY-MM-DD, not {d:?}"))?,
+        None => crate::domain::time::business_date(chrono::Utc::now(), config.timezone()),
+    };
+    let path = args
+        .db
+        .clone()
+        .unwrap_or_else(|| config.hub.database.clone());
+    if !path.exists() {
+        anyhow::bail!("no database at {} (use --db PATH)", path.display());
+    }
+    let conn = store::open_connection(&path, true)?;
+    let stats = day_stats(&conn, config, date)?;
+    let text = match args.format {
+        ReportFormat::Table => table(&stats),
+        ReportFormat::Csv => csv(&stats),
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn opt(v: Option<i64>) -> String {
+    v.map(|s| s.to_string()).unwrap_or_default()
+}
+
+fn minutes(v: Option<i64>) -> String {
+    v.map(|s| format!("{}:{:02}", s / 60, s % 60))
+        .unwrap_or_else(|| "–".to_owned())
+}
+
+const CSV_HEADER: &str = "scope,key,name,issued,served,no_shows,cancelled,wait_p50_s,wait_p90_s,service_p50_s,service_p90_s";
+
+fn csv_row(out: &mut String, scope: &str, key: &str, name: &str, f: &Figures) {
+    let quoted = name.replace('"', "\"\"");
+    let _ = writeln!(
+        out,
+        "{scope},{key},\"{quoted}\",{},{},{},{},{},{},{},{}",
+        f.issued,
+        f.served,
+        f.no_shows,
+        f.cancelled,
+        opt(f.wait_p50_seconds),
+        opt(f.wait_p90_seconds),
+        opt(f.service_p50_seconds),
+        opt(f.service_p90_seconds)
+    );
+}
+
+/// CSV with one row per service, per counter, and the total.
+pub fn csv(stats: &DayStats) -> String {
+    let mut out = format!("{CSV_HEADER}\n");
+    for s in &stats.services {
+        csv_row(&mut out, "service", &s.service, &s.name_vi, &s.figures);
+    }
+    for c in &stats.counters {
+        csv_row(
+            &mut out,
+            "counter",
+            &c.counter.to_string(),
+            &format!("Quầy {}", c.counter),
+            &c.figures,
+        );
+    }
+    csv_row(&mut out, "total", "", "Tổng cộng", &stats.total);
+    out
+}
+
+fn table_row(out: &mut String, name: &str, f: &Figures) {
+    let _ = writeln!(
+        out,
+        "{:<28} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9}",
+        name.chars().take(28).collect::<String>(),
+        f.issued,
+        f.served,
+        f.no_shows,
+        f.cancelled,
+        minutes(f.wait_p50_seconds),
+        minutes(f.wait_p90_seconds),
+        minutes(f.service_p50_seconds),
+        minutes(f.service_p90_seconds)
+    );
+}
+
+/// A fixed-width table for a terminal, times as m:ss.
+pub fn table(stats: &DayStats) -> String {
+    let mut out = format!(
+        "Báo cáo ngày {} / Report for {}\n\n",
+        stats.date, stats.date
+    );
+    let header = format!(
+        "{:<28} {:>6} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9} {:>9}\n",
+        "", "cấp", "xong", "vắng", "huỷ", "chờ p50", "chờ p90", "p.vụ p50", "p.vụ p90"
+    );
+    out.push_str("Theo lĩnh vực / per service\n");
+    out.push_str(&header);
+    for s in &stats.services {
+        table_row(
+            &mut out,
+            &format!("{} ({})", s.name_vi, s.service),
+            &s.figures,
+        );
+    }
+    out.push_str("\nTheo quầy / per counter\n");
+    out.push_str(&header);
+    for c in &stats.counters {
+        table_row(&mut out, &format!("Quầy {}", c.counter), &c.figures);
+    }
+    out.push('\n');
+    table_row(&mut out, "Tổng cộng / total", &stats.total);
+    out
+}

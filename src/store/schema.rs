@@ -1,0 +1,134 @@
+//! Versioned migrations, applied in order at open; the version lives in
+//! `PRAGMA user_version`. Never edit a released migration: add a new one.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Each entry moves the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: the queue.
+    r#"
+    CREATE TABLE events (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_ms   INTEGER NOT NULL,
+        kind    TEXT NOT NULL,
+        data    TEXT NOT NULL
+    );
+
+    -- The last number each service issued on each business date (office
+    -- local). Allocation reads and bumps it inside the issuing transaction.
+    CREATE TABLE daily_counters (
+        service       TEXT NOT NULL,
+        business_date TEXT NOT NULL,
+        last_number   INTEGER NOT NULL,
+        PRIMARY KEY (service, business_date)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE tickets (
+        id              INTEGER PRIMARY KEY,
+        business_date   TEXT NOT NULL,
+        -- The service whose numbering issued the ticket; `service` is where
+        -- it waits now (they differ after a transfer).
+        number_service  TEXT NOT NULL,
+        number          INTEGER NOT NULL,
+        display         TEXT NOT NULL,
+        service         TEXT NOT NULL,
+        priority        TEXT,
+        state           TEXT NOT NULL,
+        issued_at_ms    INTEGER NOT NULL,
+        called_at_ms    INTEGER,
+        started_at_ms   INTEGER,
+        finished_at_ms  INTEGER,
+        counter         INTEGER,
+        recall_count    INTEGER NOT NULL DEFAULT 0,
+        transfer_count  INTEGER NOT NULL DEFAULT 0,
+        lookup_token    TEXT NOT NULL,
+        issued_by       TEXT NOT NULL,
+        print_status    TEXT,
+        print_error     TEXT,
+        UNIQUE (business_date, number_service, number)
+    );
+    CREATE INDEX tickets_day ON tickets (business_date, service, state);
+    -- Only waiting tickets, in queue order per service and kind: finding
+    -- the next ticket to call is two index seeks per service.
+    CREATE INDEX tickets_waiting ON tickets (business_date, service, (priority IS NOT NULL), issued_at_ms, id)
+        WHERE state IN ('issued', 'transferred');
+
+    CREATE TABLE counters (
+        number          INTEGER PRIMARY KEY,
+        state           TEXT NOT NULL DEFAULT 'closed',
+        current_ticket  INTEGER REFERENCES tickets (id),
+        priority_streak INTEGER NOT NULL DEFAULT 0,
+        updated_at_ms   INTEGER NOT NULL DEFAULT 0
+    );
+
+    -- Responses to requests that carried an Idempotency-Key, replayed for a
+    -- retry with the same key by the same principal.
+    CREATE TABLE idempotency (
+        principal     TEXT NOT NULL,
+        key           TEXT NOT NULL,
+        fingerprint   TEXT NOT NULL,
+        status        INTEGER NOT NULL,
+        body          TEXT NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        PRIMARY KEY (principal, key)
+    ) WITHOUT ROWID;
+    "#,
+];
+
+/// The schema version this build writes.
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the database up to [`VERSION`], each step in its own transaction.
+pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > VERSION {
+        return Err(StoreError::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            supported: VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "database migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_an_empty_database_and_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let mut conn = Connection::open(&path).unwrap();
+        migrate(&mut conn, &path).unwrap();
+        migrate(&mut conn, &path).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, VERSION);
+    }
+
+    #[test]
+    fn refuses_a_newer_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.db");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", VERSION + 1)
+            .unwrap();
+        assert!(matches!(
+            migrate(&mut conn, &path),
+            Err(StoreError::SchemaTooNew { .. })
+        ));
+    }
+}

@@ -1,0 +1,293 @@
+//! Shared helpers: a hub in-process or as a child process, an HTTP client
+//! with the demo tokens, and a small Server-Sent Events reader.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use motcua::config::Config;
+use motcua::hub::{start, Clock, HubOptions, RunningHub};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+pub const KIOSK: &str = "demo-kiosk-token";
+pub const COUNTER: &str = "demo-counter-token";
+pub const DISPLAY: &str = "demo-display-token";
+pub const TECHNICIAN: &str = "demo-technician-token";
+
+/// A hub running in this process on `127.0.0.1:0`, with its own database.
+pub struct TestHub {
+    pub running: Option<RunningHub>,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestHub {
+    pub async fn start() -> Self {
+        Self::with(Config::demo(), None).await
+    }
+
+    pub async fn with(config: Config, clock: Option<Clock>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let running = start(
+            Arc::new(config),
+            HubOptions {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                database: dir.path().join("hub.db"),
+                clock,
+            },
+        )
+        .await
+        .unwrap();
+        let url = running.base_url();
+        Self {
+            running: Some(running),
+            url,
+            dir,
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("hub.db")
+    }
+
+    pub fn client(&self, token: &str) -> Api {
+        Api::new(&self.url, token)
+    }
+
+    pub async fn stop(mut self) -> tempfile::TempDir {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.unwrap();
+        }
+        self.dir
+    }
+}
+
+/// A demo office with `n` counters that all serve every service.
+pub fn office_with_counters(n: u32) -> Config {
+    let mut config = Config::demo();
+    config.queue.daily_cap = 9999;
+    let all: Vec<String> = config.services.iter().map(|s| s.code.clone()).collect();
+    config.counters = (1..=n)
+        .map(|number| motcua::config::CounterConfig {
+            number,
+            name: None,
+            services: all.clone(),
+        })
+        .collect();
+    config
+}
+
+/// A JSON client for one token.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(base: &str, token: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            token: token.to_owned(),
+            http: reqwest::Client::builder().build().unwrap(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        body: Option<&Value>,
+        key: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        if let Some(key) = key {
+            req = req.header("Idempotency-Key", key);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn issue(&self, service: &str) -> Value {
+        let (status, body) = self
+            .post(
+                "/api/v1/tickets",
+                Some(&serde_json::json!({ "service": service })),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body
+    }
+}
+
+/// One Server-Sent Event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SseEvent {
+    pub id: Option<i64>,
+    pub kind: String,
+    pub data: Value,
+}
+
+/// Reads events from a `text/event-stream` response.
+pub struct SseReader {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl SseReader {
+    pub async fn connect(base: &str, token: &str, last_event_id: Option<i64>) -> Self {
+        let mut req = reqwest::Client::new()
+            .get(format!("{base}/api/v1/events"))
+            .bearer_auth(token);
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        Self {
+            resp,
+            buf: String::new(),
+        }
+    }
+
+    /// The next event (comments and keep-alives skipped); `None` at the end
+    /// of the stream.
+    pub async fn next(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut id = None;
+                let mut kind = "message".to_owned();
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        kind = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if data.is_empty() && id.is_none() {
+                    continue;
+                }
+                return Some(SseEvent {
+                    id,
+                    kind,
+                    data: serde_json::from_str(&data).unwrap_or(Value::Null),
+                });
+            }
+            let chunk = self.resp.chunk().await.ok()??;
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
+
+/// The `motcua` binary under test.
+pub fn motcua() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_motcua"))
+}
+
+/// A hub as a child process, for crash and signal tests.
+pub struct HubProcess {
+    pub child: Child,
+    pub url: String,
+}
+
+impl HubProcess {
+    pub fn start(db: &Path) -> Self {
+        let mut child = motcua()
+            .args(["hub", "--listen", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .env("MOTCUA_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let url = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .filter(|u| u.starts_with("http://"))
+            .unwrap_or_else(|| panic!("unexpected hub output {line:?}"))
+            .to_owned();
+        Self { child, url }
+    }
+
+    pub fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id() as i32;
+        // SAFETY-free: kill(1) keeps the test free of libc bindings.
+        Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Opens the hub's database read-only for assertions.
+pub fn open_db(path: &Path) -> rusqlite::Connection {
+    rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap()
+}
+
+/// Counts rows of a table.
+pub fn count(conn: &rusqlite::Connection, table: &str) -> i64 {
+    conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
