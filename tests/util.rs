@@ -291,3 +291,26 @@ pub fn count(conn: &rusqlite::Connection, table: &str) -> i64 {
     conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
 }
+
+/// The trigger-maintained `waiting_counts` agree with the tickets table.
+pub fn assert_waiting_counts_consistent(path: &Path) {
+    let conn = open_db(path);
+    let derived: Vec<(String, String, i64, i64)> = conn
+        .prepare(
+            "SELECT business_date, service, priority IS NOT NULL, COUNT(*) FROM tickets \
+             WHERE state IN ('issued', 'transferred') GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let kept: Vec<(String, String, i64, i64)> = conn
+        .prepare("SELECT business_date, service, priority, waiting FROM waiting_counts WHERE waiting != 0 ORDER BY 1, 2, 3")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(kept, derived, "waiting_counts drifted from the tickets");
+}

@@ -115,6 +115,8 @@ async fn pump(
     last_id: Option<i64>,
     tx: mpsc::Sender<Event>,
 ) {
+    // `wait_for` below also sees a shutdown that happened before this line.
+    let mut shutdown = hub.shutdown.subscribe();
     let newest = match hub.store.read(store::last_event_id).await {
         Ok(id) => id,
         Err(err) => {
@@ -144,7 +146,6 @@ async fn pump(
             None => return,
         },
     };
-    let mut shutdown = hub.shutdown.subscribe();
     loop {
         tokio::select! {
             received = bus.recv() => match received {
@@ -164,7 +165,7 @@ async fn pump(
                 Err(broadcast::error::RecvError::Closed) => return,
             },
             _ = tx.closed() => return,
-            _ = shutdown.changed() => return,
+            _ = async { shutdown.wait_for(|stopping| *stopping).await.map(|_| ()) } => return,
         }
     }
 }

@@ -51,11 +51,44 @@ const MIGRATIONS: &[&str] = &[
         print_error     TEXT,
         UNIQUE (business_date, number_service, number)
     );
-    CREATE INDEX tickets_day ON tickets (business_date, service, state);
+    CREATE INDEX tickets_day ON tickets (business_date, service, state, finished_at_ms);
     -- Only waiting tickets, in queue order per service and kind: finding
     -- the next ticket to call is two index seeks per service.
     CREATE INDEX tickets_waiting ON tickets (business_date, service, (priority IS NOT NULL), issued_at_ms, id)
         WHERE state IN ('issued', 'transferred');
+
+    -- Waiting tickets per business date, service and kind (priority 0/1),
+    -- kept exact by the triggers below inside every transaction (and
+    -- rolled back with it), so issuing a ticket does not count the queue.
+    CREATE TABLE waiting_counts (
+        business_date TEXT NOT NULL,
+        service       TEXT NOT NULL,
+        priority      INTEGER NOT NULL,
+        waiting       INTEGER NOT NULL,
+        PRIMARY KEY (business_date, service, priority)
+    ) WITHOUT ROWID;
+
+    CREATE TRIGGER tickets_waiting_insert AFTER INSERT ON tickets
+    WHEN NEW.state IN ('issued', 'transferred')
+    BEGIN
+        INSERT INTO waiting_counts VALUES (NEW.business_date, NEW.service, NEW.priority IS NOT NULL, 1)
+        ON CONFLICT DO UPDATE SET waiting = waiting + 1;
+    END;
+
+    CREATE TRIGGER tickets_waiting_leave AFTER UPDATE OF state, service ON tickets
+    WHEN OLD.state IN ('issued', 'transferred')
+    BEGIN
+        UPDATE waiting_counts SET waiting = waiting - 1
+        WHERE business_date = OLD.business_date AND service = OLD.service
+          AND priority = (OLD.priority IS NOT NULL);
+    END;
+
+    CREATE TRIGGER tickets_waiting_enter AFTER UPDATE OF state, service ON tickets
+    WHEN NEW.state IN ('issued', 'transferred')
+    BEGIN
+        INSERT INTO waiting_counts VALUES (NEW.business_date, NEW.service, NEW.priority IS NOT NULL, 1)
+        ON CONFLICT DO UPDATE SET waiting = waiting + 1;
+    END;
 
     CREATE TABLE counters (
         number          INTEGER PRIMARY KEY,

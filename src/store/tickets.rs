@@ -209,11 +209,24 @@ pub fn next_candidates(
     Ok(out)
 }
 
-/// How many tickets wait in a service on a business date.
+/// How many tickets wait in a service on a business date, all of them or
+/// only the priority ones.
 pub fn count_waiting(conn: &Connection, date: NaiveDate, service: &str) -> Result<u32, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT COUNT(*) FROM tickets WHERE business_date = ?1 AND service = ?2 \
-         AND state IN ('issued', 'transferred')",
+        "SELECT COALESCE(SUM(waiting), 0) FROM waiting_counts WHERE business_date = ?1 AND service = ?2",
+    )?;
+    Ok(stmt.query_row(params![date.to_string(), service], |r| r.get(0))?)
+}
+
+/// How many priority tickets wait in a service on a business date.
+pub fn count_waiting_priority(
+    conn: &Connection,
+    date: NaiveDate,
+    service: &str,
+) -> Result<u32, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT COALESCE(SUM(waiting), 0) FROM waiting_counts \
+         WHERE business_date = ?1 AND service = ?2 AND priority = 1",
     )?;
     Ok(stmt.query_row(params![date.to_string(), service], |r| r.get(0))?)
 }

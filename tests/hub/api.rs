@@ -232,6 +232,7 @@ async fn numbering_resets_at_local_midnight_not_utc_midnight() {
         .await;
     assert_eq!(called["business_date"], "2026-11-26");
     assert_eq!(called["number"], "A001");
+    crate::util::assert_waiting_counts_consistent(&hub.db());
     hub.stop().await;
 }
 

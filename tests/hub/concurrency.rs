@@ -75,6 +75,7 @@ async fn fifty_kiosks_and_five_counters_at_once() {
     }
     let conn = crate::util::open_db(&hub.db());
     assert_eq!(crate::util::count(&conn, "tickets"), 5000);
+    crate::util::assert_waiting_counts_consistent(&hub.db());
 
     // Five counters call concurrently until nothing waits.
     let counters: Vec<_> = (1..=5)
@@ -111,5 +112,6 @@ async fn fifty_kiosks_and_five_counters_at_once() {
         "a ticket was called by two counters"
     );
     assert_eq!(unique, ids, "every ticket was called exactly once");
+    crate::util::assert_waiting_counts_consistent(&hub.db());
     hub.stop().await;
 }
