@@ -1,0 +1,1 @@
+//! Round trips over real pseudo-terminals (see the modules).
