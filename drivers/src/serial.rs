@@ -383,7 +383,10 @@ impl SerialTransport {
             .timeout(s.read_timeout())
             .exclusive(s.exclusive);
         match builder.open_native() {
-            Ok(port) => Ok((port, path)),
+            Ok(port) => {
+                set_nonblocking(&port)?;
+                Ok((port, path))
+            }
             Err(err) => Err(match err.kind() {
                 serialport::ErrorKind::NoDevice if path.exists() => {
                     TransportError::Busy { port: name }
@@ -426,7 +429,12 @@ impl Transport for SerialTransport {
                     return Err(self.fail(err, timeout));
                 }
                 Ok(n) => bytes = &bytes[n..],
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+                // The device's buffer is full: poll again (up to the timeout).
+                Err(err)
+                    if matches!(
+                        err.kind(),
+                        io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+                    ) => {}
                 Err(err) => return Err(self.fail(err, timeout)),
             }
         }
@@ -446,7 +454,14 @@ impl Transport for SerialTransport {
             }
             Ok(n) => Ok(n),
             Err(err) if err.kind() == io::ErrorKind::TimedOut => Ok(0),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => Ok(0),
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+                ) =>
+            {
+                Ok(0)
+            }
             Err(err) => Err(self.fail(err, timeout)),
         }
     }
@@ -457,6 +472,30 @@ impl Transport for SerialTransport {
             Ok(()) => Ok(()),
             Err(err) => Err(self.fail(err.into(), Duration::ZERO)),
         }
+    }
+}
+
+/// Puts the port's descriptor in non-blocking mode. `serialport` polls
+/// before each read and write, but a blocking `write` of more bytes than
+/// the device's buffer holds would then block past the timeout — forever,
+/// if the printer stalled. Non-blocking, `write` takes what fits and we
+/// poll again.
+fn set_nonblocking(port: &TTYPort) -> Result<(), TransportError> {
+    use std::os::fd::AsRawFd;
+    let fd = port.as_raw_fd();
+    // SAFETY: `fd` is the open descriptor owned by `port`; F_GETFL/F_SETFL
+    // only change its status flags.
+    let ok = unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) >= 0
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(TransportError::Open {
+            port: port.name().unwrap_or_default(),
+            message: io::Error::last_os_error().to_string(),
+        })
     }
 }
 

@@ -35,21 +35,13 @@ pub fn probe_job(paper: Paper, candidates: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&[0x1B, b'E', 0]);
     out.extend_from_slice(b"Pick the n whose line reads right.\n");
     for &n in candidates {
-        for (name, sample, upper) in [
-            ("tcvn3", SAMPLE_LOWER, false),
-            ("tcvn3 CAPS", SAMPLE_UPPER, true),
-        ] {
+        for (name, sample) in [("tcvn3", SAMPLE_LOWER), ("tcvn3 CAPS", SAMPLE_UPPER)] {
             label(&mut out, &format!("n={n:<3} {name}: "));
             out.extend_from_slice(&[0x1B, 0x74, n]);
             // Everything on page n: capitals use the lower-case bytes there.
             let mut enc = Tcvn3Encoder::new(n, n);
             let mut bytes = Vec::new();
-            let text = if upper {
-                sample.to_lowercase()
-            } else {
-                sample.to_owned()
-            };
-            enc.encode(&text, &mut bytes);
+            enc.encode(sample, &mut bytes);
             out.extend(bytes.into_iter().skip(3));
             out.push(b'\n');
         }

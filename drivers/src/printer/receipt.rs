@@ -12,7 +12,7 @@
 //!     .qr("https://dichvucong.gov.vn/tra-cuu?ma=A012")
 //!     .feed(1)
 //!     .cut();
-//! assert_eq!(ticket.blocks().len(), 6);
+//! assert_eq!(ticket.blocks().len(), 7);
 //! ```
 
 use serde::{Deserialize, Serialize};
