@@ -353,10 +353,16 @@ impl Config {
                 ));
             }
             if s.daily_cap == Some(0) {
-                return Err(invalid(format!("services[{i}].daily_cap"), "must be at least 1"));
+                return Err(invalid(
+                    format!("services[{i}].daily_cap"),
+                    "must be at least 1",
+                ));
             }
             if s.name_vi.trim().is_empty() {
-                return Err(invalid(format!("services[{i}].name_vi"), "must not be empty"));
+                return Err(invalid(
+                    format!("services[{i}].name_vi"),
+                    "must not be empty",
+                ));
             }
         }
         if self.counters.is_empty() {
@@ -365,7 +371,10 @@ impl Config {
         let mut numbers = BTreeSet::new();
         for (i, c) in self.counters.iter().enumerate() {
             if c.number == 0 {
-                return Err(invalid(format!("counters[{i}].number"), "must be at least 1"));
+                return Err(invalid(
+                    format!("counters[{i}].number"),
+                    "must be at least 1",
+                ));
             }
             if !numbers.insert(c.number) {
                 return Err(invalid(
@@ -441,8 +450,7 @@ impl Config {
 fn is_code(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 32
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
@@ -465,10 +473,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_key() {
-        let text = include_str!("../packaging/motcua.toml").replace(
-            "services = [\"hotich\"]",
-            "services = [\"nosuch\"]",
-        );
+        let text = include_str!("../packaging/motcua.toml")
+            .replace("services = [\"hotich\"]", "services = [\"nosuch\"]");
         let err = Config::from_toml(&text).unwrap_err().to_string();
         assert!(err.contains("counters[0].services"), "{err}");
         assert!(err.contains("nosuch"), "{err}");
@@ -476,15 +482,21 @@ mod tests {
 
     #[test]
     fn real_configuration_refuses_demo_tokens() {
-        let text = include_str!("../packaging/motcua.toml")
-            .replacen("CHANGE-ME-kiosk-0123456789", "demo-kiosk-token", 1);
+        let text = include_str!("../packaging/motcua.toml").replacen(
+            "CHANGE-ME-kiosk-0123456789",
+            "demo-kiosk-token",
+            1,
+        );
         let err = Config::from_toml(&text).unwrap_err().to_string();
         assert!(err.contains("tokens[0].token"), "{err}");
     }
 
     #[test]
     fn unknown_keys_are_refused() {
-        let text = format!("{}\n[extra]\nx = 1\n", include_str!("../packaging/motcua.toml"));
+        let text = format!(
+            "{}\n[extra]\nx = 1\n",
+            include_str!("../packaging/motcua.toml")
+        );
         let err = Config::from_toml(&text).unwrap_err().to_string();
         assert!(err.contains("extra"), "{err}");
     }
