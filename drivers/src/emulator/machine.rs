@@ -39,6 +39,10 @@ impl Default for CodePageMap {
     }
 }
 
+/// Longest page the emulator keeps (2 m of paper at 203 dpi); what is fed
+/// beyond it is not drawn.
+pub const MAX_PAGE_DOTS: usize = 16_384;
+
 /// Characters the emulator can recognise in downloaded glyphs.
 pub const GLYPH_CANDIDATES: &str = "àảãáạăằẳẵắặâầẩẫấậđèẻẽéẹêềểễếệìỉĩíịòỏõóọôồổỗốộơờởỡớợùủũúụưừửữứựỳỷỹýỵÀẢÃÁẠĂẰẲẴẮẶÂẦẨẪẤẬĐÈẺẼÉẸÊỀỂỄẾỆÌỈĨÍỊÒỎÕÓỌÔỒỔỖỐỘƠỜỞỠỚỢÙỦŨÚỤƯỪỬỮỨỰỲỶỸÝỴ–—‘’“”…•₫€°×·«»";
 
@@ -364,7 +368,7 @@ impl PrinterMachine {
     }
 
     fn take_page(&mut self) -> Page {
-        let mut image = Bitmap::new(self.width, self.y.max(1));
+        let mut image = Bitmap::new(self.width, self.y.clamp(1, MAX_PAGE_DOTS));
         for (x, y, item) in self.items.drain(..) {
             image.draw(&item, x, y);
         }

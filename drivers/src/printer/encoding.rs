@@ -183,7 +183,7 @@ const TCVN3_HIGH: [(u8, char); 74] = [
 /// Which TCVN-3 page a character needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tcvn3Page {
-    /// ASCII and the untoned capitals Ă Â Ê Ô Ơ Ư Đ: the same byte on both pages.
+    /// ASCII: the same byte on both pages.
     Either,
     Lower,
     Upper,
@@ -194,12 +194,10 @@ fn tcvn3_lookup(c: char) -> Option<(u8, Tcvn3Page)> {
         return Some((c as u8, Tcvn3Page::Either));
     }
     if let Some(&(b, _)) = TCVN3_HIGH.iter().find(|(_, t)| *t == c) {
-        let page = if b <= 0xA7 {
-            Tcvn3Page::Either
-        } else {
-            Tcvn3Page::Lower
-        };
-        return Some((b, page));
+        // Even the untoned capitals Ă Â Ê Ô Ơ Ư Đ (0xA1–0xA7) belong to the
+        // lower-case page: capitals pages disagree about those positions
+        // (escpos-printer-db puts Ê Ô Ơ Ư at 0xAA–0xAD on page 31).
+        return Some((b, Tcvn3Page::Lower));
     }
     // A toned capital: the lower-case letter's byte on the capitals page.
     let mut lower = c.to_lowercase();

@@ -266,7 +266,9 @@ pub fn parse_line(line: &str) -> Result<IdentityDocument, IdError> {
         return cccd::parse(line);
     }
     let compact: String = line.split_whitespace().collect();
-    if compact.len() == 90 && mrz::looks_like_mrz_line(&compact[..30]) {
+    // MRZ text is ASCII; checking it first keeps the slicing on char
+    // boundaries (a 90-byte line of other text is not an MRZ).
+    if compact.len() == 90 && compact.is_ascii() && mrz::looks_like_mrz_line(&compact[..30]) {
         return mrz::parse([&compact[..30], &compact[30..60], &compact[60..]]);
     }
     Err(IdError::NotRecognised)
@@ -415,6 +417,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!(doc.kind, DocumentKind::MrzTd1);
+    }
+
+    #[test]
+    fn regression_fuzz_90_bytes_of_non_ascii_is_not_sliced_mid_char() {
+        // Found by `cargo fuzz run qr_parser`: slicing at byte 30 panicked.
+        let line = format!("0{}\u{1aef}{}Ar~", " ".repeat(27), " ".repeat(55));
+        assert_eq!(line.split_whitespace().collect::<String>().len(), 7);
+        let line = format!("{}\u{1aef}{}", "A".repeat(28), "B".repeat(59));
+        assert_eq!(line.len(), 90);
+        assert_eq!(parse_line(&line), Err(IdError::NotRecognised));
     }
 
     #[test]
