@@ -45,3 +45,23 @@ pub use scanner::{
     ScannerProfile, SerialScanner, Terminator,
 };
 pub use serial::{PortSelector, SerialSettings, SerialTransport, Transport, TransportError};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>() {}
+
+    #[test]
+    fn devices_can_move_to_a_worker_thread() {
+        assert_send::<SerialPrinter>();
+        assert_send::<emulator::EmulatedPrinter>();
+        assert_send::<Box<dyn Printer>>();
+        assert_send::<SerialScanner>();
+        assert_send::<MemoryScanner>();
+        assert_send::<Box<dyn Scanner>>();
+        assert_send::<SerialTransport>();
+        assert_send::<emulator::PrinterEmulator>();
+        assert_send::<emulator::ScannerEmulator>();
+    }
+}

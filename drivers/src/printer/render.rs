@@ -715,6 +715,26 @@ mod tests {
     }
 
     #[test]
+    fn golden_raster_job() {
+        // Pins the raster bytes (font, threshold, band layout); regenerate
+        // with MOTCUA_BLESS=1 after an intended change.
+        let job = one_line(TextMode::Raster, "Việt Nam");
+        let text: String = job.chunks(32).map(|c| format!("{}\n", hex(c))).collect();
+        let golden = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/golden/raster-viet-nam.hex"
+        );
+        if std::env::var_os("MOTCUA_BLESS").is_some() {
+            std::fs::write(golden, &text).unwrap();
+        }
+        let expected = std::fs::read_to_string(golden).unwrap();
+        assert_eq!(text, expected);
+        // ESC @ FS . ESC J <blank rows> GS v 0 m xL xH yL yH …
+        assert_eq!(&job[..7], &[0x1B, 0x40, 0x1C, 0x2E, 0x1B, b'J', job[6]]);
+        assert_eq!(&job[7..10], &[0x1D, b'v', b'0']);
+    }
+
+    #[test]
     fn raster_text_is_images_not_text() {
         let job = one_line(TextMode::Raster, "Việt Nam");
         assert!(job.windows(3).any(|w| w == [0x1D, b'v', b'0']));

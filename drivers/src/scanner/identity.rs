@@ -320,14 +320,12 @@ impl DocumentAssembler {
             return None;
         }
         if !self.mrz.is_empty() {
+            // A line that is not MRZ ends an incomplete MRZ. A QR line
+            // still gives its document (the half-read MRZ is dropped);
+            // anything else reports the incomplete MRZ.
             let found = self.mrz.len();
             self.mrz.clear();
-            // The pending MRZ is incomplete; the new line is reported next time.
-            let _ = found;
-            return Some(match parse_line(trimmed) {
-                Ok(doc) => Ok(doc),
-                Err(_) => Err(IdError::MrzIncomplete { found }),
-            });
+            return Some(parse_line(trimmed).map_err(|_| IdError::MrzIncomplete { found }));
         }
         Some(parse_line(trimmed))
     }
