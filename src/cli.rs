@@ -108,6 +108,12 @@ pub struct PrintSampleArgs {
     /// Code page number for `ESC t n` (vendor specific).
     #[arg(long, value_name = "N")]
     pub code_page: Option<u8>,
+    /// What to print: the queue ticket or a full dossier receipt.
+    #[arg(long, value_name = "DOC", default_value = "ticket")]
+    pub document: String,
+    /// Send the QR code as an image (for printers without `GS ( k`).
+    #[arg(long)]
+    pub raster_qr: bool,
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +141,16 @@ pub struct EmulatePrinterArgs {
     /// Start with a fault switched on: paper-out, cover-open, offline, stall.
     #[arg(long, value_name = "FAULT")]
     pub fault: Option<String>,
+    /// Keep a symlink to the pseudo-terminal at this path (like a udev rule).
+    #[arg(long, value_name = "PATH")]
+    pub link: Option<PathBuf>,
+    /// `ESC t` number the emulated printer takes for TCVN-3 lower case
+    /// (capitals: the next number).
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub tcvn3_page: u8,
+    /// `ESC t` number the emulated printer takes for Windows-1258.
+    #[arg(long, value_name = "N", default_value_t = 52)]
+    pub cp1258_page: u8,
 }
 
 #[derive(Debug, Args)]

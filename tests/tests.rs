@@ -2,5 +2,6 @@
 //! a group of tests against the real `motcua` binary, a real hub on
 //! loopback, real SQLite files and real pseudo-terminals.
 
+mod devices;
 mod hub;
 mod util;

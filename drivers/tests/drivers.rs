@@ -1,0 +1,14 @@
+//! The crate's one integration-test binary: real pseudo-terminal pairs
+//! between the serial driver and the emulators, faults, and property tests
+//! of encode → emulate → decode.
+
+#[path = "it/common.rs"]
+mod common;
+#[path = "it/faults.rs"]
+mod faults;
+#[path = "it/properties.rs"]
+mod properties;
+#[path = "it/round_trip.rs"]
+mod round_trip;
+#[path = "it/scanner.rs"]
+mod scanner;
