@@ -23,6 +23,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The citizen's touchscreen kiosk (the default command).
+    Kiosk(KioskArgs),
     /// Run the office hub: queue, dossiers and events over HTTP (/api/v1).
     Hub(HubArgs),
     /// Print a day's report per service and per counter.
@@ -31,6 +33,33 @@ pub enum Command {
     Diag(DiagArgs),
     /// Device emulators on pseudo-terminals, for tests, demos and training.
     Emulate(EmulateArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct KioskArgs {
+    /// Render every page (both orientations, both languages) to PNG files
+    /// in DIR with the software renderer, then exit.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+    /// Fill the screen (overrides `kiosk.fullscreen`).
+    #[arg(long)]
+    pub fullscreen: bool,
+    /// Layout: portrait (1080×1920) or landscape (1920×1080).
+    #[arg(long, value_enum)]
+    pub orientation: Option<OrientationArg>,
+    /// Use this hub instead of the configured or embedded one.
+    #[arg(long, value_name = "URL")]
+    pub hub: Option<String>,
+    /// Without a display, write the current screen to this PNG file
+    /// (default: motcua-screen.png in the working directory).
+    #[arg(long, value_name = "PATH")]
+    pub screen_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OrientationArg {
+    Portrait,
+    Landscape,
 }
 
 #[derive(Debug, Args, Default)]

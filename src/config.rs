@@ -26,6 +26,8 @@ pub struct Config {
     pub counters: Vec<CounterConfig>,
     #[serde(default)]
     pub tokens: Vec<TokenConfig>,
+    #[serde(default)]
+    pub kiosk: KioskSection,
     /// True for the built-in demo office (no file was given).
     #[serde(skip)]
     pub demo: bool,
@@ -67,6 +69,69 @@ impl Default for HubSection {
             event_replay: 10_000,
         }
     }
+}
+
+/// Screen orientation of a kiosk.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Orientation {
+    #[default]
+    Portrait,
+    Landscape,
+}
+
+/// `[kiosk]`: one citizen kiosk.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KioskSection {
+    /// The hub on the office LAN, e.g. `http://10.0.0.2:8686`. Without it the
+    /// kiosk starts a hub in-process on loopback (the embedded default).
+    #[serde(default)]
+    pub hub_url: Option<String>,
+    /// The kiosk's bearer token; defaults to the first `kiosk` token of
+    /// `[[tokens]]` (right for the embedded hub).
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Seconds without a touch before the kiosk wipes what the citizen
+    /// entered and returns home.
+    pub idle_timeout_seconds: u64,
+    pub orientation: Orientation,
+    pub fullscreen: bool,
+    /// Public base URL for lookup links in QR codes (phones); without it
+    /// QR codes carry a payload only the office's scanners read.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// The receipt printer; without it the emulated printer is used and the
+    /// kiosk shows the "CHẾ ĐỘ DEMO" banner.
+    #[serde(default)]
+    pub printer: Option<PrinterConfig>,
+}
+
+impl Default for KioskSection {
+    fn default() -> Self {
+        Self {
+            hub_url: None,
+            token: None,
+            idle_timeout_seconds: 90,
+            orientation: Orientation::Portrait,
+            fullscreen: false,
+            public_url: None,
+            printer: None,
+        }
+    }
+}
+
+/// `[kiosk.printer]`: a receipt printer on a serial port.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrinterConfig {
+    /// How to reach it: `port = "/dev/motcua-printer"` or
+    /// `port = { usb = "0416:5011" }`, baud, flow control, timeouts.
+    #[serde(default)]
+    pub serial: motcua_drivers::SerialSettings,
+    /// Text mode, code page, paper width, QR (see `motcua diag print-probe`).
+    #[serde(default)]
+    pub profile: motcua_drivers::PrinterProfile,
 }
 
 /// Queue policy.
@@ -240,6 +305,7 @@ impl Config {
                 counter(3, &["chungthuc", "khac"]),
                 counter(4, &["datdai", "khac"]),
             ],
+            kiosk: KioskSection::default(),
             tokens: DEMO_TOKENS
                 .iter()
                 .map(|(token, role)| TokenConfig {
@@ -397,7 +463,28 @@ impl Config {
                 }
             }
         }
+        if self.kiosk.idle_timeout_seconds < 10 {
+            return Err(invalid("kiosk.idle_timeout_seconds", "must be at least 10"));
+        }
+        if let Some(url) = &self.kiosk.hub_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(invalid(
+                    "kiosk.hub_url",
+                    "must start with http:// or https://",
+                ));
+            }
+        }
         self.validate_tokens()
+    }
+
+    /// The token a kiosk uses: its own, or the first kiosk token.
+    pub fn kiosk_token(&self) -> Option<String> {
+        self.kiosk.token.clone().or_else(|| {
+            self.tokens
+                .iter()
+                .find(|t| t.role == Role::Kiosk)
+                .map(|t| t.token.clone())
+        })
     }
 
     fn validate_tokens(&self) -> Result<(), ConfigError> {

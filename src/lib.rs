@@ -15,11 +15,14 @@
 //! - [`hub`]: the office hub — axum routes under `/api/v1`, auth, Server-Sent
 //!   Events, stats.
 //! - [`report`]: `motcua report`.
+//! - [`apps`]: the kiosk (controller + Slint adapter), the hub client,
+//!   devices, paper documents, the headless renderer.
 //! - [`cmd`]: technician and device commands (`diag`, `emulate`).
 //!
 //! Device drivers live in the sibling crate `motcua-drivers` (`drivers/`),
 //! which knows nothing of this application.
 
+pub mod apps;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -43,7 +46,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
     init_logging();
     let config = Config::load(cli.config.as_deref())?;
     match cli.command {
-        None => hub::run(config, cli::HubArgs::default()),
+        None => apps::kiosk::app::run(config, cli::KioskArgs::default()),
+        Some(Command::Kiosk(args)) => apps::kiosk::app::run(config, args),
         Some(Command::Hub(args)) => hub::run(config, args),
         Some(Command::Report(args)) => report::run(&config, args),
         Some(Command::Diag(args)) => cmd::devices::diag(&config, args),

@@ -1,7 +1,10 @@
 //! The one integration-test binary (as ripgrep does): every module below is
 //! a group of tests against the real `motcua` binary, a real hub on
-//! loopback, real SQLite files and real pseudo-terminals.
+//! loopback, real SQLite files, real pseudo-terminals and real Slint
+//! rendering.
 
 mod devices;
 mod hub;
+mod kiosk;
+mod screens;
 mod util;

@@ -1,0 +1,124 @@
+//! The devices an app uses, built from configuration: a real printer on a
+//! serial port, or — with none configured — the printer emulator on a
+//! pseudo-terminal driven through the very same serial driver, so demo mode
+//! exercises the production code path and can show what was printed.
+
+use std::time::Duration;
+
+use motcua_drivers::emulator::{PrinterEmulator, PrinterEmulatorOptions};
+use motcua_drivers::{Printer, PrinterProfile, Receipt, SerialPrinter, SerialSettings};
+
+use crate::apps::kiosk::controller::{Preview, PrintOutcome};
+use crate::config::PrinterConfig;
+
+/// The printer a kiosk prints tickets and receipts on.
+pub struct TicketPrinter {
+    printer: Box<dyn Printer>,
+    /// In demo mode: the emulator at the other end of the pty, whose
+    /// rendering of each job becomes the on-screen preview.
+    emulator: Option<PrinterEmulator>,
+    description: String,
+}
+
+impl std::fmt::Debug for TicketPrinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TicketPrinter")
+            .field("description", &self.description)
+            .field("emulated", &self.emulator.is_some())
+            .finish()
+    }
+}
+
+impl TicketPrinter {
+    /// The configured printer, or the emulator when `config` is `None`.
+    pub fn from_config(config: Option<&PrinterConfig>) -> std::io::Result<Self> {
+        match config {
+            Some(c) => {
+                let printer = SerialPrinter::open(c.serial.clone(), c.profile.clone())
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                Ok(Self {
+                    printer: Box::new(printer),
+                    emulator: None,
+                    description: format!("{} ({})", c.serial.port, c.profile.text_mode),
+                })
+            }
+            None => Self::emulated(PrinterProfile::default()),
+        }
+    }
+
+    /// The printer emulator on a fresh pseudo-terminal.
+    pub fn emulated(profile: PrinterProfile) -> std::io::Result<Self> {
+        let emulator = PrinterEmulator::start(PrinterEmulatorOptions {
+            paper: profile.paper,
+            ..PrinterEmulatorOptions::default()
+        })?;
+        let mut settings = SerialSettings::for_port(emulator.path());
+        settings.exclusive = false;
+        let printer = SerialPrinter::open(settings, profile)
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        let description = format!("emulator {}", emulator.path().display());
+        Ok(Self {
+            printer: Box::new(printer),
+            emulator: Some(emulator),
+            description,
+        })
+    }
+
+    /// Any printer (tests use in-memory ones).
+    pub fn with_printer(printer: Box<dyn Printer>, description: &str) -> Self {
+        Self {
+            printer,
+            emulator: None,
+            description: description.to_owned(),
+        }
+    }
+
+    pub fn is_emulated(&self) -> bool {
+        self.emulator.is_some()
+    }
+
+    /// The emulator, in demo mode (for technicians' fault switches).
+    pub fn emulator(&self) -> Option<&PrinterEmulator> {
+        self.emulator.as_ref()
+    }
+
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// Prints, and says what happened in terms the kiosk understands.
+    pub fn print(&mut self, receipt: &Receipt) -> PrintOutcome {
+        match self.printer.print(receipt) {
+            Ok(printed) => {
+                let near_end = !printed.warnings.is_empty();
+                let preview = self
+                    .emulator
+                    .as_ref()
+                    .and_then(|e| e.recv_receipt(Duration::from_secs(2)))
+                    .map(|r| {
+                        let (w, h) = (r.image.width(), r.image.height());
+                        let dots = (0..h)
+                            .flat_map(|y| (0..w).map(move |x| (x, y)))
+                            .map(|(x, y)| r.image.get(x, y))
+                            .collect();
+                        Preview {
+                            width: w,
+                            height: h,
+                            dots: std::sync::Arc::new(dots),
+                        }
+                    });
+                PrintOutcome {
+                    result: Ok(near_end),
+                    preview,
+                }
+            }
+            Err(err) => {
+                tracing::warn!(printer = %self.description, %err, kind = ?err.kind(), "print failed");
+                PrintOutcome {
+                    result: Err(err.kind()),
+                    preview: None,
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The apps' HTTP client for the hub's `/api/v1`.
+//!
+//! Every app reaches the hub only through this client, whether the hub runs
+//! in-process (the kiosk's embedded default) or on the office LAN: one code
+//! path. Changes carry an `Idempotency-Key` chosen by the caller, and
+//! [`HubClient::post_retrying`] repeats a request with the same key until the
+//! hub answers, so a retry after a lost answer never makes a second ticket.
+
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::hub::queue::{QueueView, TicketView};
+
+/// What went wrong talking to the hub.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HubError {
+    /// The hub could not be reached (network, timeout, hub restarting).
+    #[error("cannot reach the hub: {0}")]
+    Unreachable(String),
+    /// The hub refused the request with its JSON error.
+    #[error("{status} {code}: {message_en}")]
+    Refused {
+        status: u16,
+        code: String,
+        message_vi: String,
+        message_en: String,
+    },
+    /// The hub answered something this client does not understand.
+    #[error("unexpected answer from the hub: {0}")]
+    BadAnswer(String),
+}
+
+impl HubError {
+    /// A sentence for the citizen, in Vietnamese or English.
+    pub fn message(&self, english: bool) -> String {
+        match (self, english) {
+            (HubError::Refused { message_vi, .. }, false) => message_vi.clone(),
+            (HubError::Refused { message_en, .. }, true) => message_en.clone(),
+            (HubError::Unreachable(_), false) => {
+                "Máy chưa kết nối được với hệ thống của bộ phận một cửa. Xin thử lại, hoặc hỏi cán bộ tại quầy.".to_owned()
+            }
+            (HubError::Unreachable(_), true) => {
+                "The kiosk cannot reach the office system. Please try again, or ask at a counter.".to_owned()
+            }
+            (HubError::BadAnswer(_), false) => "Hệ thống trả lời không đúng. Xin hỏi cán bộ tại quầy.".to_owned(),
+            (HubError::BadAnswer(_), true) => "The office system gave an unexpected answer. Please ask at a counter.".to_owned(),
+        }
+    }
+
+    /// Worth retrying with the same idempotency key.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            HubError::Unreachable(_) => true,
+            HubError::Refused { status, .. } => *status >= 500,
+            HubError::BadAnswer(_) => false,
+        }
+    }
+
+    /// The hub's error code, when it refused.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            HubError::Refused { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    code: String,
+    message_vi: String,
+    message_en: String,
+}
+
+/// A service as `GET /api/v1/services` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceInfo {
+    pub code: String,
+    pub prefix: String,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
+/// A priority category as `GET /api/v1/priorities` lists it.
+pub use crate::config::PriorityConfig as PriorityInfo;
+
+/// A client bound to one hub and one token.
+#[derive(Clone)]
+pub struct HubClient {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for HubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HubClient")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HubClient {
+    /// `base` is `http://host:port`.
+    pub fn new(base: &str, token: &str) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("a plain HTTP client always builds");
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            http,
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    async fn answer<T: DeserializeOwned>(
+        resp: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<Option<T>, HubError> {
+        let resp = resp.map_err(|e| HubError::Unreachable(e.to_string()))?;
+        let status = resp.status();
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| HubError::Unreachable(e.to_string()))?;
+        if status == reqwest::StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        if status.is_success() {
+            return serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| HubError::BadAnswer(e.to_string()));
+        }
+        match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(e) => Err(HubError::Refused {
+                status: status.as_u16(),
+                code: e.code,
+                message_vi: e.message_vi,
+                message_en: e.message_en,
+            }),
+            Err(_) if status.is_server_error() => {
+                Err(HubError::Unreachable(format!("HTTP {status}")))
+            }
+            Err(_) => Err(HubError::BadAnswer(format!("HTTP {status}"))),
+        }
+    }
+
+    /// `GET path`, decoded.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, HubError> {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        Self::answer(resp)
+            .await?
+            .ok_or_else(|| HubError::BadAnswer("empty answer".to_owned()))
+    }
+
+    /// `POST path` once; `None` for `204 No Content`.
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        key: &str,
+    ) -> Result<Option<T>, HubError> {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", key);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        Self::answer(req.send().await).await
+    }
+
+    /// `POST` with the same key until the hub answers (at most `attempts`
+    /// times, backing off), or refuses for good.
+    pub async fn post_retrying<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        key: &str,
+        attempts: u32,
+    ) -> Result<Option<T>, HubError> {
+        let mut delay = Duration::from_millis(200);
+        let mut attempt = 1;
+        loop {
+            match self.post(path, body, key).await {
+                Err(err) if err.is_transient() && attempt < attempts => {
+                    tracing::warn!(%err, attempt, path, "hub request failed; retrying with the same key");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(3));
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    pub async fn queue(&self) -> Result<QueueView, HubError> {
+        self.get("/api/v1/queue").await
+    }
+
+    pub async fn services(&self) -> Result<Vec<ServiceInfo>, HubError> {
+        self.get("/api/v1/services").await
+    }
+
+    pub async fn priorities(&self) -> Result<Vec<PriorityInfo>, HubError> {
+        self.get("/api/v1/priorities").await
+    }
+
+    /// Issues a ticket; retried with `key` on transient failures.
+    pub async fn issue_ticket(
+        &self,
+        service: &str,
+        priority: Option<&str>,
+        key: &str,
+    ) -> Result<TicketView, HubError> {
+        let body = serde_json::json!({ "service": service, "priority": priority });
+        self.post_retrying("/api/v1/tickets", Some(&body), key, 4)
+            .await?
+            .ok_or_else(|| HubError::BadAnswer("no ticket in the answer".to_owned()))
+    }
+
+    /// Tells the hub what the printer did with a ticket.
+    pub async fn report_print(
+        &self,
+        ticket: i64,
+        failure: Option<&str>,
+        key: &str,
+    ) -> Result<TicketView, HubError> {
+        let body = match failure {
+            None => serde_json::json!({ "status": "printed" }),
+            Some(reason) => serde_json::json!({ "status": "print_failed", "reason": reason }),
+        };
+        self.post_retrying(
+            &format!("/api/v1/tickets/{ticket}/print-status"),
+            Some(&body),
+            key,
+            4,
+        )
+        .await?
+        .ok_or_else(|| HubError::BadAnswer("no ticket in the answer".to_owned()))
+    }
+}

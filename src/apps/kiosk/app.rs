@@ -1,0 +1,152 @@
+//! `motcua kiosk`: wires configuration, hub, devices and the window, then
+//! runs the UI event loop.
+
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use slint::ComponentHandle;
+
+use super::controller::QrPolicy;
+use super::{event_loop_poster, system_clock, KioskApp, KioskContext, QUEUE_REFRESH};
+use crate::apps::devices::TicketPrinter;
+use crate::apps::headless::Headless;
+use crate::apps::hub_client::HubClient;
+use crate::apps::ui::{KioskAdapter, KioskWindow};
+use crate::cli::{KioskArgs, OrientationArg};
+use crate::config::{Config, Orientation};
+use crate::hub::{self, HubOptions};
+
+/// Whether a display server is there to open a window on.
+fn has_display() -> bool {
+    cfg!(feature = "kms")
+        || ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+/// Runs the kiosk until its window closes.
+pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &args.snapshot {
+        let files = super::snapshot::run(&config, dir)?;
+        println!("wrote {} snapshots to {}", files.len(), dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("motcua-kiosk")
+        .build()?;
+    let config = Arc::new(config);
+
+    // The hub: configured, given on the command line, or in-process.
+    let mut embedded = None;
+    let hub_url = match args.hub.clone().or_else(|| config.kiosk.hub_url.clone()) {
+        Some(url) => url,
+        None => {
+            let running = runtime.block_on(start_embedded_hub(Arc::clone(&config)))?;
+            let url = running.base_url();
+            tracing::info!(%url, "embedded hub started (no kiosk.hub_url configured)");
+            embedded = Some(running);
+            url
+        }
+    };
+    let token = config.kiosk_token().context(
+        "no kiosk token: set kiosk.token or add a [[tokens]] entry with role = \"kiosk\"",
+    )?;
+
+    let printer = TicketPrinter::from_config(config.kiosk.printer.as_ref())
+        .context("cannot set up the printer")?;
+    tracing::info!(printer = printer.description(), "printer ready");
+    let demo = printer.is_emulated();
+
+    let headless = if has_display() {
+        None
+    } else {
+        let path = args
+            .screen_file
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from("motcua-screen.png"));
+        eprintln!(
+            "motcua: không có màn hình (DISPLAY/WAYLAND_DISPLAY) — kiosk chạy không cửa sổ, ảnh màn hình ở {0}\n\
+             motcua: no display found — the kiosk runs headless; its screen is written to {0}\n\
+             motcua: for a window on a headless machine: xvfb-run -a cargo run --release",
+            path.display()
+        );
+        Some(Headless::install(Some(path)).map_err(|e| anyhow::anyhow!("{e}"))?)
+    };
+
+    let window =
+        KioskWindow::new().map_err(|e| anyhow::anyhow!("cannot open the kiosk window: {e}"))?;
+    let portrait = match args.orientation {
+        Some(OrientationArg::Portrait) => true,
+        Some(OrientationArg::Landscape) => false,
+        None => config.kiosk.orientation == Orientation::Portrait,
+    };
+    window.global::<KioskAdapter>().set_portrait(portrait);
+    let (w, h) = if portrait { (1080, 1920) } else { (1920, 1080) };
+    match &headless {
+        Some(screen) => screen.set_size(w, h),
+        None => window
+            .window()
+            .set_size(slint::LogicalSize::new(w as f32, h as f32)),
+    }
+    if args.fullscreen || config.kiosk.fullscreen {
+        window.window().set_fullscreen(true);
+    }
+
+    let app = KioskApp::attach(
+        &window,
+        Duration::from_secs(config.kiosk.idle_timeout_seconds),
+        QrPolicy {
+            public_url: config.kiosk.public_url.clone(),
+        },
+        KioskContext {
+            clock: system_clock(),
+            hub: HubClient::new(&hub_url, &token),
+            printer: Arc::new(Mutex::new(printer)),
+            office_name: config.office.name.clone(),
+            tz: config.timezone(),
+            demo,
+            runtime: runtime.handle().clone(),
+            post: event_loop_poster(),
+        },
+    );
+    let clock = slint::Timer::default();
+    let a = app.clone();
+    clock.start(
+        slint::TimerMode::Repeated,
+        Duration::from_secs(1),
+        move || a.tick(),
+    );
+    let refresh = slint::Timer::default();
+    let a = app.clone();
+    refresh.start(slint::TimerMode::Repeated, QUEUE_REFRESH, move || {
+        a.refresh_queue()
+    });
+
+    window
+        .run()
+        .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
+
+    if let Some(hub) = embedded {
+        runtime.block_on(hub.shutdown())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The in-process hub on the configured address, or any free loopback port
+/// when that one is taken (a hub already runs on this machine).
+async fn start_embedded_hub(config: Arc<Config>) -> anyhow::Result<hub::RunningHub> {
+    let options = HubOptions::from_config(&config);
+    match hub::start(Arc::clone(&config), options).await {
+        Ok(running) => Ok(running),
+        Err(err) => {
+            tracing::warn!(%err, "configured hub address unavailable; using a free loopback port");
+            let mut options = HubOptions::from_config(&config);
+            options.listen = "127.0.0.1:0".parse().expect("static address");
+            hub::start(config, options).await
+        }
+    }
+}

@@ -1,0 +1,915 @@
+//! The kiosk's behaviour as plain Rust: what each touch does, what the
+//! citizen sees, and what work must happen (issue a ticket, print it, tell
+//! the hub what the printer did).
+//!
+//! [`Kiosk`] is a state machine. Each input (a touch, a result from the hub
+//! or the printer, a clock tick) changes the state and returns the
+//! [`Effect`]s to run; the runtime runs them off the UI thread and feeds the
+//! results back as new inputs. [`Kiosk::view`] turns the state into the
+//! strings the screen shows, in the chosen language. Nothing here touches a
+//! widget, the network or a device, so every rule is unit-tested directly.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use motcua_drivers::DeviceErrorKind;
+
+use crate::apps::hub_client::{HubError, PriorityInfo};
+use crate::hub::queue::{QueueView, TicketView};
+
+/// The pages of the kiosk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Home,
+    Services,
+    Priority,
+    Issuing,
+    Ticket,
+    Message,
+}
+
+impl Page {
+    /// The name the Slint screens switch on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Page::Home => "home",
+            Page::Services => "services",
+            Page::Priority => "priority",
+            Page::Issuing => "issuing",
+            Page::Ticket => "ticket",
+            Page::Message => "message",
+        }
+    }
+}
+
+/// The citizen's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the sentence in this language.
+    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+}
+
+/// A service area as the kiosk shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceChoice {
+    pub code: String,
+    pub prefix: String,
+    pub name_vi: String,
+    pub name_en: String,
+    pub waiting: u32,
+    pub estimated_wait_minutes: u32,
+}
+
+/// One request for a ticket: the same key for every retry, so a double tap
+/// or a lost answer never makes two tickets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRequest {
+    pub service: String,
+    pub priority: Option<String>,
+    pub key: String,
+}
+
+/// What the printer did with the ticket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PrintState {
+    Printing,
+    Printed { paper_near_end: bool },
+    Failed { kind: DeviceErrorKind },
+}
+
+/// A 1-bit picture of what the emulated printer printed, for the on-screen
+/// preview in demo mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub width: usize,
+    pub height: usize,
+    /// Row-major, `true` = black dot.
+    pub dots: Arc<Vec<bool>>,
+}
+
+/// The outcome of a print job, as the runtime reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintOutcome {
+    pub result: Result<bool, DeviceErrorKind>,
+    pub preview: Option<Preview>,
+}
+
+/// Work for the runtime.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Reload services and waiting counts from the hub.
+    RefreshQueue,
+    /// Ask the hub for a ticket.
+    IssueTicket(TicketRequest),
+    /// Print this ticket.
+    PrintTicket {
+        ticket: Box<TicketView>,
+        qr_payload: String,
+    },
+    /// Tell the hub whether the ticket was printed (`None`) or why not.
+    ReportPrint {
+        ticket: i64,
+        failure: Option<String>,
+        key: String,
+    },
+}
+
+/// A message page: what happened and what the citizen can do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub title_vi: String,
+    pub title_en: String,
+    pub text_vi: String,
+    pub text_en: String,
+    pub can_retry: bool,
+}
+
+/// Everything the kiosk screen needs, in the current language.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KioskView {
+    pub page: &'static str,
+    pub language: &'static str,
+    pub large_text: bool,
+    pub waiting_summary: Vec<String>,
+    /// (code, prefix, name, detail)
+    pub services: Vec<(String, String, String, String)>,
+    /// (code, name)
+    pub priorities: Vec<(String, String)>,
+    pub selected_service_name: String,
+    pub ticket_number: String,
+    pub ticket_service: String,
+    pub ticket_priority: String,
+    pub ticket_ahead: String,
+    pub ticket_wait: String,
+    pub ticket_issued_at: String,
+    pub qr_payload: String,
+    pub print_state: &'static str,
+    pub print_message: String,
+    pub preview: Option<Preview>,
+    pub message_title: String,
+    pub message_text: String,
+    pub can_retry: bool,
+}
+
+/// Where lookup QR codes point.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QrPolicy {
+    /// When set, ticket QR codes are links a phone can open:
+    /// `{public_url}/t/{id}?k={token}`.
+    pub public_url: Option<String>,
+}
+
+impl QrPolicy {
+    /// The lookup payload of a ticket: its id and short token.
+    pub fn ticket_payload(&self, ticket: &TicketView) -> String {
+        let token = ticket.lookup_token.as_deref().unwrap_or("");
+        match &self.public_url {
+            Some(url) => format!("{}/t/{}?k={token}", url.trim_end_matches('/'), ticket.id),
+            None => format!("MOTCUA:T:{}:{token}", ticket.id),
+        }
+    }
+}
+
+/// The kiosk's state.
+#[derive(Debug, Clone)]
+pub struct Kiosk {
+    page: Page,
+    lang: Lang,
+    large_text: bool,
+    services: Vec<ServiceChoice>,
+    priorities: Vec<PriorityInfo>,
+    selected: Option<String>,
+    /// The request in flight, or the one that failed (for "Thử lại").
+    request: Option<TicketRequest>,
+    in_flight: bool,
+    ticket: Option<TicketView>,
+    qr_payload: String,
+    print: Option<PrintState>,
+    preview: Option<Preview>,
+    message: Option<Message>,
+    last_activity: Duration,
+    idle_timeout: Duration,
+    qr: QrPolicy,
+}
+
+impl Kiosk {
+    /// A kiosk on its home page. `now` is the UI clock (time since start).
+    pub fn new(idle_timeout: Duration, qr: QrPolicy, now: Duration) -> Self {
+        Self {
+            page: Page::Home,
+            lang: Lang::Vi,
+            large_text: false,
+            services: Vec::new(),
+            priorities: Vec::new(),
+            selected: None,
+            request: None,
+            in_flight: false,
+            ticket: None,
+            qr_payload: String::new(),
+            print: None,
+            preview: None,
+            message: None,
+            last_activity: now,
+            idle_timeout,
+            qr,
+        }
+    }
+
+    pub fn page(&self) -> Page {
+        self.page
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn ticket(&self) -> Option<&TicketView> {
+        self.ticket.as_ref()
+    }
+
+    /// Any touch: the citizen is still there.
+    pub fn touched(&mut self, now: Duration) {
+        self.last_activity = now;
+    }
+
+    /// The priority categories to offer (from the hub, at start).
+    pub fn set_priorities(&mut self, priorities: Vec<PriorityInfo>) {
+        self.priorities = priorities;
+    }
+
+    /// Fresh waiting counts from the hub.
+    pub fn queue_refreshed(&mut self, queue: &QueueView) {
+        self.services = queue
+            .services
+            .iter()
+            .map(|s| ServiceChoice {
+                code: s.code.clone(),
+                prefix: s.prefix.clone(),
+                name_vi: s.name_vi.clone(),
+                name_en: s.name_en.clone(),
+                waiting: s.waiting,
+                estimated_wait_minutes: s.estimated_wait_minutes,
+            })
+            .collect();
+    }
+
+    pub fn toggle_language(&mut self, now: Duration) {
+        self.touched(now);
+        self.lang = match self.lang {
+            Lang::Vi => Lang::En,
+            Lang::En => Lang::Vi,
+        };
+    }
+
+    pub fn toggle_large_text(&mut self, now: Duration) {
+        self.touched(now);
+        self.large_text = !self.large_text;
+    }
+
+    /// Home → choose a service.
+    pub fn take_number(&mut self, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page != Page::Home {
+            return Vec::new();
+        }
+        self.page = Page::Services;
+        vec![Effect::RefreshQueue]
+    }
+
+    /// A service was chosen: offer the priority categories (or issue at
+    /// once when none are configured).
+    pub fn choose_service(&mut self, code: &str, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page != Page::Services || !self.services.iter().any(|s| s.code == code) {
+            return Vec::new();
+        }
+        self.selected = Some(code.to_owned());
+        if self.priorities.is_empty() {
+            return self.request_ticket(None);
+        }
+        self.page = Page::Priority;
+        Vec::new()
+    }
+
+    /// Normal (`None`) or a priority category: ask the hub for the ticket.
+    pub fn choose_priority(&mut self, priority: Option<&str>, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page != Page::Priority {
+            // A second tap while the first is being issued lands here.
+            return Vec::new();
+        }
+        if let Some(p) = priority {
+            if !self.priorities.iter().any(|c| c.code == p) {
+                return Vec::new();
+            }
+        }
+        self.request_ticket(priority.map(str::to_owned))
+    }
+
+    fn request_ticket(&mut self, priority: Option<String>) -> Vec<Effect> {
+        let Some(service) = self.selected.clone() else {
+            return Vec::new();
+        };
+        let request = TicketRequest {
+            service,
+            priority,
+            key: uuid::Uuid::new_v4().to_string(),
+        };
+        self.page = Page::Issuing;
+        self.in_flight = true;
+        self.request = Some(request.clone());
+        vec![Effect::IssueTicket(request)]
+    }
+
+    /// "Thử lại" after a failure: the same request, the same key.
+    pub fn retry(&mut self, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page != Page::Message || self.in_flight {
+            return Vec::new();
+        }
+        let Some(request) = self.request.clone() else {
+            return Vec::new();
+        };
+        self.page = Page::Issuing;
+        self.in_flight = true;
+        self.message = None;
+        vec![Effect::IssueTicket(request)]
+    }
+
+    /// The hub answered a ticket request.
+    pub fn ticket_issued(
+        &mut self,
+        key: &str,
+        result: Result<TicketView, HubError>,
+    ) -> Vec<Effect> {
+        if self.request.as_ref().map(|r| r.key.as_str()) != Some(key) {
+            // The citizen left (idle reset) before the answer came.
+            return Vec::new();
+        }
+        self.in_flight = false;
+        match result {
+            Ok(ticket) => {
+                self.request = None;
+                self.qr_payload = self.qr.ticket_payload(&ticket);
+                self.page = Page::Ticket;
+                self.print = Some(PrintState::Printing);
+                self.preview = None;
+                let effect = Effect::PrintTicket {
+                    ticket: Box::new(ticket.clone()),
+                    qr_payload: self.qr_payload.clone(),
+                };
+                self.ticket = Some(ticket);
+                vec![effect]
+            }
+            Err(err) => {
+                let transient = err.is_transient();
+                let (title_vi, title_en) = if err.code() == Some("daily_cap_reached") {
+                    ("Đã hết số thứ tự hôm nay", "No more numbers today")
+                } else {
+                    ("Chưa lấy được số thứ tự", "No ticket yet")
+                };
+                self.message = Some(Message {
+                    title_vi: title_vi.to_owned(),
+                    title_en: title_en.to_owned(),
+                    text_vi: err.message(false),
+                    text_en: err.message(true),
+                    can_retry: transient,
+                });
+                if !transient {
+                    self.request = None;
+                }
+                self.page = Page::Message;
+                Vec::new()
+            }
+        }
+    }
+
+    /// The printer finished (or failed) the ticket.
+    pub fn printed(&mut self, ticket: i64, outcome: PrintOutcome) -> Vec<Effect> {
+        let failure = outcome.result.err();
+        let report = Effect::ReportPrint {
+            ticket,
+            failure: failure.map(kind_code),
+            key: format!("print-{ticket}-{}", uuid::Uuid::new_v4()),
+        };
+        if self.ticket.as_ref().map(|t| t.id) == Some(ticket) {
+            self.print = Some(match outcome.result {
+                Ok(near_end) => PrintState::Printed {
+                    paper_near_end: near_end,
+                },
+                Err(kind) => PrintState::Failed { kind },
+            });
+            self.preview = outcome.preview;
+        }
+        // The hub hears about it even if the citizen has already left.
+        vec![report]
+    }
+
+    /// Back one step.
+    pub fn back(&mut self, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        match self.page {
+            Page::Services => self.reset(),
+            Page::Priority => self.page = Page::Services,
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// "Về trang chủ".
+    pub fn go_home(&mut self, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page == Page::Issuing {
+            return Vec::new();
+        }
+        self.reset();
+        vec![Effect::RefreshQueue]
+    }
+
+    /// Clock tick: after the idle timeout everything the citizen entered is
+    /// wiped and the kiosk returns home. Returns whether anything changed.
+    pub fn tick(&mut self, now: Duration) -> bool {
+        let idle = now.saturating_sub(self.last_activity);
+        if self.page == Page::Home || self.page == Page::Issuing || idle < self.idle_timeout {
+            return false;
+        }
+        self.reset();
+        self.lang = Lang::Vi;
+        self.large_text = false;
+        true
+    }
+
+    fn reset(&mut self) {
+        self.page = Page::Home;
+        self.selected = None;
+        self.request = None;
+        self.in_flight = false;
+        self.ticket = None;
+        self.qr_payload.clear();
+        self.print = None;
+        self.preview = None;
+        self.message = None;
+    }
+
+    /// What the screen shows now.
+    pub fn view(&self) -> KioskView {
+        let l = self.lang;
+        let service_name = |code: &str| {
+            self.services
+                .iter()
+                .find(|s| s.code == code)
+                .map(|s| l.pick(&s.name_vi, &s.name_en).to_owned())
+                .unwrap_or_default()
+        };
+        let mut view = KioskView {
+            page: self.page.as_str(),
+            language: l.code(),
+            large_text: self.large_text,
+            waiting_summary: self
+                .services
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} · {}: {}",
+                        s.prefix,
+                        l.pick(&s.name_vi, &s.name_en),
+                        people(l, s.waiting)
+                    )
+                })
+                .collect(),
+            services: self
+                .services
+                .iter()
+                .map(|s| {
+                    (
+                        s.code.clone(),
+                        s.prefix.clone(),
+                        l.pick(&s.name_vi, &s.name_en).to_owned(),
+                        waiting_detail(l, s.waiting, s.estimated_wait_minutes),
+                    )
+                })
+                .collect(),
+            priorities: self
+                .priorities
+                .iter()
+                .map(|p| (p.code.clone(), l.pick(&p.name_vi, &p.name_en).to_owned()))
+                .collect(),
+            selected_service_name: self
+                .selected
+                .as_deref()
+                .map(service_name)
+                .unwrap_or_default(),
+            ..KioskView::default()
+        };
+        if let Some(t) = &self.ticket {
+            view.ticket_number = t.number.clone();
+            view.ticket_service = l.pick(&t.service_name_vi, &t.service_name_en).to_owned();
+            view.ticket_priority = t
+                .priority_name_vi
+                .as_ref()
+                .map(|p| match l {
+                    Lang::Vi => format!("Ưu tiên: {p}"),
+                    Lang::En => format!("Priority: {p}"),
+                })
+                .unwrap_or_default();
+            view.ticket_ahead = match (l, t.people_ahead) {
+                (Lang::Vi, 0) => "Không có ai chờ trước bạn.".to_owned(),
+                (Lang::Vi, n) => format!("Có {n} người đang chờ trước bạn."),
+                (Lang::En, 0) => "Nobody is waiting ahead of you.".to_owned(),
+                (Lang::En, 1) => "1 person is waiting ahead of you.".to_owned(),
+                (Lang::En, n) => format!("{n} people are waiting ahead of you."),
+            };
+            view.ticket_wait = match (l, t.estimated_wait_minutes) {
+                (Lang::Vi, 0) => "Bạn sắp được gọi.".to_owned(),
+                (Lang::Vi, m) => format!("Thời gian chờ dự kiến: khoảng {m} phút."),
+                (Lang::En, 0) => "You will be called shortly.".to_owned(),
+                (Lang::En, m) => format!("Estimated wait: about {m} minutes."),
+            };
+            view.ticket_issued_at = issued_at_text(l, &t.issued_at);
+            view.qr_payload = self.qr_payload.clone();
+        }
+        if let Some(print) = &self.print {
+            let (state, message) = print_message(l, print);
+            view.print_state = state;
+            view.print_message = message;
+        }
+        view.preview = self.preview.clone();
+        if let Some(m) = &self.message {
+            view.message_title = l.pick(&m.title_vi, &m.title_en).to_owned();
+            view.message_text = l.pick(&m.text_vi, &m.text_en).to_owned();
+            view.can_retry = m.can_retry;
+        }
+        view
+    }
+}
+
+/// The reason code the hub records for staff (`paper_out`, …).
+pub fn kind_code(kind: DeviceErrorKind) -> String {
+    match kind {
+        DeviceErrorKind::Offline => "offline",
+        DeviceErrorKind::PaperOut => "paper_out",
+        DeviceErrorKind::CoverOpen => "cover_open",
+        DeviceErrorKind::Timeout => "timeout",
+        DeviceErrorKind::Disconnected => "disconnected",
+        DeviceErrorKind::Busy => "busy",
+        DeviceErrorKind::BadData => "bad_data",
+        DeviceErrorKind::Other => "other",
+    }
+    .to_owned()
+}
+
+fn people(l: Lang, n: u32) -> String {
+    match (l, n) {
+        (Lang::Vi, n) => format!("{n} người chờ"),
+        (Lang::En, 1) => "1 waiting".to_owned(),
+        (Lang::En, n) => format!("{n} waiting"),
+    }
+}
+
+fn waiting_detail(l: Lang, waiting: u32, minutes: u32) -> String {
+    match (l, waiting) {
+        (Lang::Vi, 0) => "Không có ai chờ".to_owned(),
+        (Lang::En, 0) => "Nobody waiting".to_owned(),
+        (Lang::Vi, n) => format!("{n} người đang chờ · khoảng {minutes} phút"),
+        (Lang::En, n) => format!("{} · about {minutes} min", people(Lang::En, n)),
+    }
+}
+
+/// "Lấy lúc 08:30 ngày 26/11/2026" from the hub's local RFC 3339 time.
+fn issued_at_text(l: Lang, issued_at: &str) -> String {
+    let Ok(t) = chrono::DateTime::parse_from_rfc3339(issued_at) else {
+        return String::new();
+    };
+    match l {
+        Lang::Vi => format!("Lấy lúc {}", t.format("%H:%M ngày %d/%m/%Y")),
+        Lang::En => format!("Issued at {}", t.format("%H:%M on %d/%m/%Y")),
+    }
+}
+
+/// The sentence under the ticket about printing.
+pub fn print_message(l: Lang, print: &PrintState) -> (&'static str, String) {
+    match print {
+        PrintState::Printing => (
+            "printing",
+            l.pick("Đang in phiếu…", "Printing your ticket…").to_owned(),
+        ),
+        PrintState::Printed { paper_near_end: _ } => (
+            "printed",
+            l.pick(
+                "Phiếu đã in xong. Mời bạn nhận phiếu ở khe máy in.",
+                "Your ticket has been printed. Please take it from the printer slot.",
+            )
+            .to_owned(),
+        ),
+        PrintState::Failed { kind } => {
+            let why = match (l, kind) {
+                (Lang::Vi, DeviceErrorKind::PaperOut) => {
+                    "Máy in đã hết giấy nên chưa in được phiếu."
+                }
+                (Lang::Vi, DeviceErrorKind::CoverOpen) => {
+                    "Nắp máy in đang mở nên chưa in được phiếu."
+                }
+                (Lang::Vi, DeviceErrorKind::Offline) => {
+                    "Máy in đang tạm dừng nên chưa in được phiếu."
+                }
+                (Lang::Vi, DeviceErrorKind::Timeout) => {
+                    "Máy in không phản hồi nên chưa in được phiếu."
+                }
+                (Lang::Vi, DeviceErrorKind::Disconnected) => {
+                    "Máy in chưa được kết nối nên chưa in được phiếu."
+                }
+                (Lang::Vi, _) => "Máy in gặp lỗi nên chưa in được phiếu.",
+                (Lang::En, DeviceErrorKind::PaperOut) => {
+                    "The printer is out of paper, so the ticket was not printed."
+                }
+                (Lang::En, DeviceErrorKind::CoverOpen) => {
+                    "The printer cover is open, so the ticket was not printed."
+                }
+                (Lang::En, DeviceErrorKind::Offline) => {
+                    "The printer is paused, so the ticket was not printed."
+                }
+                (Lang::En, DeviceErrorKind::Timeout) => {
+                    "The printer did not answer, so the ticket was not printed."
+                }
+                (Lang::En, DeviceErrorKind::Disconnected) => {
+                    "The printer is not connected, so the ticket was not printed."
+                }
+                (Lang::En, _) => "The printer had a problem, so the ticket was not printed.",
+            };
+            let keep = l.pick(
+                "Số của bạn vẫn giữ nguyên: hãy chụp ảnh màn hình này hoặc ghi lại số. Cán bộ tại quầy có thể in lại phiếu cho bạn.",
+                "Your number is still valid: take a photo of this screen or write it down. Staff at a counter can reprint it for you.",
+            );
+            ("failed", format!("{why} {keep}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ticket::TicketState;
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    fn ticket(id: i64, number: &str) -> TicketView {
+        TicketView {
+            id,
+            number: number.to_owned(),
+            service: "hotich".into(),
+            service_name_vi: "Hộ tịch".into(),
+            service_name_en: "Civil status".into(),
+            priority: None,
+            priority_name_vi: None,
+            state: TicketState::Issued,
+            business_date: "2026-11-26".parse().unwrap(),
+            issued_at: "2026-11-26T08:30:00+07:00".into(),
+            called_at: None,
+            started_at: None,
+            finished_at: None,
+            counter: None,
+            recall_count: 0,
+            transfer_count: 0,
+            people_ahead: 3,
+            estimated_wait_minutes: 24,
+            print_status: None,
+            print_error: None,
+            lookup_token: Some("ABCD2345".into()),
+        }
+    }
+
+    fn queue() -> QueueView {
+        serde_json::from_value(serde_json::json!({
+            "business_date": "2026-11-26",
+            "services": [
+                {"code": "hotich", "prefix": "A", "name_vi": "Hộ tịch", "name_en": "Civil status", "waiting": 3, "open_counters": 1, "estimated_wait_minutes": 24},
+                {"code": "chungthuc", "prefix": "B", "name_vi": "Chứng thực", "name_en": "Certification", "waiting": 0, "open_counters": 1, "estimated_wait_minutes": 0}
+            ],
+            "counters": [],
+            "last_event_id": 0
+        }))
+        .unwrap()
+    }
+
+    fn kiosk() -> Kiosk {
+        let mut k = Kiosk::new(secs(90), QrPolicy::default(), secs(0));
+        k.queue_refreshed(&queue());
+        k.set_priorities(vec![PriorityInfo {
+            code: "elderly".into(),
+            name_vi: "Người cao tuổi".into(),
+            name_en: "Elderly".into(),
+        }]);
+        k
+    }
+
+    fn issue_request(effects: &[Effect]) -> TicketRequest {
+        match effects {
+            [Effect::IssueTicket(r)] => r.clone(),
+            other => panic!("expected one IssueTicket, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_queue_flow_issues_prints_and_reports() {
+        let mut k = kiosk();
+        assert_eq!(k.take_number(secs(1)), vec![Effect::RefreshQueue]);
+        assert_eq!(k.page(), Page::Services);
+        assert!(k.choose_service("hotich", secs(2)).is_empty());
+        assert_eq!(k.page(), Page::Priority);
+        assert_eq!(k.view().selected_service_name, "Hộ tịch");
+        let req = issue_request(&k.choose_priority(Some("elderly"), secs(3)));
+        assert_eq!(req.priority.as_deref(), Some("elderly"));
+        assert_eq!(k.page(), Page::Issuing);
+
+        let effects = k.ticket_issued(&req.key, Ok(ticket(7, "A004")));
+        assert_eq!(k.page(), Page::Ticket);
+        match &effects[..] {
+            [Effect::PrintTicket { ticket, qr_payload }] => {
+                assert_eq!(ticket.number, "A004");
+                assert_eq!(qr_payload, "MOTCUA:T:7:ABCD2345");
+            }
+            other => panic!("{other:?}"),
+        }
+        let v = k.view();
+        assert_eq!(v.ticket_number, "A004");
+        assert_eq!(v.ticket_ahead, "Có 3 người đang chờ trước bạn.");
+        assert_eq!(v.ticket_wait, "Thời gian chờ dự kiến: khoảng 24 phút.");
+        assert_eq!(v.ticket_issued_at, "Lấy lúc 08:30 ngày 26/11/2026");
+        assert_eq!(v.print_state, "printing");
+
+        let effects = k.printed(
+            7,
+            PrintOutcome {
+                result: Ok(false),
+                preview: None,
+            },
+        );
+        assert!(matches!(
+            &effects[..],
+            [Effect::ReportPrint {
+                ticket: 7,
+                failure: None,
+                ..
+            }]
+        ));
+        assert_eq!(k.view().print_state, "printed");
+    }
+
+    #[test]
+    fn a_double_tap_issues_one_ticket() {
+        let mut k = kiosk();
+        k.take_number(secs(1));
+        k.choose_service("hotich", secs(2));
+        let first = k.choose_priority(None, secs(3));
+        assert_eq!(first.len(), 1);
+        assert!(
+            k.choose_priority(None, secs(3)).is_empty(),
+            "second tap ignored"
+        );
+        assert!(k.choose_service("hotich", secs(3)).is_empty());
+    }
+
+    #[test]
+    fn a_lost_answer_is_retried_with_the_same_key() {
+        let mut k = kiosk();
+        k.take_number(secs(1));
+        k.choose_service("hotich", secs(2));
+        let req = issue_request(&k.choose_priority(None, secs(3)));
+        k.ticket_issued(
+            &req.key,
+            Err(HubError::Unreachable("connection refused".into())),
+        );
+        assert_eq!(k.page(), Page::Message);
+        let v = k.view();
+        assert!(v.can_retry);
+        assert!(
+            v.message_text.contains("chưa kết nối được"),
+            "{}",
+            v.message_text
+        );
+        let again = issue_request(&k.retry(secs(10)));
+        assert_eq!(again, req, "same service, same key");
+    }
+
+    #[test]
+    fn daily_cap_is_explained_without_retry() {
+        let mut k = kiosk();
+        k.take_number(secs(1));
+        k.choose_service("hotich", secs(2));
+        let req = issue_request(&k.choose_priority(None, secs(3)));
+        k.ticket_issued(
+            &req.key,
+            Err(HubError::Refused {
+                status: 409,
+                code: "daily_cap_reached".into(),
+                message_vi: "Hôm nay đã hết số thứ tự cho \"Hộ tịch\" (999 số).".into(),
+                message_en: "All 999 numbers…".into(),
+            }),
+        );
+        let v = k.view();
+        assert_eq!(v.message_title, "Đã hết số thứ tự hôm nay");
+        assert!(!v.can_retry);
+        assert!(k.retry(secs(4)).is_empty());
+    }
+
+    #[test]
+    fn a_print_failure_keeps_the_number_and_says_why() {
+        let mut k = kiosk();
+        k.take_number(secs(1));
+        k.choose_service("hotich", secs(2));
+        let req = issue_request(&k.choose_priority(None, secs(3)));
+        k.ticket_issued(&req.key, Ok(ticket(9, "A005")));
+        let effects = k.printed(
+            9,
+            PrintOutcome {
+                result: Err(DeviceErrorKind::PaperOut),
+                preview: None,
+            },
+        );
+        match &effects[..] {
+            [Effect::ReportPrint { failure, .. }] => {
+                assert_eq!(failure.as_deref(), Some("paper_out"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let v = k.view();
+        assert_eq!(v.page, "ticket");
+        assert_eq!(v.ticket_number, "A005");
+        assert_eq!(v.print_state, "failed");
+        assert!(
+            v.print_message.starts_with("Máy in đã hết giấy"),
+            "{}",
+            v.print_message
+        );
+        assert!(v.print_message.contains("in lại phiếu"));
+    }
+
+    #[test]
+    fn idle_timeout_wipes_everything_and_returns_home() {
+        let mut k = kiosk();
+        k.toggle_language(secs(1));
+        k.take_number(secs(1));
+        k.choose_service("hotich", secs(2));
+        assert!(!k.tick(secs(91)), "89 s idle: nothing happens");
+        assert!(k.tick(secs(92)));
+        assert_eq!(k.page(), Page::Home);
+        assert_eq!(k.lang(), Lang::Vi);
+        let v = k.view();
+        assert_eq!(v.selected_service_name, "");
+        assert_eq!(v.ticket_number, "");
+        // An answer for the wiped request is ignored.
+        assert!(k.ticket_issued("old", Ok(ticket(1, "A001"))).is_empty());
+        assert_eq!(k.page(), Page::Home);
+    }
+
+    #[test]
+    fn touches_postpone_the_idle_timeout() {
+        let mut k = kiosk();
+        k.take_number(secs(0));
+        k.touched(secs(80));
+        assert!(!k.tick(secs(160)));
+        assert!(k.tick(secs(171)));
+    }
+
+    #[test]
+    fn english_view() {
+        let mut k = kiosk();
+        k.toggle_language(secs(0));
+        let v = k.view();
+        assert_eq!(v.language, "en");
+        assert_eq!(v.services[0].2, "Civil status");
+        assert_eq!(v.services[0].3, "3 waiting · about 24 min");
+        assert_eq!(v.waiting_summary[1], "B · Certification: 0 waiting");
+    }
+
+    #[test]
+    fn qr_links_when_a_public_url_is_configured() {
+        let policy = QrPolicy {
+            public_url: Some("https://motcua.example.vn/".into()),
+        };
+        assert_eq!(
+            policy.ticket_payload(&ticket(12, "A001")),
+            "https://motcua.example.vn/t/12?k=ABCD2345"
+        );
+    }
+}

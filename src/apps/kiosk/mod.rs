@@ -1,0 +1,417 @@
+//! `motcua kiosk`: the citizen's touchscreen.
+//!
+//! - [`controller`]: the behaviour, plain Rust ([`controller::Kiosk`]).
+//! - this module: the runtime that binds the controller to the Slint
+//!   `KioskAdapter` global, runs the controller's effects on tokio worker
+//!   threads (hub requests, printing) and hands results back to the UI
+//!   thread through a [`Poster`].
+//!
+//! The kiosk reaches the hub only through [`HubClient`], whether the hub is
+//! the embedded one (no `kiosk.hub_url`: started in-process on loopback) or
+//! the office's; and the printer only through [`TicketPrinter`].
+
+pub mod app;
+pub mod controller;
+pub mod snapshot;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Datelike;
+use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+
+use self::controller::{Effect, Kiosk, KioskView, Preview, QrPolicy};
+use crate::apps::devices::TicketPrinter;
+use crate::apps::hub_client::HubClient;
+use crate::apps::printing::ticket_receipt;
+use crate::apps::ui::{KioskAdapter, KioskWindow, PriorityItem, ServiceItem, Theme};
+
+/// A closure to run on the UI thread.
+pub type UiTask = Box<dyn FnOnce() + Send>;
+
+/// Hands a task to the UI thread: `slint::invoke_from_event_loop` in the
+/// app; a channel the test drains in headless tests.
+pub type Poster = Arc<dyn Fn(UiTask) + Send + Sync>;
+
+/// The Slint event loop as a [`Poster`].
+pub fn event_loop_poster() -> Poster {
+    Arc::new(|task| {
+        if let Err(err) = slint::invoke_from_event_loop(task) {
+            tracing::error!(%err, "the UI event loop is gone");
+        }
+    })
+}
+
+/// The kiosk's clock for idle timeouts: time since start. Tests move it.
+pub type UiClock = Arc<dyn Fn() -> Duration + Send + Sync>;
+
+/// Real time since this call.
+pub fn system_clock() -> UiClock {
+    let start = std::time::Instant::now();
+    Arc::new(move || start.elapsed())
+}
+
+/// What the kiosk runtime needs besides the UI.
+pub struct KioskContext {
+    pub clock: UiClock,
+    pub hub: HubClient,
+    pub printer: Arc<Mutex<TicketPrinter>>,
+    pub office_name: String,
+    pub tz: chrono_tz::Tz,
+    pub demo: bool,
+    pub runtime: tokio::runtime::Handle,
+    pub post: Poster,
+}
+
+/// A payload and its rendered QR code.
+type QrImage = (String, slint::SharedPixelBuffer<slint::Rgb8Pixel>);
+
+/// The running kiosk: cheap to clone, `Send`, and usable from any thread
+/// except that [`KioskApp::dispatch`] must run on the UI thread.
+#[derive(Clone)]
+pub struct KioskApp {
+    window: slint::Weak<KioskWindow>,
+    state: Arc<Mutex<Kiosk>>,
+    ctx: Arc<KioskContext>,
+    qr_cache: Arc<Mutex<Option<QrImage>>>,
+}
+
+impl KioskApp {
+    /// Binds `window` to a new controller and starts loading the queue.
+    pub fn attach(
+        window: &KioskWindow,
+        idle_timeout: Duration,
+        qr: QrPolicy,
+        ctx: KioskContext,
+    ) -> Self {
+        let clock = Arc::clone(&ctx.clock);
+        let now = move || clock();
+        let app = Self {
+            window: window.as_weak(),
+            state: Arc::new(Mutex::new(Kiosk::new(idle_timeout, qr, now()))),
+            ctx: Arc::new(ctx),
+            qr_cache: Arc::default(),
+        };
+        let adapter = window.global::<KioskAdapter>();
+        adapter.set_office_name(app.ctx.office_name.clone().into());
+        adapter.set_demo(app.ctx.demo);
+        adapter.set_demo_text(
+            "CHẾ ĐỘ DEMO · máy in và đầu đọc là giả lập / DEMO MODE · emulated devices".into(),
+        );
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_take_number(move || a.dispatch(|k| k.take_number(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_choose_service(move |code| a.dispatch(|k| k.choose_service(&code, n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_choose_priority(move |code| {
+            a.dispatch(|k| k.choose_priority((!code.is_empty()).then_some(code.as_str()), n()))
+        });
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_go_home(move || a.dispatch(|k| k.go_home(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_back(move || a.dispatch(|k| k.back(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_retry(move || a.dispatch(|k| k.retry(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_toggle_language(move || {
+            a.dispatch(|k| {
+                k.toggle_language(n());
+                Vec::new()
+            })
+        });
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_toggle_large_text(move || {
+            a.dispatch(|k| {
+                k.toggle_large_text(n());
+                Vec::new()
+            })
+        });
+        let (a, n) = (app.clone(), now);
+        adapter.on_user_activity(move || a.lock().touched(n()));
+        app.render();
+        app.run(Effect::RefreshQueue);
+        app
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kiosk> {
+        // A panic while holding the lock leaves a consistent-enough state
+        // for a kiosk: keep going rather than freeze the screen.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Applies an input to the controller, redraws, runs the effects.
+    /// UI thread only.
+    pub fn dispatch(&self, f: impl FnOnce(&mut Kiosk) -> Vec<Effect>) {
+        let effects = f(&mut self.lock());
+        self.render();
+        for effect in effects {
+            self.run(effect);
+        }
+    }
+
+    /// The clock: idle timeout, header time, periodic queue refresh.
+    pub fn tick(&self) {
+        let changed = self.lock().tick((self.ctx.clock)());
+        if changed {
+            tracing::info!("idle timeout: the kiosk returned home and forgot the citizen's input");
+            self.render();
+            self.run(Effect::RefreshQueue);
+        }
+        if let Some(window) = self.window.upgrade() {
+            window.global::<KioskAdapter>().set_clock_text(
+                clock_text(chrono::Utc::now(), self.ctx.tz, self.lock().lang()).into(),
+            );
+        }
+    }
+
+    /// Reloads waiting counts (the home page shows them).
+    pub fn refresh_queue(&self) {
+        self.run(Effect::RefreshQueue);
+    }
+
+    /// The controller's current view (tests read it).
+    pub fn view(&self) -> KioskView {
+        self.lock().view()
+    }
+
+    fn post(&self, f: impl FnOnce(&KioskApp) + Send + 'static) {
+        let app = self.clone();
+        (self.ctx.post)(Box::new(move || f(&app)));
+    }
+
+    fn run(&self, effect: Effect) {
+        let ctx = Arc::clone(&self.ctx);
+        match effect {
+            Effect::RefreshQueue => {
+                let app = self.clone();
+                self.ctx.runtime.spawn(async move {
+                    let priorities = ctx.hub.priorities().await;
+                    let queue = ctx.hub.queue().await;
+                    app.post(move |app| {
+                        app.dispatch(|k| {
+                            match priorities {
+                                Ok(p) => k.set_priorities(p),
+                                Err(err) => tracing::warn!(%err, "cannot load priority categories"),
+                            }
+                            match queue {
+                                Ok(q) => k.queue_refreshed(&q),
+                                Err(err) => tracing::warn!(%err, "cannot load the queue"),
+                            }
+                            Vec::new()
+                        })
+                    });
+                });
+            }
+            Effect::IssueTicket(request) => {
+                let app = self.clone();
+                self.ctx.runtime.spawn(async move {
+                    let result = ctx
+                        .hub
+                        .issue_ticket(&request.service, request.priority.as_deref(), &request.key)
+                        .await;
+                    if let Err(err) = &result {
+                        tracing::warn!(%err, service = %request.service, "ticket not issued");
+                    }
+                    app.post(move |app| app.dispatch(|k| k.ticket_issued(&request.key, result)));
+                });
+            }
+            Effect::PrintTicket { ticket, qr_payload } => {
+                let app = self.clone();
+                self.ctx.runtime.spawn_blocking(move || {
+                    let receipt = ticket_receipt(&ctx.office_name, &ticket, &qr_payload);
+                    let outcome = ctx
+                        .printer
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .print(&receipt);
+                    app.post(move |app| app.dispatch(|k| k.printed(ticket.id, outcome)));
+                });
+            }
+            Effect::ReportPrint {
+                ticket,
+                failure,
+                key,
+            } => {
+                self.ctx.runtime.spawn(async move {
+                    if let Err(err) = ctx.hub.report_print(ticket, failure.as_deref(), &key).await {
+                        tracing::error!(%err, ticket, "could not tell the hub what the printer did");
+                    }
+                });
+            }
+        }
+    }
+
+    /// Writes the controller's view into the Slint globals.
+    pub fn render(&self) {
+        let Some(window) = self.window.upgrade() else {
+            return;
+        };
+        let view = self.lock().view();
+        let qr = self.qr_image(&view.qr_payload);
+        render_view(&window, &view, qr);
+        window
+            .global::<KioskAdapter>()
+            .set_clock_text(clock_text(chrono::Utc::now(), self.ctx.tz, self.lock().lang()).into());
+    }
+
+    fn qr_image(&self, payload: &str) -> Option<slint::Image> {
+        if payload.is_empty() {
+            return None;
+        }
+        let mut cache = self.qr_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.as_ref().map(|(p, _)| p.as_str()) != Some(payload) {
+            *cache = Some((payload.to_owned(), qr_pixels(payload)?));
+        }
+        cache
+            .as_ref()
+            .map(|(_, px)| slint::Image::from_rgb8(px.clone()))
+    }
+}
+
+/// Sets every `KioskAdapter` property from a view. Also used by snapshots.
+pub fn render_view(window: &KioskWindow, view: &KioskView, qr: Option<slint::Image>) {
+    let adapter = window.global::<KioskAdapter>();
+    let language_changed = adapter.get_language().as_str() != view.language;
+    adapter.set_page(view.page.into());
+    adapter.set_language(view.language.into());
+    if language_changed {
+        let lang = if view.language == "vi" {
+            ""
+        } else {
+            view.language
+        };
+        if let Err(err) = slint::select_bundled_translation(lang) {
+            tracing::warn!(%err, "cannot switch the screen language");
+        }
+    }
+    adapter.set_large_text(view.large_text);
+    window
+        .global::<Theme>()
+        .set_scale(if view.large_text { 1.25 } else { 1.0 });
+    set_strings(&adapter.get_waiting_summary(), &view.waiting_summary, |m| {
+        adapter.set_waiting_summary(m)
+    });
+    adapter.set_services(ModelRc::new(VecModel::from(
+        view.services
+            .iter()
+            .map(|(code, prefix, name, detail)| ServiceItem {
+                code: code.into(),
+                prefix: prefix.into(),
+                name: name.into(),
+                detail: detail.into(),
+            })
+            .collect::<Vec<_>>(),
+    )));
+    adapter.set_priorities(ModelRc::new(VecModel::from(
+        view.priorities
+            .iter()
+            .map(|(code, name)| PriorityItem {
+                code: code.into(),
+                name: name.into(),
+            })
+            .collect::<Vec<_>>(),
+    )));
+    adapter.set_selected_service_name(view.selected_service_name.as_str().into());
+    adapter.set_ticket_number(view.ticket_number.as_str().into());
+    adapter.set_ticket_service(view.ticket_service.as_str().into());
+    adapter.set_ticket_priority(view.ticket_priority.as_str().into());
+    adapter.set_ticket_ahead(view.ticket_ahead.as_str().into());
+    adapter.set_ticket_wait(view.ticket_wait.as_str().into());
+    adapter.set_ticket_issued_at(view.ticket_issued_at.as_str().into());
+    adapter.set_ticket_qr(qr.unwrap_or_default());
+    adapter.set_print_state(view.print_state.into());
+    adapter.set_print_message(view.print_message.as_str().into());
+    match &view.preview {
+        Some(p) => {
+            adapter.set_print_preview(preview_image(p));
+            adapter.set_has_preview(true);
+        }
+        None => adapter.set_has_preview(false),
+    }
+    adapter.set_message_title(view.message_title.as_str().into());
+    adapter.set_message_text(view.message_text.as_str().into());
+    adapter.set_can_retry(view.can_retry);
+}
+
+fn set_strings(
+    current: &ModelRc<SharedString>,
+    want: &[String],
+    set: impl FnOnce(ModelRc<SharedString>),
+) {
+    let same =
+        current.row_count() == want.len() && current.iter().zip(want).all(|(a, b)| a.as_str() == b);
+    if !same {
+        set(ModelRc::new(VecModel::from(
+            want.iter()
+                .map(|s| SharedString::from(s.as_str()))
+                .collect::<Vec<_>>(),
+        )));
+    }
+}
+
+/// "08:30 · Thứ Năm, 26/11/2026".
+pub fn clock_text(
+    now: chrono::DateTime<chrono::Utc>,
+    tz: chrono_tz::Tz,
+    lang: controller::Lang,
+) -> String {
+    let local = now.with_timezone(&tz);
+    let day = match (lang, local.weekday()) {
+        (controller::Lang::Vi, chrono::Weekday::Mon) => "Thứ Hai",
+        (controller::Lang::Vi, chrono::Weekday::Tue) => "Thứ Ba",
+        (controller::Lang::Vi, chrono::Weekday::Wed) => "Thứ Tư",
+        (controller::Lang::Vi, chrono::Weekday::Thu) => "Thứ Năm",
+        (controller::Lang::Vi, chrono::Weekday::Fri) => "Thứ Sáu",
+        (controller::Lang::Vi, chrono::Weekday::Sat) => "Thứ Bảy",
+        (controller::Lang::Vi, chrono::Weekday::Sun) => "Chủ Nhật",
+        (controller::Lang::En, chrono::Weekday::Mon) => "Monday",
+        (controller::Lang::En, chrono::Weekday::Tue) => "Tuesday",
+        (controller::Lang::En, chrono::Weekday::Wed) => "Wednesday",
+        (controller::Lang::En, chrono::Weekday::Thu) => "Thursday",
+        (controller::Lang::En, chrono::Weekday::Fri) => "Friday",
+        (controller::Lang::En, chrono::Weekday::Sat) => "Saturday",
+        (controller::Lang::En, chrono::Weekday::Sun) => "Sunday",
+    };
+    format!(
+        "{} · {day}, {}",
+        local.format("%H:%M"),
+        local.format("%d/%m/%Y")
+    )
+}
+
+/// A QR code as an RGB picture with a quiet zone, 8 pixels per module.
+pub fn qr_pixels(payload: &str) -> Option<slint::SharedPixelBuffer<slint::Rgb8Pixel>> {
+    let code =
+        qrcode::QrCode::with_error_correction_level(payload.as_bytes(), qrcode::EcLevel::M).ok()?;
+    let modules = code.width();
+    let colors = code.to_colors();
+    const SCALE: usize = 8;
+    const QUIET: usize = 4;
+    let side = (modules + 2 * QUIET) * SCALE;
+    let mut buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(side as u32, side as u32);
+    let pixels = buf.make_mut_slice();
+    for (i, px) in pixels.iter_mut().enumerate() {
+        let (x, y) = (i % side / SCALE, i / side / SCALE);
+        let dark = x >= QUIET
+            && y >= QUIET
+            && x < QUIET + modules
+            && y < QUIET + modules
+            && colors[(y - QUIET) * modules + (x - QUIET)] == qrcode::Color::Dark;
+        let v = if dark { 0 } else { 255 };
+        *px = slint::Rgb8Pixel { r: v, g: v, b: v };
+    }
+    Some(buf)
+}
+
+fn preview_image(p: &Preview) -> slint::Image {
+    let mut buf =
+        slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(p.width as u32, p.height as u32);
+    for (px, black) in buf.make_mut_slice().iter_mut().zip(p.dots.iter()) {
+        let v = if *black { 20 } else { 250 };
+        *px = slint::Rgb8Pixel { r: v, g: v, b: v };
+    }
+    slint::Image::from_rgb8(buf)
+}
+
+/// How often the kiosk refreshes waiting counts on its home page.
+pub const QUEUE_REFRESH: Duration = Duration::from_secs(15);

@@ -1,0 +1,242 @@
+//! `motcua kiosk --snapshot DIR`: every page of every kiosk flow, in both
+//! orientations and both languages, rendered headlessly with the software
+//! renderer to PNG files — for review, documentation and tests.
+//!
+//! The pages are reached by driving the real controller with sample data,
+//! so a snapshot shows exactly what a citizen would see.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use motcua_drivers::emulator::EmulatedPrinter;
+use motcua_drivers::{DeviceErrorKind, Printer, PrinterProfile};
+use slint::ComponentHandle;
+
+use super::controller::{Effect, Kiosk, Preview, PrintOutcome, QrPolicy};
+use super::{clock_text, qr_pixels, render_view};
+use crate::apps::headless::{Headless, HeadlessWindow};
+use crate::apps::hub_client::HubError;
+use crate::apps::printing::ticket_receipt;
+use crate::apps::ui::{KioskAdapter, KioskWindow};
+use crate::config::Config;
+use crate::hub::queue::{QueueView, ServiceQueue, TicketView};
+
+/// The string whose stacked diacritics must never be clipped.
+pub const DIACRITICS_SAMPLE: &str = "Ủ Ẩ Ẫ Ễ Ổ Ỗ Ở Ỡ";
+
+/// Renders every page into `dir`; returns the files written.
+pub fn run(config: &Config, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let screen = Headless::install(None)
+        .map_err(|e| anyhow::anyhow!("cannot start the software renderer: {e}"))?;
+    let window =
+        KioskWindow::new().map_err(|e| anyhow::anyhow!("cannot create the kiosk window: {e}"))?;
+    let adapter = window.global::<KioskAdapter>();
+    adapter.set_office_name(config.office.name.clone().into());
+    adapter.set_demo(true);
+    adapter.set_demo_text(
+        "CHẾ ĐỘ DEMO · máy in và đầu đọc là giả lập / DEMO MODE · emulated devices".into(),
+    );
+    let preview = sample_preview(config);
+    let mut written = Vec::new();
+    for (orientation, portrait, (w, h)) in [
+        ("portrait", true, (1080, 1920)),
+        ("landscape", false, (1920, 1080)),
+    ] {
+        adapter.set_portrait(portrait);
+        screen.set_size(w, h);
+        for english in [false, true] {
+            let lang = if english { "en" } else { "vi" };
+            for (page, kiosk) in sample_pages(config, english, preview.clone()) {
+                let view = kiosk.view();
+                let qr = (!view.qr_payload.is_empty())
+                    .then(|| qr_pixels(&view.qr_payload).map(slint::Image::from_rgb8))
+                    .flatten();
+                render_view(&window, &view, qr);
+                adapter.set_clock_text(
+                    clock_text(sample_now(), config.timezone(), kiosk.lang()).into(),
+                );
+                let path = dir.join(format!("kiosk-{orientation}-{lang}-{page}.png"));
+                std::fs::write(&path, screen.render_png())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                written.push(path);
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// The window and screen used by in-process rendering tests.
+pub fn render_window(config: &Config) -> anyhow::Result<(HeadlessWindow, KioskWindow)> {
+    let screen = Headless::install(None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let window = KioskWindow::new().map_err(|e| anyhow::anyhow!("{e}"))?;
+    window
+        .global::<KioskAdapter>()
+        .set_office_name(config.office.name.clone().into());
+    Ok((screen, window))
+}
+
+fn sample_now() -> chrono::DateTime<chrono::Utc> {
+    "2026-11-26T01:30:00Z".parse().expect("static time")
+}
+
+fn sample_queue(config: &Config) -> QueueView {
+    QueueView {
+        business_date: "2026-11-26".parse().expect("static date"),
+        services: config
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ServiceQueue {
+                code: s.code.clone(),
+                prefix: s.prefix.clone(),
+                name_vi: s.name_vi.clone(),
+                name_en: s.name_en.clone(),
+                waiting: [12, 3, 0, 5][i % 4],
+                open_counters: 1,
+                estimated_wait_minutes: [45, 12, 0, 20][i % 4],
+            })
+            .collect(),
+        counters: Vec::new(),
+        last_event_id: 0,
+    }
+}
+
+fn sample_ticket(config: &Config) -> TicketView {
+    let s = &config.services[0];
+    TicketView {
+        id: 42,
+        number: format!("{}013", s.prefix),
+        service: s.code.clone(),
+        service_name_vi: s.name_vi.clone(),
+        service_name_en: s.name_en.clone(),
+        priority: None,
+        priority_name_vi: None,
+        state: crate::domain::ticket::TicketState::Issued,
+        business_date: "2026-11-26".parse().expect("static date"),
+        issued_at: "2026-11-26T08:30:00+07:00".into(),
+        called_at: None,
+        started_at: None,
+        finished_at: None,
+        counter: None,
+        recall_count: 0,
+        transfer_count: 0,
+        people_ahead: 12,
+        estimated_wait_minutes: 45,
+        print_status: None,
+        print_error: None,
+        lookup_token: Some("K7Q2MX9P".into()),
+    }
+}
+
+/// What the demo printer prints for the sample ticket, as a preview.
+fn sample_preview(config: &Config) -> Option<Preview> {
+    let ticket = sample_ticket(config);
+    let payload = QrPolicy::default().ticket_payload(&ticket);
+    let mut printer = EmulatedPrinter::new(PrinterProfile::default());
+    printer
+        .print(&ticket_receipt(&config.office.name, &ticket, &payload))
+        .ok()?;
+    let receipt = printer.take_receipts().into_iter().next()?;
+    let (w, h) = (receipt.image.width(), receipt.image.height());
+    let dots = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .map(|(x, y)| receipt.image.get(x, y))
+        .collect();
+    Some(Preview {
+        width: w,
+        height: h,
+        dots: std::sync::Arc::new(dots),
+    })
+}
+
+/// Each page, reached through the controller.
+fn sample_pages(
+    config: &Config,
+    english: bool,
+    preview: Option<Preview>,
+) -> Vec<(&'static str, Kiosk)> {
+    let t = Duration::from_secs(1);
+    let mut base = Kiosk::new(Duration::from_secs(90), QrPolicy::default(), Duration::ZERO);
+    base.queue_refreshed(&sample_queue(config));
+    base.set_priorities(config.queue.priorities.clone());
+    if english {
+        base.toggle_language(t);
+    }
+    let mut pages = vec![("home", base.clone())];
+
+    let mut large = base.clone();
+    large.toggle_large_text(t);
+    pages.push(("home-large-text", large));
+
+    let mut services = base.clone();
+    services.take_number(t);
+    pages.push(("services", services.clone()));
+
+    let mut priority = services.clone();
+    priority.choose_service(&config.services[0].code, t);
+    pages.push(("priority", priority.clone()));
+
+    let mut issuing = priority.clone();
+    let key = match issuing.choose_priority(None, t).as_slice() {
+        [Effect::IssueTicket(r)] => r.key.clone(),
+        _ => String::new(),
+    };
+    pages.push(("issuing", issuing.clone()));
+
+    let mut printing = issuing.clone();
+    printing.ticket_issued(&key, Ok(sample_ticket(config)));
+    let mut printed = printing.clone();
+    printed.printed(
+        42,
+        PrintOutcome {
+            result: Ok(false),
+            preview,
+        },
+    );
+    pages.push(("ticket-printed", printed));
+
+    let mut failed = printing.clone();
+    failed.printed(
+        42,
+        PrintOutcome {
+            result: Err(DeviceErrorKind::PaperOut),
+            preview: None,
+        },
+    );
+    pages.push(("ticket-print-failed", failed));
+
+    let mut unreachable = issuing.clone();
+    unreachable.ticket_issued(
+        &key,
+        Err(HubError::Unreachable("connection refused".into())),
+    );
+    pages.push(("message-hub-unreachable", unreachable));
+
+    let mut cap = issuing.clone();
+    let name = &config.services[0].name_vi;
+    cap.ticket_issued(
+        &key,
+        Err(HubError::Refused {
+            status: 409,
+            code: "daily_cap_reached".into(),
+            message_vi: format!("Hôm nay đã hết số thứ tự cho \"{name}\" (999 số). Xin mời quay lại vào ngày làm việc tiếp theo."),
+            message_en: format!("All 999 numbers for \"{}\" have been issued today. Please come back on the next working day.", config.services[0].name_en),
+        }),
+    );
+    pages.push(("message-daily-cap", cap));
+
+    let mut marks = issuing;
+    marks.ticket_issued(
+        &key,
+        Err(HubError::Refused {
+            status: 400,
+            code: "sample".into(),
+            message_vi: DIACRITICS_SAMPLE.into(),
+            message_en: DIACRITICS_SAMPLE.into(),
+        }),
+    );
+    pages.push(("diacritics", marks));
+    pages
+}

@@ -1,0 +1,143 @@
+//! Screens rendered with the software renderer: every kiosk page renders,
+//! and Vietnamese stacked diacritics are drawn whole, never clipped.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use i_slint_backend_testing::ElementHandle;
+use motcua::apps::hub_client::HubError;
+use motcua::apps::kiosk::controller::{Kiosk, QrPolicy};
+use motcua::apps::kiosk::render_view;
+use motcua::apps::kiosk::snapshot::{render_window, DIACRITICS_SAMPLE};
+use motcua::apps::ui::KioskAdapter;
+use motcua::config::Config;
+use slint::ComponentHandle;
+
+use crate::util::motcua;
+
+#[test]
+fn kiosk_snapshot_renders_every_page_in_both_orientations_and_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = motcua()
+        .args(["kiosk", "--snapshot"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pages = [
+        "home",
+        "home-large-text",
+        "services",
+        "priority",
+        "issuing",
+        "ticket-printed",
+        "ticket-print-failed",
+        "message-hub-unreachable",
+        "message-daily-cap",
+        "diacritics",
+    ];
+    let mut distinct = HashSet::new();
+    for (orientation, (w, h)) in [("portrait", (1080, 1920)), ("landscape", (1920, 1080))] {
+        for lang in ["vi", "en"] {
+            for page in pages {
+                let path = dir
+                    .path()
+                    .join(format!("kiosk-{orientation}-{lang}-{page}.png"));
+                let bytes =
+                    std::fs::read(&path).unwrap_or_else(|_| panic!("{} missing", path.display()));
+                let decoder = png::Decoder::new(std::io::Cursor::new(&bytes));
+                let reader = decoder.read_info().unwrap();
+                let info = reader.info();
+                assert_eq!((info.width, info.height), (w, h), "{}", path.display());
+                distinct.insert(bytes);
+            }
+        }
+    }
+    assert_eq!(
+        distinct.len(),
+        40,
+        "every page looks different from every other"
+    );
+}
+
+/// Top row with the body text's dark ink (not the red title above it)
+/// inside columns `x0..x1`, searching rows `y0..y1`.
+fn top_ink(
+    pixels: &[slint::Rgb8Pixel],
+    width: usize,
+    (x0, x1): (usize, usize),
+    (y0, y1): (usize, usize),
+) -> Option<usize> {
+    (y0..y1).find(|y| {
+        (x0..x1).any(|x| {
+            let p = pixels[y * width + x];
+            p.r < 90 && p.g < 90 && p.b < 110
+        })
+    })
+}
+
+#[test]
+fn stacked_diacritics_are_not_clipped() {
+    let config = Config::demo();
+    let (screen, window) = render_window(&config).unwrap();
+    screen.set_size(1080, 1920);
+    window.global::<KioskAdapter>().set_portrait(true);
+    let measure = |text: &str| {
+        let mut kiosk = Kiosk::new(Duration::from_secs(90), QrPolicy::default(), Duration::ZERO);
+        kiosk.queue_refreshed(&serde_json::from_value(serde_json::json!({
+            "business_date": "2026-11-26",
+            "services": [{"code": "hotich", "prefix": "A", "name_vi": "Hộ tịch", "name_en": "Civil status", "waiting": 0, "open_counters": 1, "estimated_wait_minutes": 0}],
+            "counters": [], "last_event_id": 0
+        })).unwrap());
+        kiosk.take_number(Duration::ZERO);
+        // No priority categories: choosing the service asks for the ticket.
+        let key = match kiosk.choose_service("hotich", Duration::ZERO).as_slice() {
+            [motcua::apps::kiosk::controller::Effect::IssueTicket(r)] => r.key.clone(),
+            other => panic!("{other:?}"),
+        };
+        kiosk.ticket_issued(
+            &key,
+            Err(HubError::Refused {
+                status: 400,
+                code: "x".into(),
+                message_vi: text.into(),
+                message_en: text.into(),
+            }),
+        );
+        render_view(&window, &kiosk.view(), None);
+        let (w, _, pixels) = screen.render_rgb();
+        let element = ElementHandle::find_by_accessible_label(&window, text)
+            .next()
+            .expect("the text is on screen");
+        let pos = element.absolute_position();
+        let size = element.size();
+        let (x0, x1) = (pos.x.max(0.0) as usize, (pos.x + size.width) as usize);
+        let top = pos.y as usize;
+        let ink = top_ink(
+            &pixels,
+            w,
+            (x0, x1.min(w)),
+            (top.saturating_sub(40), top + size.height as usize),
+        )
+        .expect("the text left ink");
+        (top, ink, size.height as usize)
+    };
+    let (top, marked, height) = measure(DIACRITICS_SAMPLE);
+    let (_, plain, _) = measure("U A A E O O O O");
+    eprintln!("text box top {top}, marks top {marked}, capitals top {plain}, line height {height}");
+    // Drawn whole: the highest mark starts inside the text's own box, not
+    // cut off at its edge (a clipped mark would start exactly at `top`).
+    assert!(
+        marked > top,
+        "marks start at row {marked}, the text box at {top}: clipped"
+    );
+    // And they are there: the stacked marks rise well above the capitals.
+    assert!(
+        plain - marked >= height / 5,
+        "marks top {marked}, capitals top {plain}, line height {height}: the marks are missing"
+    );
+}
