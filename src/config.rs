@@ -588,3 +588,28 @@ mod tests {
         assert!(err.contains("extra"), "{err}");
     }
 }
+
+#[cfg(test)]
+mod kiosk_tests {
+    use super::*;
+
+    #[test]
+    fn a_printer_can_be_named_by_usb_id() {
+        let text = include_str!("../packaging/motcua.toml").replace(
+            "port = \"/dev/motcua-printer\"",
+            "port = { usb = \"0416:5011\", serial = \"A1B2\" }",
+        );
+        let config = Config::from_toml(&text).unwrap();
+        let printer = config.kiosk.printer.unwrap();
+        assert_eq!(printer.serial.port.to_string(), "usb:0416:5011/A1B2");
+        assert_eq!(printer.profile.text_mode.as_str(), "tcvn3");
+    }
+
+    #[test]
+    fn the_demo_kiosk_uses_the_embedded_hub_and_the_demo_token() {
+        let config = Config::demo();
+        assert!(config.kiosk.hub_url.is_none());
+        assert!(config.kiosk.printer.is_none());
+        assert_eq!(config.kiosk_token().as_deref(), Some("demo-kiosk-token"));
+    }
+}

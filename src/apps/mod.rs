@@ -13,3 +13,52 @@ pub mod ui {
     #![allow(missing_docs, clippy::all)]
     slint::include_modules!();
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn slint_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                slint_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "slint") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Every `@tr("…")` of the screens has an English entry, and the
+    /// translation file has nothing stale.
+    #[test]
+    fn every_screen_string_has_an_english_translation() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        slint_files(&root.join("ui"), &mut files);
+        let mut used = BTreeSet::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for part in text.split("@tr(\"").skip(1) {
+                used.insert(part.split('"').next().unwrap().to_owned());
+            }
+        }
+        let po = std::fs::read_to_string(root.join("ui/translations/en/LC_MESSAGES/motcua.po")).unwrap();
+        let mut translated = BTreeSet::new();
+        let mut lines = po.lines().peekable();
+        while let Some(line) = lines.next() {
+            if let Some(id) = line.strip_prefix("msgid \"").and_then(|l| l.strip_suffix('"')) {
+                let msgstr = lines.next().unwrap_or_default();
+                if !id.is_empty() {
+                    assert!(msgstr.len() > "msgstr \"\"".len(), "{id:?} has no English");
+                    translated.insert(id.to_owned());
+                }
+            }
+        }
+        let missing: Vec<_> = used.difference(&translated).collect();
+        let stale: Vec<_> = translated.difference(&used).collect();
+        assert!(missing.is_empty(), "no English for {missing:?}");
+        assert!(stale.is_empty(), "translations no screen uses: {stale:?}");
+    }
+}

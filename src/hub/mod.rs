@@ -222,7 +222,7 @@ pub fn run(config: Config, args: crate::cli::HubArgs) -> anyhow::Result<std::pro
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-async fn terminated() {
+pub async fn terminated() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {

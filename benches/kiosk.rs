@@ -1,0 +1,191 @@
+//! Kiosk benchmarks, `cargo bench --bench kiosk`:
+//!
+//! 1. tap on "Lấy số thường" → first byte at the printer, p50/p95, over
+//!    1,000 tickets with the in-process hub and the printer emulator on a
+//!    pty (the demo configuration), every frame rendered by the software
+//!    renderer as on a real screen;
+//! 2. resident memory after 500 and 1,000 tickets;
+//! 3. cold start of the release binary to its first frame (headless, the
+//!    frame written to a PNG), median and max of 10 runs;
+//! 4. release binary size.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use motcua::apps::devices::TicketPrinter;
+use motcua::apps::headless::Headless;
+use motcua::apps::hub_client::HubClient;
+use motcua::apps::kiosk::controller::QrPolicy;
+use motcua::apps::kiosk::{system_clock, KioskApp, KioskContext, UiTask};
+use motcua::apps::ui::{KioskAdapter, KioskWindow};
+use motcua::config::{Config, PrinterConfig};
+use motcua_drivers::emulator::{PrinterEmulator, PrinterEmulatorOptions};
+use motcua_drivers::SerialSettings;
+use motcua::hub::{start, HubOptions};
+use slint::ComponentHandle;
+
+const TICKETS: usize = 1000;
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|v| v.parse().unwrap_or(0)))
+        })
+        .unwrap_or(0)
+}
+
+fn pct(sorted: &[Duration], p: usize) -> Duration {
+    sorted[(sorted.len() * p).div_ceil(100).max(1) - 1]
+}
+
+fn tap_to_first_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut config = Config::demo();
+    config.queue.daily_cap = 9999;
+    let config = Arc::new(config);
+    let hub = runtime
+        .block_on(start(
+            Arc::clone(&config),
+            HubOptions {
+                listen: "127.0.0.1:0".parse().unwrap(),
+                database: dir.path().join("hub.db"),
+                clock: None,
+            },
+        ))
+        .unwrap();
+    // The emulator on a pty, the kiosk's serial printer driver at the other
+    // end: the demo configuration, with the byte counter in our hands.
+    let emulator = PrinterEmulator::start(PrinterEmulatorOptions::default()).unwrap();
+    let mut serial = SerialSettings::for_port(emulator.path());
+    serial.exclusive = false;
+    let printer = TicketPrinter::from_config(Some(&PrinterConfig {
+        serial,
+        profile: Default::default(),
+    }))
+    .unwrap();
+    let printer = Arc::new(Mutex::new(printer));
+    let screen = Headless::install(None).unwrap();
+    screen.set_size(1080, 1920);
+    let window = KioskWindow::new().unwrap();
+    let (tx, rx) = mpsc::channel::<UiTask>();
+    let tx = Mutex::new(tx);
+    let app = KioskApp::attach(
+        &window,
+        Duration::from_secs(90),
+        QrPolicy::default(),
+        KioskContext {
+            clock: system_clock(),
+            hub: HubClient::new(&hub.base_url(), "demo-kiosk-token"),
+            printer: Arc::clone(&printer),
+            office_name: config.office.name.clone(),
+            tz: config.timezone(),
+            demo: true,
+            runtime: runtime.handle().clone(),
+            post: Arc::new(move |t| {
+                let _ = tx.lock().unwrap().send(t);
+            }),
+        },
+    );
+    let pump_until = |done: &dyn Fn() -> bool| {
+        while !done() {
+            if let Ok(task) = rx.recv_timeout(Duration::from_micros(200)) {
+                task();
+            }
+        }
+    };
+    pump_until(&|| !app.view().services.is_empty());
+    let adapter = window.global::<KioskAdapter>();
+    let mut latencies = Vec::with_capacity(TICKETS);
+    let mut rss_500 = 0;
+    for i in 1..=TICKETS {
+        adapter.invoke_take_number();
+        screen.render_rgb();
+        adapter.invoke_choose_service("hotich".into());
+        screen.render_rgb();
+        let before = emulator.bytes_received();
+        let t0 = Instant::now();
+        adapter.invoke_choose_priority("".into());
+        // The first byte the printer sees is the status query of the job.
+        pump_until(&|| emulator.bytes_received() > before);
+        latencies.push(t0.elapsed());
+        pump_until(&|| matches!(app.view().print_state, "printed" | "failed"));
+        assert_eq!(app.view().print_state, "printed", "ticket {i} did not print");
+        while emulator.try_recv_receipt().is_some() {}
+        screen.render_rgb();
+        adapter.invoke_go_home();
+        screen.render_rgb();
+        if i == TICKETS / 2 {
+            rss_500 = rss_kib();
+        }
+    }
+    let rss_1000 = rss_kib();
+    latencies.sort_unstable();
+    println!(
+        "tap → first byte at the printer ({TICKETS} tickets): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        pct(&latencies, 50).as_secs_f64() * 1e3,
+        pct(&latencies, 95).as_secs_f64() * 1e3,
+        latencies.last().unwrap().as_secs_f64() * 1e3
+    );
+    println!(
+        "resident memory (kiosk + embedded hub + printer emulator): {:.1} MB after {} tickets, {:.1} MB after {TICKETS} (growth {:+.1} MB)",
+        rss_500 as f64 / 1024.0,
+        TICKETS / 2,
+        rss_1000 as f64 / 1024.0,
+        (rss_1000 as f64 - rss_500 as f64) / 1024.0
+    );
+    runtime.block_on(hub.shutdown()).unwrap();
+}
+
+fn cold_start(binary: &Path) {
+    let mut times = Vec::new();
+    for _ in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let screen = dir.path().join("screen.png");
+        let t0 = Instant::now();
+        let mut child = Command::new(binary)
+            .arg("kiosk")
+            .arg("--screen-file")
+            .arg(&screen)
+            .current_dir(dir.path())
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env("MOTCUA_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        while !screen.exists() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        times.push(t0.elapsed());
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    times.sort_unstable();
+    println!(
+        "cold start to first frame (release, headless, 10 runs): median {:.0} ms, max {:.0} ms",
+        times[times.len() / 2].as_secs_f64() * 1e3,
+        times.last().unwrap().as_secs_f64() * 1e3
+    );
+}
+
+fn main() {
+    let binary = Path::new(env!("CARGO_BIN_EXE_motcua"));
+    println!(
+        "release binary: {:.1} MB ({})",
+        std::fs::metadata(binary).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,
+        binary.display()
+    );
+    cold_start(binary);
+    tap_to_first_byte();
+}
