@@ -204,15 +204,16 @@ impl Bitmap {
 
     /// Writes the image as a 1-bit grayscale PNG.
     pub fn write_png<W: io::Write>(&self, w: W) -> io::Result<()> {
-        let mut encoder = png::Encoder::new(w, self.width.max(1) as u32, self.height.max(1) as u32);
+        if self.width == 0 || self.height == 0 {
+            // PNG has no empty images: write one white dot.
+            return Bitmap::new(1, 1).write_png(w);
+        }
+        let mut encoder = png::Encoder::new(w, self.width as u32, self.height as u32);
         encoder.set_color(png::ColorType::Grayscale);
         encoder.set_depth(png::BitDepth::One);
         let mut writer = encoder.write_header().map_err(io::Error::other)?;
         // PNG: 1 is white. Invert the printer's sense.
-        let mut data: Vec<u8> = self.to_raster_bytes().iter().map(|b| !b).collect();
-        if self.width == 0 || self.height == 0 {
-            data = vec![0xFF];
-        }
+        let data: Vec<u8> = self.to_raster_bytes().iter().map(|b| !b).collect();
         writer.write_image_data(&data).map_err(io::Error::other)?;
         writer.finish().map_err(io::Error::other)
     }
@@ -282,6 +283,14 @@ mod tests {
         let b = sample();
         let back = Bitmap::from_png(&b.to_png()).unwrap();
         assert_eq!(back, b);
+    }
+
+    #[test]
+    fn empty_images_still_make_a_png() {
+        for (w, h) in [(0, 0), (0, 5), (5, 0)] {
+            let png = Bitmap::new(w, h).to_png();
+            assert_eq!(Bitmap::from_png(&png).unwrap(), Bitmap::new(1, 1));
+        }
     }
 
     #[test]

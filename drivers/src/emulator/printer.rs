@@ -4,7 +4,7 @@
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -152,6 +152,11 @@ pub struct PrinterEmulator {
     thread: Option<JoinHandle<()>>,
 }
 
+/// Receipts kept for [`PrinterEmulator::recv_receipt`]; beyond that the
+/// newest are dropped from memory (their files are still written), so an
+/// emulator nobody reads from does not grow without bound.
+const RECEIPT_QUEUE: usize = 64;
+
 /// How often the host thread looks for commands while reading.
 const POLL: Duration = Duration::from_millis(20);
 
@@ -190,7 +195,7 @@ impl PrinterEmulator {
             }),
             cond: Condvar::new(),
         });
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::sync_channel(RECEIPT_QUEUE);
         let host = Host {
             shared: shared.clone(),
             machine: PrinterMachine::new(options.paper, options.code_pages),
@@ -306,7 +311,7 @@ struct Host {
     machine: PrinterMachine,
     out_dir: Option<PathBuf>,
     link: Option<PathBuf>,
-    receipts: Sender<EmulatedReceipt>,
+    receipts: SyncSender<EmulatedReceipt>,
     number: u32,
     /// A fault stopped the printer at some point of the current job.
     job_blocked: bool,
@@ -430,9 +435,15 @@ impl Host {
                     }
                     self.number += 1;
                     match finish_receipt(self.number, page, self.out_dir.as_deref()) {
-                        Ok(r) => {
-                            let _ = self.receipts.send(r);
-                        }
+                        Ok(r) => match self.receipts.try_send(r) {
+                            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+                            Err(TrySendError::Full(r)) => {
+                                tracing::debug!(
+                                    number = r.number,
+                                    "receipt queue full; kept on disk only"
+                                );
+                            }
+                        },
                         Err(err) => tracing::error!(%err, "emulated printer cannot write receipt"),
                     }
                 }
@@ -498,7 +509,8 @@ impl EmulatedPrinter {
         self.faults.set(fault, on);
     }
 
-    /// Receipts printed so far, oldest first; taking them empties the tray.
+    /// Receipts printed since the last call (at most the 64 newest),
+    /// oldest first; taking them empties the tray.
     pub fn take_receipts(&mut self) -> Vec<EmulatedReceipt> {
         std::mem::take(&mut self.printed)
     }
@@ -521,6 +533,9 @@ impl Printer for EmulatedPrinter {
                     finish_receipt(self.number, page, self.out_dir.as_deref()).map_err(|e| {
                         PrinterError::Transport(crate::serial::TransportError::Disconnected(e))
                     })?;
+                if self.printed.len() == RECEIPT_QUEUE {
+                    self.printed.remove(0);
+                }
                 self.printed.push(r);
             }
         }

@@ -269,16 +269,6 @@ pub fn decode_tcvn3(byte: u8, upper: bool) -> char {
     }
 }
 
-/// Whether every character of `text` has a TCVN-3 byte.
-pub fn tcvn3_can_encode(text: &str) -> bool {
-    text.nfc().all(|c| tcvn3_lookup(c).is_some())
-}
-
-/// Whether every character of `text` has Windows-1258 bytes.
-pub fn cp1258_can_encode(text: &str) -> bool {
-    !encode_cp1258(text).contains(&REPLACEMENT) || text.contains('?')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

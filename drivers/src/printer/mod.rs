@@ -12,7 +12,7 @@
 //! bytes straight into the emulator.
 //!
 //! Layout: [`receipt`] (the document), [`profile`] (the printer model),
-//! [`encoding`] (TCVN-3, Windows-1258), [`render`] (receipt → bytes),
+//! [`encoding`] (TCVN-3, Windows-1258), [`mod@render`] (receipt → bytes),
 //! [`status`] (`DLE EOT`), [`probe`] (the code-page probe page),
 //! [`samples`] (the sample ticket and receipt).
 

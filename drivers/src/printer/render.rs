@@ -30,6 +30,14 @@ pub enum RenderError {
     Qr(String),
 }
 
+impl RenderError {
+    /// Always [`DeviceErrorKind::BadData`](crate::DeviceErrorKind::BadData):
+    /// the receipt, not the printer, is at fault.
+    pub fn kind(&self) -> crate::DeviceErrorKind {
+        crate::DeviceErrorKind::BadData
+    }
+}
+
 impl From<escpos::errors::PrinterError> for RenderError {
     fn from(e: escpos::errors::PrinterError) -> Self {
         RenderError::EscPos(e.to_string())

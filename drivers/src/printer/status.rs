@@ -46,6 +46,12 @@ pub struct BadStatus {
     pub byte: u8,
 }
 
+impl BadStatus {
+    pub fn kind(&self) -> DeviceErrorKind {
+        DeviceErrorKind::BadData
+    }
+}
+
 impl PrinterStatus {
     /// The status of a healthy printer.
     pub const READY: PrinterStatus = PrinterStatus {

@@ -23,6 +23,13 @@ pub enum FrameError {
     Truncated { len: usize },
 }
 
+impl FrameError {
+    /// Always [`DeviceErrorKind::BadData`](crate::DeviceErrorKind::BadData).
+    pub fn kind(&self) -> crate::DeviceErrorKind {
+        crate::DeviceErrorKind::BadData
+    }
+}
+
 /// Splits a byte stream into lines.
 #[derive(Debug, Default, Clone)]
 pub struct LineFramer {

@@ -188,25 +188,24 @@ impl<T: Transport> Scanner for SerialScanner<T> {
                 return Ok(Some(frame?));
             }
             let now = Instant::now();
-            let mut wait = deadline.saturating_duration_since(now);
-            if self.framer.has_partial() {
-                let gap_end = self.last_byte + self.gap;
-                if now >= gap_end {
-                    if let Some(err) = self.framer.gap_elapsed() {
-                        return Err(err.into());
-                    }
+            let gap_end = self.last_byte + self.gap;
+            if self.framer.has_partial() && now >= gap_end {
+                if let Some(err) = self.framer.gap_elapsed() {
+                    return Err(err.into());
                 }
-                wait = wait.min(gap_end.saturating_duration_since(now));
             }
-            if wait.is_zero() && !self.framer.has_partial() {
+            if now >= deadline {
+                // A partial line stays buffered for the next call.
                 return Ok(None);
+            }
+            let mut wait = deadline - now;
+            if self.framer.has_partial() {
+                wait = wait.min(gap_end.saturating_duration_since(now));
             }
             let n = self.transport.read(&mut buf, wait)?;
             if n > 0 {
                 self.last_byte = Instant::now();
                 self.ready.extend(self.framer.push(&buf[..n]));
-            } else if Instant::now() >= deadline && !self.framer.has_partial() {
-                return Ok(None);
             }
         }
     }
