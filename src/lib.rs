@@ -13,7 +13,9 @@
 //! - [`store`]: SQLite (rusqlite): migrations, one writer thread with group
 //!   commit, typed errors.
 //! - [`hub`]: the office hub — axum routes under `/api/v1`, auth, Server-Sent
-//!   Events, stats.
+//!   Events, stats, online filing and the outbox worker.
+//! - [`portal`]: the public service portal — the `Portal` trait, the HTTP
+//!   client, and `motcua portal-sandbox`.
 //! - [`report`]: `motcua report`.
 //! - [`apps`]: the kiosk (controller + Slint adapter), the hub client,
 //!   devices, paper documents, the headless renderer.
@@ -28,6 +30,7 @@ pub mod cmd;
 pub mod config;
 pub mod domain;
 pub mod hub;
+pub mod portal;
 pub mod report;
 pub mod store;
 
@@ -50,6 +53,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Kiosk(args)) => apps::kiosk::app::run(config, args),
         Some(Command::Hub(args)) => hub::run(config, args),
         Some(Command::Report(args)) => report::run(&config, args),
+        Some(Command::PortalSandbox(args)) => portal::sandbox::run(args),
         Some(Command::Diag(args)) => cmd::devices::diag(&config, args),
         Some(Command::Emulate(args)) => cmd::devices::emulate(args),
     }

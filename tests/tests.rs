@@ -4,6 +4,7 @@
 //! rendering.
 
 mod devices;
+mod filing;
 mod hub;
 mod kiosk;
 mod screens;
