@@ -243,8 +243,19 @@ pub async fn start(config: Arc<Config>, options: HubOptions) -> anyhow::Result<R
     store
         .write(move |ctx| crate::store::tickets::ensure_counters(ctx.conn(), &counters))
         .await?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
     let (portal, sandbox) = portal_for(&config, &options).await?;
-    let filing = Arc::new(filing::Filing::new(&config, portal)?);
+    let filing = match filing::Filing::new(&config, portal) {
+        Ok(filing) => Arc::new(filing),
+        Err(err) => {
+            if let Some(sandbox) = sandbox {
+                let _ = sandbox.shutdown().await;
+            }
+            return Err(err);
+        }
+    };
     let (shutdown, _) = watch::channel(false);
     let hub = Arc::new(Hub {
         rules: queue::Rules::new(Arc::clone(&config)),
@@ -258,9 +269,6 @@ pub async fn start(config: Arc<Config>, options: HubOptions) -> anyhow::Result<R
     });
     // The portal's catalogue wins when it answers; do not wait long for it.
     hub.refresh_catalogue(CATALOGUE_TIMEOUT_AT_START).await;
-    let listener = tokio::net::TcpListener::bind(options.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", options.listen))?;
     let addr = listener.local_addr()?;
     let app = api::router(Arc::clone(&hub));
     let mut stop = hub.shutdown.subscribe();

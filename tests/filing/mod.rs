@@ -4,8 +4,10 @@ mod api;
 mod bad_input;
 mod crash;
 mod outage;
+mod outbox;
 mod portal_faults;
 mod retention;
+mod sandbox;
 
 use std::collections::BTreeSet;
 
