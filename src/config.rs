@@ -196,7 +196,7 @@ impl Default for FilingSection {
             retention_days: 30,
             outbox_concurrency: 16,
             retry_initial_ms: 1000,
-            retry_max_ms: 300_000,
+            retry_max_ms: 60_000,
             status_poll_seconds: 300,
             sandbox_pace_seconds: 60,
         }
