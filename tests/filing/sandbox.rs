@@ -190,3 +190,54 @@ async fn the_sandbox_command_speaks_the_portal_contract() {
         .unwrap();
     assert_eq!(catalogue["procedures"].as_array().unwrap().len(), 10);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portal_contract_document_matches_the_sandbox() {
+    let doc: Value = serde_json::from_str(include_str!("../../docs/portal-openapi.json")).unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let portal = motcua::portal::sandbox::start(motcua::portal::sandbox::SandboxOptions::new(
+        "127.0.0.1:0".parse().unwrap(),
+        dir.path().join("p.db"),
+    ))
+    .await
+    .unwrap();
+    let http = reqwest::Client::new();
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            let url = format!(
+                "{}{}",
+                portal.base_url(),
+                path.replace("{reference}", "SBX-00000001")
+            );
+            let req = match method.as_str() {
+                "get" => http.get(&url),
+                "post" => http.post(&url).header("Idempotency-Key", "doc").body("{}"),
+                other => panic!("undocumented method {other}"),
+            };
+            let body: Value = req
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap_or(Value::Null);
+            assert!(
+                body["code"] != "not_found" && body["code"] != "method_not_allowed",
+                "{method} {path} is documented but not routed"
+            );
+        }
+    }
+    let source = include_str!("../../src/portal/sandbox.rs");
+    for line in source
+        .lines()
+        .filter(|l| l.trim_start().starts_with(".route(\""))
+    {
+        let path = line.split('"').nth(1).unwrap();
+        assert!(
+            paths.contains_key(path),
+            "{path} is routed but not documented"
+        );
+    }
+    portal.shutdown().await.unwrap();
+}
