@@ -103,12 +103,21 @@ async fn sigkill_while_draining_delivers_every_acknowledged_dossier_once() {
     assert_eq!(acked.len(), 200, "each key filed exactly one dossier");
     let mut events = SseReader::connect(&hub.url, COUNTER, Some(0)).await;
     let mut sent = BTreeSet::new();
-    while !acked.is_subset(&sent) {
-        let event = events.next().await.expect("event stream ended");
-        if event.kind == "dossier.sent" {
-            sent.insert(event.data["data"]["code"].as_str().unwrap().to_owned());
+    // A guard, not a timing assertion: a lost dossier would wait forever.
+    let drained = tokio::time::timeout(std::time::Duration::from_secs(120), async {
+        while !acked.is_subset(&sent) {
+            let event = events.next().await.expect("event stream ended");
+            if event.kind == "dossier.sent" {
+                sent.insert(event.data["data"]["code"].as_str().unwrap().to_owned());
+            }
         }
-    }
+    })
+    .await;
+    assert!(
+        drained.is_ok(),
+        "never delivered: {:?}",
+        acked.difference(&sent).collect::<Vec<_>>()
+    );
 
     let (count, codes) = portal_holdings(&url).await;
     let distinct: BTreeSet<String> = codes.iter().cloned().collect();
