@@ -23,7 +23,7 @@ use motcua::apps::ui::{KioskAdapter, KioskWindow};
 use motcua::config::{Config, PrinterConfig};
 use motcua_drivers::emulator::{PrinterEmulator, PrinterEmulatorOptions};
 use motcua_drivers::SerialSettings;
-use motcua::hub::{start, HubOptions};
+use motcua::hub::{start, HubOptions, PortalTarget};
 use slint::ComponentHandle;
 
 const TICKETS: usize = 1000;
@@ -60,6 +60,7 @@ fn tap_to_first_byte() {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 database: dir.path().join("hub.db"),
                 clock: None,
+                portal: PortalTarget::default(),
             },
         ))
         .unwrap();
