@@ -118,6 +118,15 @@ pub async fn run(hub: Arc<Hub>) {
         let now = Instant::now();
         let (due, next_wake) = {
             let s = lock(&state);
+            // A delivery may have failed while the outbox was read: then
+            // only a probe goes, and only once the gate opens.
+            let wanted = if s.gate.is_some_and(|g| g > now) {
+                0
+            } else if s.failures > 0 {
+                usize::from(s.in_flight.is_empty()).min(wanted)
+            } else {
+                wanted
+            };
             let due: Vec<String> = rows
                 .iter()
                 .map(|r| &r.code)

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::time::Instant;
 
 use futures_util::future::BoxFuture;
 use motcua::domain::dossier::PortalStatus;
@@ -25,9 +26,11 @@ struct FlakyPortal {
     in_flight: AtomicU32,
     max_in_flight: AtomicU32,
     /// Deliveries in flight seen by a call made after the first failure
-    /// and before the first success (itself included).
+    /// and before the first success (itself included). Calls arriving at
+    /// the (paused, virtual) instant of the first failure are the first
+    /// wave, sent before the hub knew: they are not counted.
     max_while_failing: AtomicU32,
-    failed_once: AtomicBool,
+    first_failure: Mutex<Option<Instant>>,
     recovered: AtomicBool,
     /// Idempotency key → reference, and how often each key was sent.
     keys: Mutex<HashMap<String, (String, u32)>>,
@@ -42,7 +45,12 @@ impl Portal for FlakyPortal {
         Box::pin(async move {
             let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
             self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-            if self.failed_once.load(Ordering::SeqCst) && !self.recovered.load(Ordering::SeqCst) {
+            let after_first_failure = self
+                .first_failure
+                .lock()
+                .unwrap()
+                .is_some_and(|at| Instant::now() > at);
+            if after_first_failure && !self.recovered.load(Ordering::SeqCst) {
                 self.max_while_failing.fetch_max(now, Ordering::SeqCst);
             }
             tokio::task::yield_now().await;
@@ -52,7 +60,10 @@ impl Portal for FlakyPortal {
                 .is_ok();
             self.in_flight.fetch_sub(1, Ordering::SeqCst);
             if fail {
-                self.failed_once.store(true, Ordering::SeqCst);
+                self.first_failure
+                    .lock()
+                    .unwrap()
+                    .get_or_insert_with(Instant::now);
                 return Err(PortalError::Server {
                     status: 503,
                     body: "maintenance".into(),
