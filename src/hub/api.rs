@@ -463,53 +463,9 @@ async fn stats_handler(
     Reply::json(StatusCode::OK, &report)
 }
 
-/// One procedure as `GET /api/v1/procedures` shows it: the catalogue entry
-/// with its rules in words.
-#[derive(Serialize)]
-struct ProcedureView<'a> {
-    #[serde(flatten)]
-    procedure: &'a crate::domain::procedure::Procedure,
-    fee_text_vi: String,
-    fee_text_en: String,
-    processing_text_vi: String,
-    processing_text_en: String,
-}
-
 async fn procedures(State(hub): State<Arc<Hub>>, principal: Principal) -> Result<Reply, ApiError> {
     principal.require(&[Role::Kiosk, Role::Counter])?;
-    let state = hub.filing.catalogue();
-    let hours = hub.filing.hours;
-    let list: Vec<ProcedureView<'_>> = state
-        .catalogue
-        .procedures
-        .iter()
-        .map(|p| {
-            let (fee_text_vi, fee_text_en) = crate::domain::fee::describe(&p.fee);
-            let (processing_text_vi, processing_text_en) = p.processing_text(hours.same_day_cutoff);
-            ProcedureView {
-                procedure: p,
-                fee_text_vi,
-                fee_text_en,
-                processing_text_vi,
-                processing_text_en,
-            }
-        })
-        .collect();
-    Reply::json(
-        StatusCode::OK,
-        &serde_json::json!({
-            "source": state.source,
-            "version": state.catalogue.version,
-            "fetched_at": state.fetched_at.map(|t| crate::domain::time::to_local_rfc3339(t, hub.rules.tz)),
-            "office_hours": {
-                "opens": hours.opens.format("%H:%M").to_string(),
-                "closes": hours.closes.format("%H:%M").to_string(),
-                "same_day_cutoff": hours.same_day_cutoff.format("%H:%M").to_string(),
-            },
-            "applicant_form": crate::domain::form::applicant_form(),
-            "procedures": list,
-        }),
-    )
+    Reply::json(StatusCode::OK, &hub.filing.catalogue_view(hub.rules.tz))
 }
 
 /// The stored answer for an idempotency key seen before, read outside the

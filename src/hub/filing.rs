@@ -241,6 +241,41 @@ impl Filing {
         }
     }
 
+    /// `GET /api/v1/procedures`: the catalogue in use, with its rules in
+    /// words and the applicant's form.
+    pub fn catalogue_view(&self, tz: Tz) -> CatalogueView {
+        let state = self.catalogue();
+        let cutoff = self.hours.same_day_cutoff;
+        let hhmm = |t: chrono::NaiveTime| t.format("%H:%M").to_string();
+        CatalogueView {
+            source: state.source.to_owned(),
+            version: state.catalogue.version.clone(),
+            fetched_at: state.fetched_at.map(|t| to_local_rfc3339(t, tz)),
+            office_hours: OfficeHoursView {
+                opens: hhmm(self.hours.opens),
+                closes: hhmm(self.hours.closes),
+                same_day_cutoff: hhmm(cutoff),
+            },
+            applicant_form: form::applicant_form(),
+            procedures: state
+                .catalogue
+                .procedures
+                .iter()
+                .map(|p| {
+                    let (fee_text_vi, fee_text_en) = fee::describe(&p.fee);
+                    let (processing_text_vi, processing_text_en) = p.processing_text(cutoff);
+                    ProcedureEntry {
+                        procedure: p.clone(),
+                        fee_text_vi,
+                        fee_text_en,
+                        processing_text_vi,
+                        processing_text_en,
+                    }
+                })
+                .collect(),
+        }
+    }
+
     /// Checks a filing request outside the writer: the procedure exists,
     /// the form is complete and well-formed, the fee can be computed.
     pub fn prepare(
@@ -437,6 +472,48 @@ fn fee_text(total: u64) -> String {
         "Miễn lệ phí".to_owned()
     } else {
         format_dong(total)
+    }
+}
+
+/// `GET /api/v1/procedures`. The kiosk deserialises it as is; a
+/// [`ProcedureEntry`] derefs to the [`Procedure`] the domain functions take
+/// (fees, form validation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueView {
+    /// `local` or `portal`.
+    pub source: String,
+    pub version: String,
+    pub fetched_at: Option<String>,
+    pub office_hours: OfficeHoursView,
+    /// The fields of the request's `applicant` object.
+    pub applicant_form: Vec<crate::domain::procedure::FieldSpec>,
+    pub procedures: Vec<ProcedureEntry>,
+}
+
+/// Office hours as `HH:MM`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfficeHoursView {
+    pub opens: String,
+    pub closes: String,
+    pub same_day_cutoff: String,
+}
+
+/// A procedure with its fee rule and processing time in words (flattened
+/// in JSON: the procedure's own keys plus four texts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcedureEntry {
+    #[serde(flatten)]
+    pub procedure: Procedure,
+    pub fee_text_vi: String,
+    pub fee_text_en: String,
+    pub processing_text_vi: String,
+    pub processing_text_en: String,
+}
+
+impl std::ops::Deref for ProcedureEntry {
+    type Target = Procedure;
+    fn deref(&self) -> &Procedure {
+        &self.procedure
     }
 }
 
@@ -898,6 +975,35 @@ mod tests {
             demo.get("2.000815").unwrap().queue_service.as_deref(),
             Some("chungthuc")
         );
+    }
+
+    #[test]
+    fn the_catalogue_view_reads_back_for_the_kiosk() {
+        let config = Config::demo();
+        let portal: Arc<dyn Portal> = Arc::new(
+            crate::portal::http::HttpPortal::new(
+                "http://127.0.0.1:9",
+                None,
+                Duration::from_secs(1),
+                Default::default(),
+            )
+            .unwrap(),
+        );
+        let filing = Filing::new(&config, portal).unwrap();
+        let view = filing.catalogue_view(chrono_tz::Asia::Ho_Chi_Minh);
+        let json = serde_json::to_string(&view).unwrap();
+        let back: CatalogueView = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, view);
+        let copy = back
+            .procedures
+            .iter()
+            .find(|p| p.code == "2.000815")
+            .unwrap();
+        assert!(copy.fee_text_vi.starts_with("2.000đ/trang"));
+        assert_eq!(copy.processing.working_days, 0);
+        let raw: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(raw["procedures"][0]["code"], "1.001193", "flat JSON");
+        assert_eq!(raw["office_hours"]["same_day_cutoff"], "15:00");
     }
 
     #[test]
