@@ -674,8 +674,10 @@ fn receipt_data(
             .documents
             .iter()
             .map(|d| {
-                if d.optional {
-                    format!("{} (nếu có)", d.name_vi.trim_end_matches(" (nếu có)"))
+                // "(nếu có)" marks optional documents, unless the name
+                // already says when it applies ("(nếu đăng ký thay)").
+                if d.optional && !d.name_vi.contains("(nếu") {
+                    format!("{} (nếu có)", d.name_vi)
                 } else {
                     d.name_vi.clone()
                 }
