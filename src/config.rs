@@ -107,6 +107,10 @@ pub struct KioskSection {
     /// kiosk shows the "CHẾ ĐỘ DEMO" banner.
     #[serde(default)]
     pub printer: Option<PrinterConfig>,
+    /// The ID-card / QR scanner (USB-CDC serial mode); without it the
+    /// emulated scanner is used.
+    #[serde(default)]
+    pub scanner: Option<ScannerConfig>,
 }
 
 impl Default for KioskSection {
@@ -119,6 +123,7 @@ impl Default for KioskSection {
             fullscreen: false,
             public_url: None,
             printer: None,
+            scanner: None,
         }
     }
 }
@@ -273,6 +278,17 @@ impl FilingSection {
 /// `HH:MM` → a time of day.
 fn parse_hhmm(s: &str) -> Option<chrono::NaiveTime> {
     chrono::NaiveTime::parse_from_str(s, "%H:%M").ok()
+}
+
+/// `[kiosk.scanner]`: a 2D scanner in serial (USB-CDC) mode.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScannerConfig {
+    #[serde(default)]
+    pub serial: motcua_drivers::SerialSettings,
+    /// Line terminator and the gap after which a partial line is dropped.
+    #[serde(default)]
+    pub profile: motcua_drivers::ScannerProfile,
 }
 
 /// Queue policy.

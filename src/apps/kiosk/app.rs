@@ -10,7 +10,7 @@ use slint::ComponentHandle;
 
 use super::controller::QrPolicy;
 use super::{event_loop_poster, system_clock, KioskApp, KioskContext, QUEUE_REFRESH};
-use crate::apps::devices::TicketPrinter;
+use crate::apps::devices::{ScannerDevice, TicketPrinter};
 use crate::apps::headless::Headless;
 use crate::apps::hub_client::HubClient;
 use crate::apps::ui::{KioskAdapter, KioskWindow};
@@ -59,7 +59,11 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
     let printer = TicketPrinter::from_config(config.kiosk.printer.as_ref())
         .context("cannot set up the printer")?;
     tracing::info!(printer = printer.description(), "printer ready");
-    let demo = printer.is_emulated();
+    let mut scanner = ScannerDevice::from_config(config.kiosk.scanner.as_ref())
+        .context("cannot set up the scanner")?;
+    tracing::info!(scanner = %scanner.description, "scanner ready");
+    let scanner_emulator = scanner.emulator.take().map(|e| Arc::new(Mutex::new(e)));
+    let demo = printer.is_emulated() || scanner_emulator.is_some();
 
     let headless = if has_display() {
         None
@@ -111,8 +115,11 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
             demo,
             runtime: runtime.handle().clone(),
             post: event_loop_poster(),
+            scanner_emulator,
+            stop: Arc::default(),
         },
     );
+    app.start_scanner(scanner);
     let clock = slint::Timer::default();
     let a = app.clone();
     clock.start(
