@@ -15,6 +15,7 @@
 //! - [`hub`]: the office hub — axum routes under `/api/v1`, auth, Server-Sent
 //!   Events, stats.
 //! - [`report`]: `motcua report`.
+//! - [`notify`]: systemd's readiness and watchdog protocol (`sd_notify`).
 //! - [`apps`]: the kiosk (controller + Slint adapter), the hub client,
 //!   devices, paper documents, the headless renderer.
 //! - [`cmd`]: technician and device commands (`diag`, `emulate`).
@@ -28,6 +29,7 @@ pub mod cmd;
 pub mod config;
 pub mod domain;
 pub mod hub;
+pub mod notify;
 pub mod report;
 pub mod store;
 

@@ -126,9 +126,13 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
         a.refresh_queue()
     });
 
+    // READY=1 and watchdog pings come from this, the UI thread: a frozen
+    // screen stops them and systemd restarts the kiosk (apps::watchdog).
+    let watchdog = crate::apps::watchdog::UiWatchdog::from_env();
     window
         .run()
         .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
+    drop(watchdog);
 
     if let Some(hub) = embedded {
         runtime.block_on(hub.shutdown())?;
