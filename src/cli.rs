@@ -33,6 +33,10 @@ pub enum Command {
     Diag(DiagArgs),
     /// Device emulators on pseudo-terminals, for tests, demos and training.
     Emulate(EmulateArgs),
+    /// Copy the hub database to a file, safely while the hub runs.
+    Backup(BackupArgs),
+    /// Replace the hub database with a backup (the hub must be stopped).
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Args, Default)]
@@ -70,6 +74,31 @@ pub struct HubArgs {
     /// SQLite database file (overrides `hub.database`).
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy: a file (replaced atomically), or a folder
+    /// that gets a time-stamped `motcua-YYYYMMDD-HHMMSS.db`.
+    #[arg(long, value_name = "PATH")]
+    pub to: PathBuf,
+    /// SQLite database file (overrides `hub.database`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup to restore (a file written by `motcua backup`).
+    #[arg(long, value_name = "PATH")]
+    pub from: PathBuf,
+    /// SQLite database file (overrides `hub.database`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Restore even though a hub has the database open. That hub keeps
+    /// writing to the old file, which is kept: restart it at once.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]

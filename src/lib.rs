@@ -18,7 +18,8 @@
 //! - [`notify`]: systemd's readiness and watchdog protocol (`sd_notify`).
 //! - [`apps`]: the kiosk (controller + Slint adapter), the hub client,
 //!   devices, paper documents, the headless renderer.
-//! - [`cmd`]: technician and device commands (`diag`, `emulate`).
+//! - [`cmd`]: technician and device commands (`diag`, `emulate`,
+//!   `backup`, `restore`).
 //!
 //! Device drivers live in the sibling crate `motcua-drivers` (`drivers/`),
 //! which knows nothing of this application.
@@ -54,6 +55,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Report(args)) => report::run(&config, args),
         Some(Command::Diag(args)) => cmd::devices::diag(&config, args),
         Some(Command::Emulate(args)) => cmd::devices::emulate(args),
+        Some(Command::Backup(args)) => cmd::backup::backup(&config, args),
+        Some(Command::Restore(args)) => cmd::backup::restore(&config, args),
     }
 }
 

@@ -20,8 +20,11 @@
 //! the publisher after the commit, in id order, so live streams never show
 //! something that a power cut could take back.
 
+pub mod lock;
 mod schema;
 pub mod tickets;
+
+pub use schema::VERSION as SCHEMA_VERSION;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -56,6 +59,11 @@ pub enum StoreError {
     JobPanicked(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("cannot lock database {path}: {source}")]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// One row of the append-only `events` table, as published after commit.
@@ -120,6 +128,8 @@ pub struct Store {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// Held while open, so `motcua restore` can tell the database is in use.
+    lock: Mutex<Option<lock::DatabaseLock>>,
 }
 
 impl Store {
@@ -131,6 +141,10 @@ impl Store {
             // below reports clearly; creating it here is the friendly case.
             let _ = std::fs::create_dir_all(dir);
         }
+        let held = lock::DatabaseLock::shared(path).map_err(|source| StoreError::Lock {
+            path: path.to_owned(),
+            source,
+        })?;
         let mut conn = open_connection(path, false)?;
         schema::migrate(&mut conn, path)?;
         let (tx, rx) = mpsc::channel::<Job>();
@@ -143,6 +157,7 @@ impl Store {
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            lock: Mutex::new(Some(held)),
         })
     }
 
@@ -236,6 +251,9 @@ impl Store {
         }
         if let Ok(mut readers) = self.readers.lock() {
             readers.clear();
+        }
+        if let Ok(mut held) = self.lock.lock() {
+            held.take();
         }
     }
 }
