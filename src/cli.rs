@@ -79,7 +79,7 @@ pub struct HubArgs {
 #[derive(Debug, Args)]
 pub struct BackupArgs {
     /// Where to write the copy: a file (replaced atomically), or a folder
-    /// that gets a time-stamped `motcua-YYYYMMDD-HHMMSS.db`.
+    /// (existing, or ending in `/`) that gets `motcua-YYYYMMDD-HHMMSS.db`.
     #[arg(long, value_name = "PATH")]
     pub to: PathBuf,
     /// SQLite database file (overrides `hub.database`).

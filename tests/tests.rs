@@ -3,8 +3,11 @@
 //! loopback, real SQLite files, real pseudo-terminals and real Slint
 //! rendering.
 
+mod backup;
 mod devices;
 mod hub;
 mod kiosk;
+mod packaging;
 mod screens;
 mod util;
+mod watchdog;

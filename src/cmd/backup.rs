@@ -285,7 +285,11 @@ pub fn backup_database(
     if !db.is_file() {
         return Err(BackupError::NoDatabase(db.to_owned()));
     }
-    let target = if to.is_dir() {
+    // A path ending in '/' names a folder, even one that is not there yet
+    // (the first nightly backup).
+    let folder = to.is_dir() || to.as_os_str().as_encoded_bytes().ends_with(b"/");
+    let target = if folder {
+        fs::create_dir_all(to).map_err(io_err(to))?;
         to.join(format!("motcua-{label}.db"))
     } else {
         to.to_owned()
@@ -455,8 +459,12 @@ mod tests {
     fn a_backup_is_a_checked_self_contained_file() {
         let dir = tempfile::tempdir().unwrap();
         let db = hub_database(dir.path());
-        let (written, summary) = backup_database(&db, dir.path(), "20261126-101500").unwrap();
-        assert_eq!(written, dir.path().join("motcua-20261126-101500.db"));
+        let folder = dir.path().join("backups/");
+        let (written, summary) = backup_database(&db, &folder, "20261126-101500").unwrap();
+        assert_eq!(
+            written,
+            dir.path().join("backups/motcua-20261126-101500.db")
+        );
         assert_eq!(summary.events, 1);
         assert_eq!(summary.schema_version, SCHEMA_VERSION);
         assert!(!with_suffix(&written, "-wal").exists());
