@@ -21,7 +21,7 @@ use motcua::apps::kiosk::controller::QrPolicy;
 use motcua::apps::kiosk::{system_clock, KioskApp, KioskContext, UiTask};
 use motcua::apps::ui::{KioskAdapter, KioskWindow};
 use motcua::config::{Config, PrinterConfig};
-use motcua::hub::{start, HubOptions};
+use motcua::hub::{start, HubOptions, PortalTarget};
 use motcua_drivers::emulator::{PrinterEmulator, PrinterEmulatorOptions};
 use motcua_drivers::SerialSettings;
 use slint::ComponentHandle;
@@ -60,6 +60,7 @@ fn tap_to_first_byte() {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 database: dir.path().join("hub.db"),
                 clock: None,
+                portal: PortalTarget::default(),
             },
         ))
         .unwrap();

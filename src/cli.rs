@@ -29,6 +29,8 @@ pub enum Command {
     Hub(HubArgs),
     /// Print a day's report per service and per counter.
     Report(ReportArgs),
+    /// Run a public service portal sandbox (demos, training, tests).
+    PortalSandbox(PortalSandboxArgs),
     /// Technician checks and device tools.
     Diag(DiagArgs),
     /// Device emulators on pseudo-terminals, for tests, demos and training.
@@ -74,6 +76,27 @@ pub struct HubArgs {
     /// SQLite database file (overrides `hub.database`).
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Public service portal the outbox delivers dossiers to (overrides
+    /// `filing.portal_url`). Without one, the portal sandbox runs in-process.
+    #[arg(long, value_name = "URL")]
+    pub portal: Option<String>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct PortalSandboxArgs {
+    /// Address to listen on (default 127.0.0.1:8687).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// The sandbox's own SQLite database (default ./motcua-portal-sandbox.db).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Seconds per status step (received → processing → result ready);
+    /// 0: statuses change only through POST /sandbox/dossiers/{ref}/status.
+    #[arg(long, value_name = "SECONDS")]
+    pub pace: Option<u64>,
+    /// Every N-th dossier ends in "supplement requested" (0: never; default 10).
+    #[arg(long, value_name = "N")]
+    pub supplement_every: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -13,7 +13,9 @@
 //! - [`store`]: SQLite (rusqlite): migrations, one writer thread with group
 //!   commit, typed errors.
 //! - [`hub`]: the office hub — axum routes under `/api/v1`, auth, Server-Sent
-//!   Events, stats.
+//!   Events, stats, online filing and the outbox worker.
+//! - [`portal`]: the public service portal — the `Portal` trait, the HTTP
+//!   client, and `motcua portal-sandbox`.
 //! - [`report`]: `motcua report`.
 //! - [`notify`]: systemd's readiness and watchdog protocol (`sd_notify`).
 //! - [`apps`]: the kiosk (controller + Slint adapter), the hub client,
@@ -31,6 +33,7 @@ pub mod config;
 pub mod domain;
 pub mod hub;
 pub mod notify;
+pub mod portal;
 pub mod report;
 pub mod store;
 
@@ -53,6 +56,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Kiosk(args)) => apps::kiosk::app::run(config, args),
         Some(Command::Hub(args)) => hub::run(config, args),
         Some(Command::Report(args)) => report::run(&config, args),
+        Some(Command::PortalSandbox(args)) => portal::sandbox::run(args),
         Some(Command::Diag(args)) => cmd::devices::diag(&config, args),
         Some(Command::Emulate(args)) => cmd::devices::emulate(args),
         Some(Command::Backup(args)) => cmd::backup::backup(&config, args),

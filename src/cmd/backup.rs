@@ -46,7 +46,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::cli::{BackupArgs, RestoreArgs};
 use crate::config::Config;
 use crate::store::lock::{lock_path, DatabaseLock};
-use crate::store::SCHEMA_VERSION;
+use crate::store::schema::VERSION as SCHEMA_VERSION;
 
 /// Why a backup or restore did not happen. In every case the live
 /// database is untouched.

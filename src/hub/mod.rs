@@ -6,6 +6,9 @@
 //! - [`sse`]: the live event stream with replay.
 //! - [`auth`]: bearer tokens and roles.
 //! - [`stats`]: per-day figures for `/stats` and `motcua report`.
+//! - [`filing`]: online filing — catalogue, dossiers in one transaction,
+//!   lookups, retention.
+//! - [`outbox`]: the worker delivering dossiers to the portal.
 //!
 //! [`start`] runs a hub on a tokio runtime and returns a handle: the
 //! `motcua hub` command, the kiosk's embedded hub and the tests all use it,
@@ -15,6 +18,8 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod filing;
+pub mod outbox;
 pub mod queue;
 pub mod sse;
 pub mod stats;
@@ -30,7 +35,10 @@ use tokio::sync::{broadcast, watch};
 
 use crate::config::Config;
 use crate::domain::time::to_millis;
-use crate::store::{Store, StoredEvent};
+use crate::portal::http::{HttpPortal, RetryPolicy};
+use crate::portal::sandbox::{self, RunningSandbox};
+use crate::portal::Portal;
+use crate::store::{Store, StoreError, StoredEvent};
 
 /// The source of "now"; tests can substitute their own.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -53,6 +61,9 @@ pub struct Hub {
     /// server can drain.
     pub shutdown: watch::Sender<bool>,
     pub started: Instant,
+    /// Online filing: catalogue, calendar, portal, outbox pacing. An `Arc`
+    /// so writer jobs can hold it without holding the hub.
+    pub filing: Arc<filing::Filing>,
     clock: Clock,
 }
 
@@ -61,6 +72,70 @@ impl Hub {
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
+
+    /// Fetches the portal's procedure catalogue and adopts it (the portal
+    /// wins when it answers). Returns whether it did.
+    pub async fn refresh_catalogue(&self, timeout: Duration) -> bool {
+        match tokio::time::timeout(timeout, self.filing.portal.catalogue()).await {
+            Ok(Ok(catalogue)) => {
+                let n = catalogue.procedures.len();
+                self.filing
+                    .adopt_portal_catalogue(catalogue, &self.rules.config, self.now());
+                tracing::info!(
+                    procedures = n,
+                    "procedure catalogue refreshed from the portal"
+                );
+                true
+            }
+            Ok(Err(err)) => {
+                tracing::warn!(%err, "portal catalogue unavailable; keeping the current one");
+                false
+            }
+            Err(_) => {
+                tracing::warn!("portal catalogue timed out; keeping the current one");
+                false
+            }
+        }
+    }
+
+    /// One round of housekeeping: forget old idempotency keys and purge
+    /// personal data past the retention. The hourly task calls it; tests
+    /// call it with an injected clock.
+    pub async fn housekeeping_once(&self) -> Result<usize, StoreError> {
+        let now = self.now();
+        let before = to_millis(now - IDEMPOTENCY_RETENTION);
+        let forgotten = self
+            .store
+            .write(move |ctx| crate::store::tickets::purge_idempotency(ctx.conn(), before))
+            .await?;
+        if forgotten > 0 {
+            tracing::info!(n = forgotten, "forgot old idempotency keys");
+        }
+        let retention = self.filing.retention;
+        let purged = self
+            .store
+            .write(move |ctx| filing::purge_personal_data(ctx.conn(), retention, now))
+            .await?;
+        if purged > 0 {
+            tracing::info!(
+                n = purged,
+                "erased personal data of dossiers past the retention"
+            );
+        }
+        Ok(purged)
+    }
+}
+
+/// Which portal the outbox delivers to.
+#[derive(Clone, Default)]
+pub enum PortalTarget {
+    /// Start the portal sandbox in-process next to the database (demo).
+    #[default]
+    Embedded,
+    /// A portal at this base URL.
+    Url(String),
+    /// This implementation (tests, or an embedding application).
+    Custom(Arc<dyn Portal>),
 }
 
 /// Where and how to run a hub.
@@ -68,15 +143,20 @@ pub struct HubOptions {
     pub listen: SocketAddr,
     pub database: PathBuf,
     pub clock: Option<Clock>,
+    pub portal: PortalTarget,
 }
 
 impl HubOptions {
-    /// The configured address and database.
+    /// The configured address, database and portal.
     pub fn from_config(config: &Config) -> Self {
         Self {
             listen: config.hub.listen,
             database: config.hub.database.clone(),
             clock: None,
+            portal: match &config.filing.portal_url {
+                Some(url) => PortalTarget::Url(url.clone()),
+                None => PortalTarget::Embedded,
+            },
         }
     }
 }
@@ -86,6 +166,10 @@ pub struct RunningHub {
     addr: SocketAddr,
     hub: Arc<Hub>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The outbox worker, the status poller and housekeeping.
+    workers: Vec<tokio::task::JoinHandle<()>>,
+    /// The in-process portal sandbox, when no portal is configured.
+    sandbox: Option<RunningSandbox>,
 }
 
 impl RunningHub {
@@ -104,11 +188,23 @@ impl RunningHub {
         &self.hub
     }
 
+    /// The in-process portal sandbox, when the hub started one.
+    pub fn sandbox(&self) -> Option<&RunningSandbox> {
+        self.sandbox.as_ref()
+    }
+
     /// Stops accepting, lets in-flight requests finish, ends event streams,
-    /// then closes the database cleanly.
+    /// stops the outbox (undelivered dossiers stay queued), then closes the
+    /// database cleanly.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.hub.shutdown.send(true);
         let served = self.server.await;
+        for worker in self.workers {
+            let _ = worker.await;
+        }
+        if let Some(sandbox) = self.sandbox {
+            sandbox.shutdown().await?;
+        }
         let hub = self.hub;
         tokio::task::spawn_blocking(move || hub.store.close())
             .await
@@ -147,6 +243,19 @@ pub async fn start(config: Arc<Config>, options: HubOptions) -> anyhow::Result<R
     store
         .write(move |ctx| crate::store::tickets::ensure_counters(ctx.conn(), &counters))
         .await?;
+    let listener = tokio::net::TcpListener::bind(options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
+    let (portal, sandbox) = portal_for(&config, &options).await?;
+    let filing = match filing::Filing::new(&config, portal) {
+        Ok(filing) => Arc::new(filing),
+        Err(err) => {
+            if let Some(sandbox) = sandbox {
+                let _ = sandbox.shutdown().await;
+            }
+            return Err(err);
+        }
+    };
     let (shutdown, _) = watch::channel(false);
     let hub = Arc::new(Hub {
         rules: queue::Rules::new(Arc::clone(&config)),
@@ -155,11 +264,11 @@ pub async fn start(config: Arc<Config>, options: HubOptions) -> anyhow::Result<R
         bus,
         shutdown,
         started: Instant::now(),
+        filing,
         clock: options.clock.unwrap_or_else(|| Arc::new(Utc::now)),
     });
-    let listener = tokio::net::TcpListener::bind(options.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", options.listen))?;
+    // The portal's catalogue wins when it answers; do not wait long for it.
+    hub.refresh_catalogue(CATALOGUE_TIMEOUT_AT_START).await;
     let addr = listener.local_addr()?;
     let app = api::router(Arc::clone(&hub));
     let mut stop = hub.shutdown.subscribe();
@@ -170,25 +279,65 @@ pub async fn start(config: Arc<Config>, options: HubOptions) -> anyhow::Result<R
             })
             .await
     });
-    tokio::spawn(housekeeping(Arc::clone(&hub)));
+    let workers = vec![
+        tokio::spawn(housekeeping(Arc::clone(&hub))),
+        tokio::spawn(outbox::run(Arc::clone(&hub))),
+        tokio::spawn(outbox::poll_statuses(Arc::clone(&hub))),
+    ];
     tracing::info!(%addr, database = %options.database.display(), office = %config.office.name, "hub listening");
-    Ok(RunningHub { addr, hub, server })
+    Ok(RunningHub {
+        addr,
+        hub,
+        server,
+        workers,
+        sandbox,
+    })
 }
 
-/// Hourly chores: forget old idempotency keys.
+/// How long `start` waits for the portal's catalogue.
+const CATALOGUE_TIMEOUT_AT_START: Duration = Duration::from_secs(3);
+
+/// The portal the outbox delivers to, and the sandbox when it is embedded.
+async fn portal_for(
+    config: &Config,
+    options: &HubOptions,
+) -> anyhow::Result<(Arc<dyn Portal>, Option<RunningSandbox>)> {
+    let http = |url: &str| -> anyhow::Result<Arc<dyn Portal>> {
+        Ok(Arc::new(HttpPortal::new(
+            url,
+            config.filing.portal_token.clone(),
+            Duration::from_secs(config.filing.portal_timeout_seconds),
+            RetryPolicy::default(),
+        )?))
+    };
+    Ok(match &options.portal {
+        PortalTarget::Url(url) => (http(url)?, None),
+        PortalTarget::Custom(portal) => (Arc::clone(portal), None),
+        PortalTarget::Embedded => {
+            let pace = match config.filing.sandbox_pace_seconds {
+                0 => None,
+                s => Some(Duration::from_secs(s)),
+            };
+            let sandbox = sandbox::start_embedded(&options.database, pace).await?;
+            tracing::info!(url = %sandbox.base_url(), "no portal configured: using the in-process portal sandbox");
+            (http(&sandbox.base_url())?, Some(sandbox))
+        }
+    })
+}
+
+/// Hourly chores: forget old idempotency keys, purge personal data past
+/// the retention, refresh the catalogue from the portal.
 async fn housekeeping(hub: Arc<Hub>) {
     let mut stop = hub.shutdown.subscribe();
+    let mut first = true;
     loop {
-        let before = to_millis(hub.now() - IDEMPOTENCY_RETENTION);
-        let purged = hub
-            .store
-            .write(move |ctx| crate::store::tickets::purge_idempotency(ctx.conn(), before))
-            .await;
-        match purged {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(n, "forgot old idempotency keys"),
-            Err(err) => tracing::warn!(%err, "idempotency purge failed"),
+        if let Err(err) = hub.housekeeping_once().await {
+            tracing::warn!(%err, "housekeeping failed");
         }
+        if !first {
+            hub.refresh_catalogue(Duration::from_secs(30)).await;
+        }
+        first = false;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stop.wait_for(|s| *s) => return,
@@ -204,6 +353,12 @@ pub fn run(config: Config, args: crate::cli::HubArgs) -> anyhow::Result<std::pro
     }
     if let Some(db) = args.db {
         options.database = db;
+    }
+    if let Some(url) = args.portal {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            anyhow::bail!("--portal {url:?}: the portal URL must start with http:// or https://");
+        }
+        options.portal = PortalTarget::Url(url);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

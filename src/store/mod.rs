@@ -20,11 +20,10 @@
 //! the publisher after the commit, in id order, so live streams never show
 //! something that a power cut could take back.
 
+pub mod dossiers;
 pub mod lock;
-mod schema;
+pub mod schema;
 pub mod tickets;
-
-pub use schema::VERSION as SCHEMA_VERSION;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -136,6 +135,15 @@ impl Store {
     /// Opens (creating if needed) and migrates the database at `path`, and
     /// starts the writer thread. `publish` receives committed events.
     pub fn open(path: &Path, publish: Publisher) -> Result<Self, StoreError> {
+        Self::open_with(path, schema::HUB, publish)
+    }
+
+    /// [`Store::open`] with another schema (the portal sandbox's).
+    pub fn open_with(
+        path: &Path,
+        migrations: &'static [&'static str],
+        publish: Publisher,
+    ) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             // A missing data directory is an installation problem the open
             // below reports clearly; creating it here is the friendly case.
@@ -146,7 +154,7 @@ impl Store {
             source,
         })?;
         let mut conn = open_connection(path, false)?;
-        schema::migrate(&mut conn, path)?;
+        schema::migrate_with(&mut conn, path, migrations)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let writer = std::thread::Builder::new()
             .name("motcua-db-writer".into())
@@ -303,6 +311,9 @@ pub fn open_connection(path: &Path, read_only: bool) -> Result<Connection, Store
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Erased personal data (the retention purge) is overwritten on
+        // disk, not left in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
     }
     Ok(conn)
 }

@@ -694,6 +694,7 @@ mod tests {
             estimated_wait_minutes: 24,
             print_status: None,
             print_error: None,
+            dossier_code: None,
             lookup_token: Some("ABCD2345".into()),
         }
     }

@@ -126,6 +126,7 @@ fn sample_ticket(config: &Config) -> TicketView {
         estimated_wait_minutes: 45,
         print_status: None,
         print_error: None,
+        dossier_code: None,
         lookup_token: Some("K7Q2MX9P".into()),
     }
 }
