@@ -349,7 +349,14 @@ pub fn restore_database(
     match_owner(owner, &[staging.clone(), lock_path(db)]);
 
     let kept = if db.exists() {
-        let kept = with_suffix(db, &format!(".before-restore-{label}"));
+        // Never over an earlier kept database (two restores in one second).
+        let kept = (1..)
+            .map(|n| match n {
+                1 => with_suffix(db, &format!(".before-restore-{label}")),
+                n => with_suffix(db, &format!(".before-restore-{label}-{n}")),
+            })
+            .find(|p| !p.exists())
+            .expect("an unused name");
         // A hard link keeps the old database under its new name while the
         // configured path still holds it; the rename below then swaps the
         // path to the restored copy in one step. Its WAL (which may hold
@@ -574,8 +581,14 @@ mod tests {
         hub.close();
 
         let hub = Store::open(&db, Box::new(|_| {})).unwrap();
-        let forced = restore_database(&db, &backup, true, "20261126-120500").unwrap();
+        let forced = restore_database(&db, &backup, true, "20261126-120000").unwrap();
         assert!(forced.was_in_use);
         hub.close();
+        // Same second, another name: the first kept database is still there.
+        assert_eq!(
+            forced.kept.unwrap(),
+            dir.path().join("hub.db.before-restore-20261126-120000-2")
+        );
+        assert_eq!(check_database(&kept).unwrap().events, 2);
     }
 }
