@@ -19,7 +19,7 @@
 //! - [`report`]: `motcua report`.
 //! - [`notify`]: systemd's readiness and watchdog protocol (`sd_notify`).
 //! - [`apps`]: the kiosk (controller + Slint adapter), the hub client,
-//!   devices, paper documents, the headless renderer.
+//!   devices, paper documents, the headless renderer, the UI watchdog.
 //! - [`cmd`]: technician and device commands (`diag`, `emulate`,
 //!   `backup`, `restore`).
 //!
