@@ -35,6 +35,10 @@ pub enum Command {
     Diag(DiagArgs),
     /// Device emulators on pseudo-terminals, for tests, demos and training.
     Emulate(EmulateArgs),
+    /// Copy the hub database to a file, safely while the hub runs.
+    Backup(BackupArgs),
+    /// Replace the hub database with a backup (the hub must be stopped).
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Args, Default)]
@@ -93,6 +97,31 @@ pub struct PortalSandboxArgs {
     /// Every N-th dossier ends in "supplement requested" (0: never; default 10).
     #[arg(long, value_name = "N")]
     pub supplement_every: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy: a file (replaced atomically), or a folder
+    /// (existing, or ending in `/`) that gets `motcua-YYYYMMDD-HHMMSS.db`.
+    #[arg(long, value_name = "PATH")]
+    pub to: PathBuf,
+    /// SQLite database file (overrides `hub.database`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup to restore (a file written by `motcua backup`).
+    #[arg(long, value_name = "PATH")]
+    pub from: PathBuf,
+    /// SQLite database file (overrides `hub.database`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Restore even though a hub has the database open. That hub keeps
+    /// writing to the old file, which is kept: restart it at once.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]

@@ -17,9 +17,11 @@
 //! - [`portal`]: the public service portal — the `Portal` trait, the HTTP
 //!   client, and `motcua portal-sandbox`.
 //! - [`report`]: `motcua report`.
+//! - [`notify`]: systemd's readiness and watchdog protocol (`sd_notify`).
 //! - [`apps`]: the kiosk (controller + Slint adapter), the hub client,
-//!   devices, paper documents, the headless renderer.
-//! - [`cmd`]: technician and device commands (`diag`, `emulate`).
+//!   devices, paper documents, the headless renderer, the UI watchdog.
+//! - [`cmd`]: technician and device commands (`diag`, `emulate`,
+//!   `backup`, `restore`).
 //!
 //! Device drivers live in the sibling crate `motcua-drivers` (`drivers/`),
 //! which knows nothing of this application.
@@ -30,6 +32,7 @@ pub mod cmd;
 pub mod config;
 pub mod domain;
 pub mod hub;
+pub mod notify;
 pub mod portal;
 pub mod report;
 pub mod store;
@@ -56,6 +59,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::PortalSandbox(args)) => portal::sandbox::run(args),
         Some(Command::Diag(args)) => cmd::devices::diag(&config, args),
         Some(Command::Emulate(args)) => cmd::devices::emulate(args),
+        Some(Command::Backup(args)) => cmd::backup::backup(&config, args),
+        Some(Command::Restore(args)) => cmd::backup::restore(&config, args),
     }
 }
 

@@ -3,9 +3,12 @@
 //! loopback, real SQLite files, real pseudo-terminals and real Slint
 //! rendering.
 
+mod backup;
 mod devices;
 mod filing;
 mod hub;
 mod kiosk;
+mod packaging;
 mod screens;
 mod util;
+mod watchdog;

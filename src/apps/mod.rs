@@ -7,6 +7,7 @@ pub mod headless;
 pub mod hub_client;
 pub mod kiosk;
 pub mod printing;
+pub mod watchdog;
 
 pub mod ui {
     //! The compiled Slint UI (`ui/app.slint`).

@@ -368,12 +368,37 @@ pub fn run(config: Config, args: crate::cli::HubArgs) -> anyhow::Result<std::pro
         let running = start(Arc::new(config), options).await?;
         // Scripts and tests read this line to find the port.
         println!("motcua hub listening on {}", running.base_url());
+        // Under systemd (Type=notify) units ordered after the hub start only
+        // now, when the socket accepts connections and the database is open.
+        let notifier = crate::notify::from_env_or_log().map(Arc::new);
+        if let Some(n) = &notifier {
+            n.send(&format!(
+                "READY=1\nSTATUS=listening on {}",
+                running.base_url()
+            ));
+            if let Some(interval) = crate::notify::watchdog_interval_from_env() {
+                tokio::spawn(watchdog_pings(Arc::clone(n), interval));
+            }
+        }
         terminated().await;
         tracing::info!("shutting down: finishing in-flight requests");
+        if let Some(n) = &notifier {
+            n.send("STOPPING=1");
+        }
         running.shutdown().await?;
         tracing::info!("hub stopped, database closed");
         Ok(std::process::ExitCode::SUCCESS)
     })
+}
+
+/// `WATCHDOG=1` every `interval` for as long as the runtime schedules
+/// tasks: a hub whose runtime has wedged stops pinging and is restarted.
+async fn watchdog_pings(notifier: Arc<crate::notify::Notifier>, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    loop {
+        ticks.tick().await;
+        notifier.send("WATCHDOG=1");
+    }
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

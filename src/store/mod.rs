@@ -21,6 +21,7 @@
 //! something that a power cut could take back.
 
 pub mod dossiers;
+pub mod lock;
 pub mod schema;
 pub mod tickets;
 
@@ -57,6 +58,11 @@ pub enum StoreError {
     JobPanicked(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("cannot lock database {path}: {source}")]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// One row of the append-only `events` table, as published after commit.
@@ -121,6 +127,8 @@ pub struct Store {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// Held while open, so `motcua restore` can tell the database is in use.
+    lock: Mutex<Option<lock::DatabaseLock>>,
 }
 
 impl Store {
@@ -141,6 +149,10 @@ impl Store {
             // below reports clearly; creating it here is the friendly case.
             let _ = std::fs::create_dir_all(dir);
         }
+        let held = lock::DatabaseLock::shared(path).map_err(|source| StoreError::Lock {
+            path: path.to_owned(),
+            source,
+        })?;
         let mut conn = open_connection(path, false)?;
         schema::migrate_with(&mut conn, path, migrations)?;
         let (tx, rx) = mpsc::channel::<Job>();
@@ -153,6 +165,7 @@ impl Store {
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            lock: Mutex::new(Some(held)),
         })
     }
 
@@ -246,6 +259,9 @@ impl Store {
         }
         if let Ok(mut readers) = self.readers.lock() {
             readers.clear();
+        }
+        if let Ok(mut held) = self.lock.lock() {
+            held.take();
         }
     }
 }

@@ -133,9 +133,19 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
         a.refresh_queue()
     });
 
+    // READY=1 and watchdog pings come from this, the UI thread: a frozen
+    // screen stops them and systemd restarts the kiosk (apps::watchdog).
+    let watchdog = crate::apps::watchdog::UiWatchdog::from_env();
+    // systemd stops the kiosk with SIGTERM: leave the event loop, so the
+    // embedded hub closes its database and systemd hears STOPPING=1.
+    runtime.spawn(async {
+        hub::terminated().await;
+        let _ = slint::quit_event_loop();
+    });
     window
         .run()
         .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
+    drop(watchdog);
 
     if let Some(hub) = embedded {
         runtime.block_on(hub.shutdown())?;
