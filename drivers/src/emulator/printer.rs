@@ -518,6 +518,11 @@ impl EmulatedPrinter {
 
 impl Printer for EmulatedPrinter {
     fn print(&mut self, receipt: &Receipt) -> Result<Printed, PrinterError> {
+        let job = render(receipt, &self.profile)?;
+        self.print_bytes(&job)
+    }
+
+    fn print_bytes(&mut self, job: &[u8]) -> Result<Printed, PrinterError> {
         if self.faults.stall {
             return Err(PrinterError::NoReply {
                 query: 1,
@@ -525,8 +530,7 @@ impl Printer for EmulatedPrinter {
             });
         }
         check_status(self.faults.status(), false)?;
-        let job = render(receipt, &self.profile)?;
-        for out in self.machine.push(&job) {
+        for out in self.machine.push(job) {
             if let Output::Page(page) = out {
                 self.number += 1;
                 let r =

@@ -104,6 +104,10 @@ pub trait Printer: Send {
     fn print(&mut self, receipt: &Receipt) -> Result<Printed, PrinterError>;
     /// Reads the printer's real-time status.
     fn status(&mut self) -> Result<PrinterStatus, PrinterError>;
+    /// Sends a prepared job (the code-page probe page, a technician's feed
+    /// and cut) with the same status checks before and after as
+    /// [`print`](Printer::print).
+    fn print_bytes(&mut self, job: &[u8]) -> Result<Printed, PrinterError>;
 }
 
 /// Checks a status, before (`during_job == false`) or after a job.
@@ -215,6 +219,10 @@ impl<T: Transport> Printer for SerialPrinter<T> {
 
     fn status(&mut self) -> Result<PrinterStatus, PrinterError> {
         self.read_status()
+    }
+
+    fn print_bytes(&mut self, job: &[u8]) -> Result<Printed, PrinterError> {
+        SerialPrinter::print_bytes(self, job)
     }
 }
 
