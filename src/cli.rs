@@ -33,6 +33,9 @@ pub enum Command {
     PortalSandbox(PortalSandboxArgs),
     /// Technician checks and device tools.
     Diag(DiagArgs),
+    /// Hash a technician PIN (read from standard input) for
+    /// `kiosk.technician_pin_hash` in the configuration.
+    HashPin,
     /// Device emulators on pseudo-terminals, for tests, demos and training.
     Emulate(EmulateArgs),
     /// Copy the hub database to a file, safely while the hub runs.
@@ -143,10 +146,65 @@ pub struct ReportArgs {
     pub db: Option<PathBuf>,
 }
 
+/// `motcua diag`: without a subcommand, every check.
 #[derive(Debug, Args)]
 pub struct DiagArgs {
     #[command(subcommand)]
     pub command: Option<DiagCommand>,
+    /// Print the checks as JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub sources: DiagSources,
+}
+
+/// What `motcua diag` and `motcua diag bundle` check. Each defaults to the
+/// configuration: `[kiosk]` printer and scanner, `kiosk.hub_url` (or this
+/// machine's hub at `hub.listen`, with its `hub.database`), `filing.portal_url`.
+#[derive(Debug, Args, Default, Clone)]
+pub struct DiagSources {
+    /// The hub's base URL, e.g. http://10.0.0.2:8686.
+    #[arg(long, value_name = "URL", global = true)]
+    pub hub: Option<String>,
+    /// A technician token for the hub's diagnostics, outbox and bundle
+    /// upload (default: `kiosk.technician_token` or the first technician
+    /// token of `[[tokens]]`).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "MOTCUA_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+    /// The hub's SQLite database on this machine (integrity, size, free
+    /// disk, the outbox even when the hub is down).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub db: Option<PathBuf>,
+    /// The public service portal's base URL.
+    #[arg(long, value_name = "URL", global = true)]
+    pub portal: Option<String>,
+    /// The printer's serial port (a path, or usb:VID:PID).
+    #[arg(long, value_name = "PORT", global = true)]
+    pub printer: Option<String>,
+    /// The scanner's serial port (a path, or usb:VID:PID).
+    #[arg(long, value_name = "PORT", global = true)]
+    pub scanner: Option<String>,
+    /// Seconds to wait for a scan on the scanner port (scan a card now).
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.3, global = true)]
+    pub scan_wait: f64,
+}
+
+/// `motcua diag bundle`.
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    /// Write the bundle here: a file, or a folder (a USB stick) that gets
+    /// `motcua-support-<machine>-<time>.tar`.
+    #[arg(long, value_name = "PATH")]
+    pub to: Option<PathBuf>,
+    /// Send the bundle to the hub (`POST /api/v1/support-bundles`).
+    #[arg(long)]
+    pub upload: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +223,9 @@ pub enum DiagCommand {
     ParseId,
     /// Ask a printer for its real-time status.
     PrinterStatus(PrinterPortArgs),
+    /// Write a support bundle (configuration without secrets, recent logs,
+    /// every check as JSON) to a path or to the hub.
+    Bundle(BundleArgs),
 }
 
 #[derive(Debug, Args, Clone)]

@@ -111,6 +111,20 @@ pub struct KioskSection {
     /// emulated scanner is used.
     #[serde(default)]
     pub scanner: Option<ScannerConfig>,
+    /// This kiosk's name in device events and support bundles, e.g.
+    /// `kiosk-2` (the hub names a kiosk after its token otherwise).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The technician PIN as an argon2id PHC string (`$argon2id$v=19$…`),
+    /// made with `motcua hash-pin`. Without it the technician mode stays
+    /// closed.
+    #[serde(default)]
+    pub technician_pin_hash: Option<String>,
+    /// A bearer token with role `technician` for the technician mode's hub
+    /// calls (outbox retry, hub diagnostics); default: the first
+    /// technician token of `[[tokens]]`.
+    #[serde(default)]
+    pub technician_token: Option<String>,
 }
 
 impl Default for KioskSection {
@@ -124,6 +138,9 @@ impl Default for KioskSection {
             public_url: None,
             printer: None,
             scanner: None,
+            name: None,
+            technician_pin_hash: None,
+            technician_token: None,
         }
     }
 }
@@ -632,8 +649,34 @@ impl Config {
                 ));
             }
         }
+        if let Some(hash) = &self.kiosk.technician_pin_hash {
+            crate::apps::diagnostics::pin::check_pin_hash(hash)
+                .map_err(|m| invalid("kiosk.technician_pin_hash", m))?;
+        }
         self.filing.validate()?;
         self.validate_tokens()
+    }
+
+    /// The token the kiosk's technician mode and `motcua diag` use for
+    /// technician-only hub calls: `kiosk.technician_token`, or the first
+    /// technician token.
+    pub fn technician_token(&self) -> Option<String> {
+        self.kiosk.technician_token.clone().or_else(|| {
+            self.tokens
+                .iter()
+                .find(|t| t.role == Role::Technician)
+                .map(|t| t.token.clone())
+        })
+    }
+
+    /// Whether the file holds secrets (tokens, PIN hashes) that must not
+    /// be readable by every user of the machine.
+    pub fn has_secrets(&self) -> bool {
+        !self.tokens.is_empty()
+            || self.kiosk.token.is_some()
+            || self.kiosk.technician_token.is_some()
+            || self.kiosk.technician_pin_hash.is_some()
+            || self.filing.portal_token.is_some()
     }
 
     /// The token a kiosk uses: its own, or the first kiosk token.
@@ -691,6 +734,47 @@ impl Config {
     pub fn daily_cap(&self, service: &ServiceConfig) -> u32 {
         service.daily_cap.unwrap_or(self.queue.daily_cap)
     }
+}
+
+/// A configuration file with secrets that other users can read (or
+/// change): what to log at start, naming the file and the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionWarning {
+    pub path: PathBuf,
+    /// The file's permission bits, e.g. `0o644`.
+    pub mode: u32,
+    pub world_writable: bool,
+}
+
+impl PermissionWarning {
+    /// The sentence for the log (Vietnamese, then English).
+    pub fn message(&self) -> String {
+        let p = self.path.display();
+        format!(
+            "tệp cấu hình {p} chứa mã truy cập/mã PIN nhưng ai trên máy cũng đọc được (quyền {:04o}); \
+             sửa: sudo chown root:motcua {p} && sudo chmod 640 {p} / \
+             configuration file {p} holds tokens or PIN hashes but is {} by every user (mode {:04o}); \
+             fix: sudo chown root:motcua {p} && sudo chmod 640 {p}",
+            self.mode,
+            if self.world_writable { "readable and writable" } else { "readable" },
+            self.mode,
+        )
+    }
+}
+
+/// Checks that a configuration file holding secrets is not world-readable.
+/// `None` when it is fine (or holds no secret, or cannot be inspected).
+pub fn permission_warning(path: &Path, config: &Config) -> Option<PermissionWarning> {
+    use std::os::unix::fs::PermissionsExt;
+    if !config.has_secrets() {
+        return None;
+    }
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o7777;
+    (mode & 0o006 != 0).then(|| PermissionWarning {
+        path: path.to_owned(),
+        mode,
+        world_writable: mode & 0o002 != 0,
+    })
 }
 
 fn is_code(s: &str) -> bool {

@@ -21,7 +21,7 @@
 //! - [`apps`]: the kiosk (controller + Slint adapter), the hub client,
 //!   devices, paper documents, the headless renderer, the UI watchdog.
 //! - [`cmd`]: technician and device commands (`diag`, `emulate`,
-//!   `backup`, `restore`).
+//!   `backup`, `restore`, `hash-pin`).
 //!
 //! Device drivers live in the sibling crate `motcua-drivers` (`drivers/`),
 //! which knows nothing of this application.
@@ -51,24 +51,34 @@ pub fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     init_logging();
     let config = Config::load(cli.config.as_deref())?;
+    if let Some(path) = cli.config.as_deref() {
+        if let Some(warning) = config::permission_warning(path, &config) {
+            tracing::warn!("{}", warning.message());
+        }
+    }
     match cli.command {
         None => apps::kiosk::app::run(config, cli::KioskArgs::default()),
         Some(Command::Kiosk(args)) => apps::kiosk::app::run(config, args),
         Some(Command::Hub(args)) => hub::run(config, args),
         Some(Command::Report(args)) => report::run(&config, args),
         Some(Command::PortalSandbox(args)) => portal::sandbox::run(args),
-        Some(Command::Diag(args)) => cmd::devices::diag(&config, args),
+        Some(Command::Diag(args)) => cmd::devices::diag(&config, cli.config.as_deref(), args),
+        Some(Command::HashPin) => cmd::diagnose::hash_pin(),
         Some(Command::Emulate(args)) => cmd::devices::emulate(args),
         Some(Command::Backup(args)) => cmd::backup::backup(&config, args),
         Some(Command::Restore(args)) => cmd::backup::restore(&config, args),
     }
 }
 
+/// Logs to stderr (the journal under systemd) and into the in-memory ring
+/// of recent lines that technicians see (`apps::diagnostics::log_ring`).
 fn init_logging() {
+    use tracing_subscriber::prelude::*;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("MOTCUA_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(apps::diagnostics::log_ring::LogRing::global().clone())
         .try_init();
 }

@@ -6,8 +6,13 @@
 use std::time::Duration;
 
 use motcua_drivers::emulator::{PrinterEmulator, PrinterEmulatorOptions};
-use motcua_drivers::{Printer, PrinterProfile, Receipt, SerialPrinter, SerialSettings};
+use motcua_drivers::{
+    Printed, Printer, PrinterError, PrinterProfile, PrinterStatus, Receipt, SerialPrinter,
+    SerialSettings,
+};
 
+use crate::apps::diagnostics::events::{self, Device, DeviceMonitor};
+use crate::apps::diagnostics::scanner::ScannerMonitor;
 use crate::apps::kiosk::controller::{Preview, PrintOutcome};
 use crate::config::PrinterConfig;
 
@@ -20,6 +25,8 @@ pub struct TicketPrinter {
     /// rendering of each job becomes the on-screen preview.
     emulator: Option<PrinterEmulator>,
     description: String,
+    /// Every outcome goes here; changes reach the hub as device events.
+    health: DeviceMonitor,
 }
 
 impl std::fmt::Debug for TicketPrinter {
@@ -43,6 +50,7 @@ impl TicketPrinter {
                     columns: c.profile.paper.columns(),
                     emulator: None,
                     description: format!("{} ({})", c.serial.port, c.profile.text_mode),
+                    health: DeviceMonitor::new(Device::Printer),
                 })
             }
             None => Self::emulated(PrinterProfile::default()),
@@ -66,6 +74,7 @@ impl TicketPrinter {
             columns,
             emulator: Some(emulator),
             description,
+            health: DeviceMonitor::new(Device::Printer),
         })
     }
 
@@ -76,7 +85,14 @@ impl TicketPrinter {
             columns: 48,
             emulator: None,
             description: description.to_owned(),
+            health: DeviceMonitor::new(Device::Printer),
         }
+    }
+
+    /// The printer's health monitor: connect it to the hub
+    /// ([`events::hub_sink`]) to report faults and recoveries.
+    pub fn health(&self) -> &DeviceMonitor {
+        &self.health
     }
 
     pub fn is_emulated(&self) -> bool {
@@ -99,7 +115,10 @@ impl TicketPrinter {
 
     /// Prints, and says what happened in terms the kiosk understands.
     pub fn print(&mut self, receipt: &Receipt) -> PrintOutcome {
-        match self.printer.print(receipt) {
+        let printed = self.printer.print(receipt);
+        let (state, kind) = events::printed_state(&printed);
+        self.health.observe(state, kind);
+        match printed {
             Ok(printed) => {
                 let near_end = !printed.warnings.is_empty();
                 let preview = self
@@ -134,6 +153,32 @@ impl TicketPrinter {
     }
 }
 
+/// The technician's view of the kiosk printer: the driver's [`Printer`]
+/// with every outcome also watched by the health monitor (status reads
+/// and test prints report recoveries too).
+impl Printer for TicketPrinter {
+    fn print(&mut self, receipt: &Receipt) -> Result<Printed, PrinterError> {
+        let printed = self.printer.print(receipt);
+        let (state, kind) = events::printed_state(&printed);
+        self.health.observe(state, kind);
+        printed
+    }
+
+    fn status(&mut self) -> Result<PrinterStatus, PrinterError> {
+        let status = self.printer.status();
+        let (state, kind) = events::status_state(&status);
+        self.health.observe(state, kind);
+        status
+    }
+
+    fn print_bytes(&mut self, job: &[u8]) -> Result<Printed, PrinterError> {
+        let printed = self.printer.print_bytes(job);
+        let (state, kind) = events::printed_state(&printed);
+        self.health.observe(state, kind);
+        printed
+    }
+}
+
 /// The kiosk's ID-card / QR scanner: a real one on a serial port, or — with
 /// none configured — the scanner emulator on a pty read through the same
 /// serial driver (its "sample card" button sends a test card through it).
@@ -141,6 +186,10 @@ pub struct ScannerDevice {
     pub scanner: Box<dyn motcua_drivers::Scanner>,
     pub emulator: Option<motcua_drivers::emulator::ScannerEmulator>,
     pub description: String,
+    /// The last frame, masked, for the technician screen.
+    pub frames: ScannerMonitor,
+    /// Faults and recoveries, for the hub.
+    pub health: DeviceMonitor,
 }
 
 impl ScannerDevice {
@@ -156,6 +205,8 @@ impl ScannerDevice {
                     scanner: Box::new(scanner),
                     emulator: None,
                     description: c.serial.port.to_string(),
+                    frames: ScannerMonitor::new(),
+                    health: DeviceMonitor::new(Device::Scanner),
                 })
             }
             None => {
@@ -169,6 +220,8 @@ impl ScannerDevice {
                     scanner: Box::new(scanner),
                     emulator: Some(emulator),
                     description,
+                    frames: ScannerMonitor::new(),
+                    health: DeviceMonitor::new(Device::Scanner),
                 })
             }
         }

@@ -282,4 +282,40 @@ impl HubClient {
         .await?
         .ok_or_else(|| HubError::BadAnswer("no ticket in the answer".to_owned()))
     }
+
+    /// Reports a device's state change (`POST /api/v1/devices/events`),
+    /// retried with `key` on transient failures.
+    pub async fn report_device(
+        &self,
+        report: &crate::apps::diagnostics::events::DeviceReport,
+        key: &str,
+    ) -> Result<serde_json::Value, HubError> {
+        let body = serde_json::to_value(report).map_err(|e| HubError::BadAnswer(e.to_string()))?;
+        self.post_retrying("/api/v1/devices/events", Some(&body), key, 4)
+            .await?
+            .ok_or_else(|| HubError::BadAnswer("no device state in the answer".to_owned()))
+    }
+
+    /// Uploads a support bundle (`POST /api/v1/support-bundles`, a tar);
+    /// its digest is the idempotency key, so a retry stores it once.
+    pub async fn upload_bundle(
+        &self,
+        bytes: Vec<u8>,
+    ) -> Result<crate::hub::technician::BundleInfo, HubError> {
+        use sha2::Digest;
+        let key = format!("bundle-{}", hex::encode(sha2::Sha256::digest(&bytes)));
+        let resp = self
+            .http
+            .post(format!("{}/api/v1/support-bundles", self.base))
+            .bearer_auth(&self.token)
+            .header("Idempotency-Key", key)
+            .header(reqwest::header::CONTENT_TYPE, "application/x-tar")
+            .timeout(Duration::from_secs(60))
+            .body(bytes)
+            .send()
+            .await;
+        Self::answer(resp)
+            .await?
+            .ok_or_else(|| HubError::BadAnswer("no bundle in the answer".to_owned()))
+    }
 }

@@ -1,8 +1,11 @@
 //! The apps people touch: the kiosk (and later the counter and the hall
 //! display). Each app is a plain-Rust controller, unit-tested without any
 //! UI, plus a thin adapter that binds it to the Slint globals in `ui/`.
+//! [`diagnostics`] is the technician's library, shared by the kiosk's
+//! technician screens and `motcua diag`.
 
 pub mod devices;
+pub mod diagnostics;
 pub mod headless;
 pub mod hub_client;
 pub mod kiosk;

@@ -1,6 +1,7 @@
 //! `motcua diag ports|print-sample|print-probe|parse-id|printer-status` and
 //! `motcua emulate printer|scanner`: thin command-line front ends over the
-//! `motcua-drivers` crate.
+//! `motcua-drivers` crate. `motcua diag` alone and `motcua diag bundle` are
+//! in [`super::diagnose`].
 //!
 //! Device errors are reported with their kind and the Vietnamese sentence
 //! the kiosk would show, and exit with code 1; bad arguments exit with 2.
@@ -29,9 +30,18 @@ use crate::cli::{
 };
 use crate::config::Config;
 
-/// `motcua diag [SUBCOMMAND]`.
-pub fn diag(_config: &Config, args: DiagArgs) -> anyhow::Result<ExitCode> {
-    match args.command.unwrap_or(DiagCommand::Ports { json: false }) {
+/// `motcua diag [SUBCOMMAND]`: without one, every check
+/// ([`super::diagnose`]).
+pub fn diag(
+    config: &Config,
+    config_path: Option<&std::path::Path>,
+    args: DiagArgs,
+) -> anyhow::Result<ExitCode> {
+    let Some(command) = args.command else {
+        return super::diagnose::run(config, config_path, &args.sources, args.json);
+    };
+    match command {
+        DiagCommand::Bundle(b) => super::diagnose::bundle(config, config_path, &args.sources, &b),
         DiagCommand::Ports { json } => ports(json),
         DiagCommand::PrintSample(a) => {
             let mode: TextMode = a.text_mode.parse().map_err(|e: String| anyhow!(e))?;

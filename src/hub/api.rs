@@ -24,7 +24,7 @@ use super::queue::{
     CounterAction, IssueRequest, PrintStatusRequest, Rules, TransferRequest, COUNTER_CLOSED,
     COUNTER_OPEN, COUNTER_PAUSED,
 };
-use super::{sse, stats, Hub};
+use super::{devices, sse, stats, technician, Hub};
 use crate::config::Role;
 use crate::domain::time::to_millis;
 use crate::store::tickets::{self, StoredResponse};
@@ -42,7 +42,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn json(status: StatusCode, value: &impl Serialize) -> Result<Self, ApiError> {
+    pub fn json(status: StatusCode, value: &impl Serialize) -> Result<Self, ApiError> {
         let body = serde_json::to_string(value).map_err(|_| ApiError::internal())?;
         Ok(Self {
             status,
@@ -50,7 +50,7 @@ impl Reply {
         })
     }
 
-    fn no_content() -> Self {
+    pub fn no_content() -> Self {
         Self {
             status: StatusCode::NO_CONTENT,
             body: None,
@@ -73,14 +73,14 @@ impl IntoResponse for Reply {
 }
 
 /// Everything a POST needs to be replayable.
-struct Idempotency {
+pub(super) struct Idempotency {
     principal: String,
     key: String,
     fingerprint: String,
 }
 
 impl Idempotency {
-    fn new(
+    pub(super) fn new(
         principal: &Principal,
         key: IdempotencyKey,
         method: &str,
@@ -131,7 +131,7 @@ fn idempotent(
 }
 
 /// Runs a change in the writer, idempotently.
-async fn change(
+pub(super) async fn change(
     hub: &Hub,
     idem: Option<Idempotency>,
     op: impl FnOnce(&Rules, &mut WriteCtx<'_>, chrono::DateTime<chrono::Utc>) -> Result<Reply, ApiError>
@@ -200,6 +200,18 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/procedures", get(procedures))
         .route("/api/v1/dossiers", post(file_dossier))
         .route("/api/v1/dossiers/{code}", get(get_dossier))
+        .route("/api/v1/devices", get(devices::list))
+        .route("/api/v1/devices/events", post(devices::post_event))
+        .route("/api/v1/diagnostics", get(technician::diagnostics))
+        .route("/api/v1/outbox/retry", post(technician::retry_outbox))
+        .route(
+            "/api/v1/support-bundles",
+            get(technician::list_bundles).post(technician::upload_bundle),
+        )
+        .route(
+            "/api/v1/support-bundles/{name}",
+            get(technician::get_bundle),
+        )
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .with_state(hub)
@@ -216,6 +228,16 @@ async fn health(State(hub): State<Arc<Hub>>) -> Result<Reply, ApiError> {
         .map(|_| "ok")
         .unwrap_or("error");
     let status = if database == "ok" { "ok" } else { "degraded" };
+    // Device states per kiosk (best effort: the hub's own health first).
+    let tz = hub.rules.tz;
+    let kiosks = hub
+        .store
+        .read(move |conn| devices::kiosks(conn, tz))
+        .await
+        .unwrap_or_else(|err: crate::store::StoreError| {
+            tracing::warn!(%err, "cannot read device states for health");
+            Vec::new()
+        });
     let code = if database == "ok" {
         StatusCode::OK
     } else {
@@ -231,6 +253,7 @@ async fn health(State(hub): State<Arc<Hub>>) -> Result<Reply, ApiError> {
             "database": database,
             "uptime_seconds": hub.started.elapsed().as_secs(),
             "now": crate::domain::time::to_local_rfc3339(hub.now(), hub.rules.tz),
+            "kiosks": kiosks,
         }),
     )
 }

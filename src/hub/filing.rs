@@ -98,6 +98,9 @@ pub struct Filing {
     pub outbox: OutboxOptions,
     /// Wakes the outbox worker: a dossier was filed, or a delivery ended.
     pub wake: tokio::sync::Notify,
+    /// Set by a technician's "retry now" (`POST /api/v1/outbox/retry`):
+    /// the worker forgets every backoff and tries at once.
+    pub retry_now: std::sync::atomic::AtomicBool,
 }
 
 /// Loads the catalogue (the configured file or the shipped one) and checks
@@ -216,6 +219,7 @@ impl Filing {
             portal,
             outbox: OutboxOptions::from_config(config),
             wake: tokio::sync::Notify::new(),
+            retry_now: std::sync::atomic::AtomicBool::new(false),
         })
     }
 

@@ -9,6 +9,9 @@
 //! - [`filing`]: online filing — catalogue, dossiers in one transaction,
 //!   lookups, retention.
 //! - [`outbox`]: the worker delivering dossiers to the portal.
+//! - [`devices`]: kiosks' device faults and recoveries, kept per kiosk.
+//! - [`technician`]: the hub's diagnostics, outbox "retry now", support
+//!   bundles.
 //!
 //! [`start`] runs a hub on a tokio runtime and returns a handle: the
 //! `motcua hub` command, the kiosk's embedded hub and the tests all use it,
@@ -16,6 +19,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod devices;
 pub mod error;
 pub mod extract;
 pub mod filing;
@@ -23,6 +27,7 @@ pub mod outbox;
 pub mod queue;
 pub mod sse;
 pub mod stats;
+pub mod technician;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

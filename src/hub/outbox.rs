@@ -70,6 +70,17 @@ pub async fn run(hub: Arc<Hub>) {
         if *stop.borrow() {
             break;
         }
+        if hub
+            .filing
+            .retry_now
+            .swap(false, std::sync::atomic::Ordering::SeqCst)
+        {
+            let mut s = lock(&state);
+            s.failures = 0;
+            s.gate = None;
+            s.not_before.clear();
+            tracing::info!("outbox: a technician asked to retry now; backoff cleared");
+        }
         let (gate, failing, busy, deferred) = {
             let s = lock(&state);
             (
@@ -82,6 +93,8 @@ pub async fn run(hub: Arc<Hub>) {
         if let Some(gate) = gate.filter(|g| *g > Instant::now()) {
             tokio::select! {
                 _ = tokio::time::sleep_until(gate) => {}
+                // A filing or a "retry now" (handled at the top of the loop).
+                _ = hub.filing.wake.notified() => {}
                 _ = stop.changed() => {}
             }
             continue;

@@ -228,6 +228,53 @@ pub fn outbox_len(conn: &Connection) -> Result<u64, StoreError> {
     Ok(n.max(0) as u64)
 }
 
+/// The outbox at a glance, for technicians: how many dossiers wait, the
+/// oldest, and the latest delivery error.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct OutboxSummary {
+    pub pending: u64,
+    /// Dossier code and filing time (ms) of the oldest waiting dossier.
+    pub oldest_code: Option<String>,
+    pub oldest_created_at_ms: Option<i64>,
+    /// The most recent failed attempt: when, and the portal's error.
+    pub last_attempt_at_ms: Option<i64>,
+    pub last_error: Option<String>,
+    /// The most attempts any waiting dossier has had.
+    pub max_attempts: u32,
+}
+
+/// Reads the [`OutboxSummary`].
+pub fn outbox_summary(conn: &Connection) -> Result<OutboxSummary, StoreError> {
+    let (pending, max_attempts): (i64, i64) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(MAX(attempts), 0) FROM outbox",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let oldest: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT code, created_at_ms FROM outbox ORDER BY created_at_ms, code LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let last: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT last_attempt_at_ms, last_error FROM outbox \
+             WHERE last_attempt_at_ms IS NOT NULL ORDER BY last_attempt_at_ms DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(OutboxSummary {
+        pending: pending.max(0) as u64,
+        oldest_code: oldest.as_ref().map(|o| o.0.clone()),
+        oldest_created_at_ms: oldest.map(|o| o.1),
+        last_attempt_at_ms: last.as_ref().map(|l| l.0),
+        last_error: last.and_then(|l| l.1),
+        max_attempts: max_attempts.max(0) as u32,
+    })
+}
+
 /// Records a failed delivery attempt; returns the attempts so far.
 pub fn record_failure(
     conn: &Connection,

@@ -20,7 +20,9 @@
 //! the publisher after the commit, in id order, so live streams never show
 //! something that a power cut could take back.
 
+pub mod devices;
 pub mod dossiers;
+pub mod inspect;
 pub mod lock;
 pub mod schema;
 pub mod tickets;

@@ -174,6 +174,20 @@ const MIGRATIONS: &[&str] = &[
     -- The dossier a ticket was issued for (citizen must come to a counter).
     ALTER TABLE tickets ADD COLUMN dossier_code TEXT;
     "#,
+    // 3: the latest state of each kiosk's devices (device events).
+    r#"
+    -- One row per kiosk and device, replaced by each report; the history
+    -- is in `events` (device.fault, device.warning, device.recovered).
+    CREATE TABLE device_states (
+        kiosk       TEXT NOT NULL,
+        device      TEXT NOT NULL,
+        state       TEXT NOT NULL,
+        kind        TEXT,
+        since_ms    INTEGER NOT NULL,
+        updated_ms  INTEGER NOT NULL,
+        PRIMARY KEY (kiosk, device)
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

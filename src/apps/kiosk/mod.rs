@@ -172,6 +172,17 @@ impl KioskApp {
             app.ctx.tz,
         ));
         app.render();
+        // Printer faults and recoveries reach the hub as device events.
+        let sink = crate::apps::diagnostics::events::hub_sink(
+            app.ctx.runtime.clone(),
+            app.ctx.hub.clone(),
+        );
+        app.ctx
+            .printer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .health()
+            .connect(sink, None);
         app.run(Effect::RefreshQueue);
         app.run(Effect::LoadCatalogue);
         app
@@ -184,14 +195,39 @@ impl KioskApp {
     pub fn start_scanner(&self, mut device: ScannerDevice) {
         let app = self.clone();
         let stop = Arc::clone(&self.ctx.stop);
+        device.health.connect(
+            crate::apps::diagnostics::events::hub_sink(
+                self.ctx.runtime.clone(),
+                self.ctx.hub.clone(),
+            ),
+            None,
+        );
         let spawned = std::thread::Builder::new()
             .name("motcua-scanner".into())
             .spawn(move || {
+                use crate::apps::diagnostics::events::DeviceState;
                 let mut reported = false;
                 while !stop.load(Ordering::Relaxed) {
-                    match device.scanner.read_line(Duration::from_millis(300)) {
+                    let read = device.scanner.read_line(Duration::from_millis(300));
+                    match &read {
+                        Ok(_) => device.health.observe(DeviceState::Ok, None),
+                        Err(err) => {
+                            device.frames.record_error(err.kind());
+                            // A garbled frame is the card's or the user's
+                            // problem, not the scanner's.
+                            if err.kind() != motcua_drivers::DeviceErrorKind::BadData {
+                                device.health.observe(
+                                    DeviceState::Fault,
+                                    Some(err.kind().as_str().to_owned()),
+                                );
+                            }
+                        }
+                    }
+                    match read {
                         Ok(Some(line)) => {
                             reported = false;
+                            // Masked at once: the technician screen's copy.
+                            device.frames.record(&line);
                             app.post(move |app| {
                                 let now = (app.ctx.clock)();
                                 app.dispatch(|k| k.scanned(&line, now));

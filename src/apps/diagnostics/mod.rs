@@ -1,0 +1,683 @@
+//! Technician diagnostics: every check the kiosk's technician screens and
+//! `motcua diag` show, as one library.
+//!
+//! ## For the UI and the CLI
+//!
+//! Build [`Sources`] (what to look at: the kiosk's own printer and scanner
+//! monitor, or ports named on the command line; the hub; the portal; a
+//! local database file; the configuration), wrap them in [`Diagnostics`],
+//! then:
+//!
+//! - [`Diagnostics::run_all`] → a [`Report`] of every [`Check`];
+//! - [`Diagnostics::run`] → one [`CheckResult`] (e.g. the printer's status
+//!   bits, refreshed live by the UI);
+//! - [`Diagnostics::act`] → a technician [`Action`]: test print, code-page
+//!   probe page, paper feed and cut, outbox "retry now";
+//! - [`Diagnostics::bundle`] → a support bundle (`.tar`, see [`bundle`]),
+//!   written to a USB stick or [`Diagnostics::upload_bundle`]ed to the hub.
+//!
+//! Every check returns `{name, status: pass|warn|fail, summary_vi,
+//! summary_en, details, duration_ms}`. Nothing here touches a widget; the
+//! async functions run on the caller's tokio runtime (device I/O goes to
+//! its blocking pool).
+//!
+//! ## Layout
+//!
+//! - [`checks`]: pure — observations to results; unit-tested.
+//! - [`privacy`]: masking of ID numbers, scanner frames, configuration
+//!   secrets.
+//! - [`log_ring`]: the last log lines, a `tracing` layer.
+//! - [`scanner`]: the last scanner frame, masked.
+//! - [`events`]: device faults and recoveries reported to the hub.
+//! - [`pin`]: the technician PIN gate and argon2id hashes.
+//! - [`bundle`]: the support bundle.
+
+pub mod bundle;
+pub mod checks;
+pub mod events;
+pub mod log_ring;
+pub mod pin;
+pub mod privacy;
+pub mod scanner;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use motcua_drivers::discovery::PortInfo;
+use motcua_drivers::{Printer, Receipt, ScannerProfile, SerialSettings};
+use serde::{Deserialize, Serialize};
+
+use self::checks::Reach;
+use self::log_ring::LogRing;
+use self::scanner::ScannerMonitor;
+use crate::apps::hub_client::{HubClient, HubError};
+use crate::config::Config;
+
+/// A check's verdict. Warnings do not fail `motcua diag`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
+/// One check's result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    /// The check's stable name ([`Check::as_str`]) or an action's.
+    pub name: String,
+    pub status: Status,
+    pub summary_vi: String,
+    pub summary_en: String,
+    /// Everything observed, for the detail page and the bundle (no
+    /// personal data, no secrets).
+    pub details: serde_json::Value,
+    pub duration_ms: u64,
+}
+
+/// The checks, in the order they run and show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    Version,
+    Configuration,
+    SerialPorts,
+    Printer,
+    Scanner,
+    Hub,
+    Portal,
+    Outbox,
+    Database,
+    Log,
+}
+
+impl Check {
+    pub const ALL: [Check; 10] = [
+        Check::Version,
+        Check::Configuration,
+        Check::SerialPorts,
+        Check::Printer,
+        Check::Scanner,
+        Check::Hub,
+        Check::Portal,
+        Check::Outbox,
+        Check::Database,
+        Check::Log,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Check::Version => "version",
+            Check::Configuration => "configuration",
+            Check::SerialPorts => "serial_ports",
+            Check::Printer => "printer",
+            Check::Scanner => "scanner",
+            Check::Hub => "hub",
+            Check::Portal => "portal",
+            Check::Outbox => "outbox",
+            Check::Database => "database",
+            Check::Log => "log",
+        }
+    }
+}
+
+/// What a technician can make happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The sample Vietnamese queue ticket with its QR code.
+    TestPrint,
+    /// The code-page probe page (one line per text mode and code page).
+    ProbePrint,
+    /// Feed a few lines and cut.
+    FeedAndCut,
+    /// Wake the hub's outbox and clear its backoff.
+    RetryOutbox,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::TestPrint => "test_print",
+            Action::ProbePrint => "probe_print",
+            Action::FeedAndCut => "feed_and_cut",
+            Action::RetryOutbox => "retry_outbox",
+        }
+    }
+}
+
+/// Every check, once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The worst status of all checks.
+    pub status: Status,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// This machine: the kiosk's name or the host name.
+    pub machine: String,
+    pub version: String,
+    pub checks: Vec<CheckResult>,
+}
+
+impl Report {
+    /// From results, in order.
+    pub fn new(machine: &str, checks: Vec<CheckResult>) -> Self {
+        Self {
+            status: checks
+                .iter()
+                .map(|c| c.status)
+                .max()
+                .unwrap_or(Status::Pass),
+            created_at: chrono::Utc::now(),
+            machine: machine.to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            checks,
+        }
+    }
+
+    /// The checks that failed.
+    pub fn failed(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(|c| c.status == Status::Fail)
+    }
+}
+
+/// A printer shared with the app that prints on it (the kiosk's
+/// `TicketPrinter`, or one opened for the command line).
+pub type SharedPrinter = Arc<Mutex<dyn Printer>>;
+
+/// The printer to check.
+#[derive(Clone)]
+pub struct PrinterSource {
+    pub printer: SharedPrinter,
+    /// For people: the port and text mode, or "emulator /dev/pts/3".
+    pub description: String,
+    /// Paper width, for the probe page.
+    pub paper: motcua_drivers::Paper,
+}
+
+/// The scanner to check.
+#[derive(Clone)]
+pub enum ScannerSource {
+    /// The kiosk's own scanner, watched by its reading thread.
+    Monitor {
+        monitor: ScannerMonitor,
+        description: String,
+    },
+    /// A port to open (the command line): a frame read within `wait` is
+    /// shown, masked.
+    Port {
+        settings: SerialSettings,
+        profile: ScannerProfile,
+        wait: Duration,
+    },
+}
+
+/// A hub to ask: its base URL and a token (technician for the outbox,
+/// diagnostics and retry; any role for health).
+#[derive(Clone, Debug)]
+pub struct HubTarget {
+    pub client: HubClient,
+}
+
+/// The public service portal: its base URL and token.
+#[derive(Clone, Debug)]
+pub struct PortalTarget {
+    pub url: String,
+    pub token: Option<String>,
+}
+
+/// What the checks look at. Missing parts are skipped (a pass that says
+/// so), not failed: a hub machine has no printer.
+#[derive(Clone)]
+pub struct Sources {
+    pub config: Arc<Config>,
+    pub config_path: Option<PathBuf>,
+    /// Lists serial ports (`discovery::list_ports`; tests fake it).
+    pub ports: Arc<dyn Fn() -> Vec<PortInfo> + Send + Sync>,
+    pub printer: Option<PrinterSource>,
+    pub scanner: Option<ScannerSource>,
+    pub hub: Option<HubTarget>,
+    pub portal: Option<PortalTarget>,
+    /// A database file on this machine (the hub's, or the kiosk's
+    /// embedded hub's).
+    pub database: Option<PathBuf>,
+    pub log: LogRing,
+    /// This machine's name in reports and bundles.
+    pub machine: String,
+}
+
+impl Sources {
+    /// Nothing but the configuration and the process's log ring.
+    pub fn new(config: Arc<Config>, config_path: Option<PathBuf>) -> Self {
+        let machine = config.kiosk.name.clone().unwrap_or_else(host_name);
+        Self {
+            config,
+            config_path,
+            ports: Arc::new(motcua_drivers::discovery::list_ports),
+            printer: None,
+            scanner: None,
+            hub: None,
+            portal: None,
+            database: None,
+            log: LogRing::global().clone(),
+            machine,
+        }
+    }
+}
+
+impl Sources {
+    /// What the kiosk's technician screens check: the kiosk's own printer
+    /// (shared with ticket printing) and scanner monitor, its hub (with the
+    /// technician token when configured), the local database of an
+    /// embedded hub, and the portal (`filing.portal_url`, or the embedded
+    /// hub's sandbox URL).
+    pub fn kiosk(
+        config: Arc<Config>,
+        config_path: Option<PathBuf>,
+        printer: &Arc<Mutex<crate::apps::devices::TicketPrinter>>,
+        scanner: Option<(ScannerMonitor, String)>,
+        hub_url: &str,
+        database: Option<PathBuf>,
+        portal_url: Option<String>,
+    ) -> Self {
+        let mut s = Self::new(Arc::clone(&config), config_path);
+        let (description, columns) = {
+            let p = lock(printer);
+            (p.description().to_owned(), p.columns())
+        };
+        let shared: SharedPrinter = printer.clone();
+        s.printer = Some(PrinterSource {
+            printer: shared,
+            description,
+            paper: if columns <= 32 {
+                motcua_drivers::Paper::Mm58
+            } else {
+                motcua_drivers::Paper::Mm80
+            },
+        });
+        s.scanner = scanner.map(|(monitor, description)| ScannerSource::Monitor {
+            monitor,
+            description,
+        });
+        let token = config
+            .technician_token()
+            .or_else(|| config.kiosk_token())
+            .unwrap_or_default();
+        s.hub = Some(HubTarget {
+            client: HubClient::new(hub_url, &token),
+        });
+        s.database = database;
+        s.portal = portal_url
+            .or_else(|| config.filing.portal_url.clone())
+            .map(|url| PortalTarget {
+                url,
+                token: config.filing.portal_token.clone(),
+            });
+        s
+    }
+}
+
+/// The machine's host name (`/etc/hostname`), or `motcua`.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "motcua".to_owned())
+}
+
+/// Log lines a report carries.
+pub const LOG_LINES: usize = 200;
+/// How long a reachability probe may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Runs checks and actions over [`Sources`]. Cheap to clone.
+#[derive(Clone)]
+pub struct Diagnostics {
+    sources: Arc<Sources>,
+    http: reqwest::Client,
+}
+
+impl Diagnostics {
+    pub fn new(sources: Sources) -> Self {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(PROBE_TIMEOUT)
+            .build()
+            .expect("a plain HTTP client always builds");
+        Self {
+            sources: Arc::new(sources),
+            http,
+        }
+    }
+
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    /// Every check, concurrently; results in [`Check::ALL`] order.
+    pub async fn run_all(&self) -> Report {
+        let runs = Check::ALL.map(|c| self.run(c));
+        let checks = futures_util::future::join_all(runs).await;
+        Report::new(&self.sources.machine, checks)
+    }
+
+    /// One check, timed.
+    pub async fn run(&self, check: Check) -> CheckResult {
+        let started = Instant::now();
+        let mut result = self.evaluate(check).await;
+        result.duration_ms = started.elapsed().as_millis() as u64;
+        result
+    }
+
+    async fn evaluate(&self, check: Check) -> CheckResult {
+        let s = &self.sources;
+        match check {
+            Check::Version => checks::version(),
+            Check::Configuration => {
+                let permission = s
+                    .config_path
+                    .as_deref()
+                    .and_then(|p| crate::config::permission_warning(p, &s.config));
+                checks::configuration(
+                    s.config_path.as_deref(),
+                    s.config.demo,
+                    &privacy::mask_config(&s.config),
+                    permission.as_ref(),
+                )
+            }
+            Check::SerialPorts => {
+                let ports = Arc::clone(&s.ports);
+                match tokio::task::spawn_blocking(move || ports()).await {
+                    Ok(list) => checks::serial_ports(&list),
+                    Err(_) => checks::serial_ports(&[]),
+                }
+            }
+            Check::Printer => match &s.printer {
+                None => checks::skipped(
+                    check,
+                    "không có máy in được cấu hình",
+                    "no printer configured",
+                ),
+                Some(p) => {
+                    let printer = Arc::clone(&p.printer);
+                    let status = blocking(move || lock(&printer).status()).await;
+                    match status {
+                        Some(status) => checks::printer(&p.description, &status),
+                        None => checks::skipped(check, "lỗi nội bộ", "internal error"),
+                    }
+                }
+            },
+            Check::Scanner => match &s.scanner {
+                None => checks::skipped(
+                    check,
+                    "không có đầu đọc được cấu hình",
+                    "no scanner configured",
+                ),
+                Some(ScannerSource::Monitor {
+                    monitor,
+                    description,
+                }) => checks::scanner(description, &monitor.snapshot()),
+                Some(ScannerSource::Port {
+                    settings,
+                    profile,
+                    wait,
+                }) => {
+                    let (settings, profile, wait) = (settings.clone(), profile.clone(), *wait);
+                    let description = settings.port.to_string();
+                    let opened = blocking(move || {
+                        use motcua_drivers::Scanner;
+                        let mut scanner = motcua_drivers::SerialScanner::open(settings, &profile)?;
+                        scanner.read_line(wait)
+                    })
+                    .await;
+                    match opened {
+                        Some(opened) => checks::scanner_port(&description, &opened),
+                        None => checks::skipped(check, "lỗi nội bộ", "internal error"),
+                    }
+                }
+            },
+            Check::Hub => match &s.hub {
+                None => checks::skipped(check, "không có máy chủ", "no hub"),
+                Some(hub) => {
+                    let url = format!("{}/api/v1/health", hub.client.base_url());
+                    checks::hub(&self.reach(&url, None).await)
+                }
+            },
+            Check::Portal => match &s.portal {
+                None => checks::skipped(
+                    check,
+                    "không cấu hình cổng dịch vụ công (máy chủ dùng cổng thử nghiệm nội bộ)",
+                    "no portal configured (the hub uses its in-process sandbox)",
+                ),
+                Some(p) => {
+                    let url = format!("{}/api/v1/health", p.url.trim_end_matches('/'));
+                    checks::portal(&self.reach(&url, p.token.as_deref()).await)
+                }
+            },
+            Check::Outbox => self.outbox().await,
+            Check::Database => self.database().await,
+            Check::Log => checks::log(&s.log.last(LOG_LINES)),
+        }
+    }
+
+    /// `GET url`, timed.
+    async fn reach(&self, url: &str, token: Option<&str>) -> Reach {
+        let started = Instant::now();
+        let mut req = self.http.get(url);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let (outcome, body) = match req.send().await {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let body = resp.json::<serde_json::Value>().await.unwrap_or_default();
+                (Ok(status), body)
+            }
+            Err(err) => (Err(err.to_string()), serde_json::Value::Null),
+        };
+        Reach {
+            url: url.to_owned(),
+            latency: started.elapsed(),
+            outcome,
+            body,
+        }
+    }
+
+    /// The hub's diagnostics (`GET /api/v1/diagnostics`, technician).
+    async fn hub_diagnostics(
+        &self,
+    ) -> Option<Result<crate::hub::technician::HubDiagnostics, HubError>> {
+        let hub = self.sources.hub.as_ref()?;
+        Some(hub.client.get("/api/v1/diagnostics").await)
+    }
+
+    async fn outbox(&self) -> CheckResult {
+        let now = chrono::Utc::now();
+        // The local database first: it answers even when the hub is down.
+        if let Some(path) = self.local_database() {
+            let read = blocking(move || {
+                let conn = crate::store::open_connection(&path, true)?;
+                crate::store::dossiers::outbox_summary(&conn)
+            })
+            .await;
+            if let Some(Ok(summary)) = read {
+                return checks::outbox(&summary, now, "database");
+            }
+        }
+        match self.hub_diagnostics().await {
+            None => checks::skipped(Check::Outbox, "không có máy chủ", "no hub"),
+            Some(Ok(d)) => checks::outbox(&d.outbox, now, "hub"),
+            Some(Err(err)) => hub_refused(Check::Outbox, &err),
+        }
+    }
+
+    fn local_database(&self) -> Option<PathBuf> {
+        self.sources.database.clone().filter(|p| p.exists())
+    }
+
+    async fn database(&self) -> CheckResult {
+        if let Some(path) = self.local_database() {
+            return match blocking(move || crate::store::inspect::report_file(&path)).await {
+                Some(Ok(report)) => checks::database(&report, "file"),
+                Some(Err(err)) => CheckResult {
+                    name: Check::Database.as_str().to_owned(),
+                    status: Status::Fail,
+                    summary_vi: format!("Không mở được cơ sở dữ liệu: {err}"),
+                    summary_en: format!("Cannot open the database: {err}"),
+                    details: serde_json::json!({ "error": err.to_string() }),
+                    duration_ms: 0,
+                },
+                None => checks::skipped(Check::Database, "lỗi nội bộ", "internal error"),
+            };
+        }
+        if let Some(path) = &self.sources.database {
+            if self.sources.hub.is_none() {
+                return CheckResult {
+                    name: Check::Database.as_str().to_owned(),
+                    status: Status::Fail,
+                    summary_vi: format!("Không có tệp cơ sở dữ liệu {}", path.display()),
+                    summary_en: format!("Database file {} not found", path.display()),
+                    details: serde_json::json!({ "path": path.display().to_string() }),
+                    duration_ms: 0,
+                };
+            }
+        }
+        match self.hub_diagnostics().await {
+            None => checks::skipped(
+                Check::Database,
+                "không có cơ sở dữ liệu trên máy này",
+                "no database on this machine",
+            ),
+            Some(Ok(d)) => checks::database(&d.database, "hub"),
+            Some(Err(err)) => hub_refused(Check::Database, &err),
+        }
+    }
+
+    /// A technician action, timed; its result names the action.
+    pub async fn act(&self, action: Action) -> CheckResult {
+        let started = Instant::now();
+        let mut result = self.perform(action).await;
+        result.name = action.as_str().to_owned();
+        result.duration_ms = started.elapsed().as_millis() as u64;
+        tracing::info!(
+            action = action.as_str(),
+            status = result.status.as_str(),
+            "technician action"
+        );
+        result
+    }
+
+    async fn perform(&self, action: Action) -> CheckResult {
+        if action == Action::RetryOutbox {
+            let Some(hub) = &self.sources.hub else {
+                return checks::skipped(Check::Outbox, "không có máy chủ", "no hub");
+            };
+            let key = format!("retry-{}", uuid::Uuid::new_v4());
+            return match hub
+                .client
+                .post::<serde_json::Value>("/api/v1/outbox/retry", None, &key)
+                .await
+            {
+                Ok(answer) => {
+                    let pending = answer
+                        .as_ref()
+                        .and_then(|a| a["outbox"]["pending"].as_u64())
+                        .unwrap_or(0);
+                    CheckResult {
+                        name: String::new(),
+                        status: Status::Pass,
+                        summary_vi: format!("Đã yêu cầu gửi lại ngay {pending} hồ sơ"),
+                        summary_en: format!("Asked to retry {pending} dossiers now"),
+                        details: answer.unwrap_or_default(),
+                        duration_ms: 0,
+                    }
+                }
+                Err(err) => hub_refused(Check::Outbox, &err),
+            };
+        }
+        let Some(p) = &self.sources.printer else {
+            return checks::skipped(
+                Check::Printer,
+                "không có máy in được cấu hình",
+                "no printer configured",
+            );
+        };
+        let printer = Arc::clone(&p.printer);
+        let paper = p.paper;
+        let (what_vi, what_en) = match action {
+            Action::TestPrint => ("phiếu mẫu", "the sample ticket"),
+            Action::ProbePrint => ("trang dò bảng mã", "the code-page probe page"),
+            _ => ("lệnh đẩy giấy và cắt", "feed and cut"),
+        };
+        let outcome = blocking(move || {
+            let mut printer = lock(&printer);
+            match action {
+                Action::TestPrint => {
+                    printer.print(&motcua_drivers::printer::samples::queue_ticket())
+                }
+                Action::ProbePrint => {
+                    printer.print_bytes(&motcua_drivers::printer::probe::probe_job(
+                        paper,
+                        &motcua_drivers::printer::probe::DEFAULT_CANDIDATES,
+                    ))
+                }
+                _ => printer.print(&Receipt::new().feed(3).cut()),
+            }
+        })
+        .await;
+        match outcome {
+            Some(outcome) => checks::print_action(action.as_str(), what_vi, what_en, &outcome),
+            None => checks::skipped(Check::Printer, "lỗi nội bộ", "internal error"),
+        }
+    }
+
+    /// A support bundle of `report` (see [`bundle`]).
+    pub fn bundle(&self, report: &Report) -> Result<Vec<u8>, bundle::BundleError> {
+        bundle::build(&self.sources, report, &[])
+    }
+
+    /// Uploads a bundle to the hub (`POST /api/v1/support-bundles`).
+    pub async fn upload_bundle(
+        &self,
+        bytes: Vec<u8>,
+    ) -> Result<crate::hub::technician::BundleInfo, HubError> {
+        let hub = self
+            .sources
+            .hub
+            .as_ref()
+            .ok_or_else(|| HubError::Unreachable("no hub configured".to_owned()))?;
+        hub.client.upload_bundle(bytes).await
+    }
+}
+
+fn hub_refused(check: Check, err: &HubError) -> CheckResult {
+    CheckResult {
+        name: check.as_str().to_owned(),
+        status: Status::Fail,
+        summary_vi: format!("Không hỏi được máy chủ: {}", err.message(false)),
+        summary_en: format!("Cannot ask the hub: {err}"),
+        details: serde_json::json!({ "error": privacy::redact(&err.to_string()), "code": err.code() }),
+        duration_ms: 0,
+    }
+}
+
+fn lock<T: ?Sized>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs device I/O on the blocking pool; `None` if it panicked.
+async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> Option<R> {
+    tokio::task::spawn_blocking(f).await.ok()
+}

@@ -1,0 +1,308 @@
+//! `motcua diag` (every check, as a table or `--json`), `motcua diag
+//! bundle` and `motcua hash-pin`: the command-line face of
+//! [`apps::diagnostics`](crate::apps::diagnostics), usable over SSH and by
+//! monitoring.
+//!
+//! Exit status: 0 when no check fails (warnings allowed), 1 when one does —
+//! the failing checks are named on stderr.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{anyhow, Context};
+use motcua_drivers::{PortSelector, SerialPrinter};
+
+use crate::apps::diagnostics::{
+    self, bundle, Diagnostics, HubTarget, PortalTarget, PrinterSource, Report, ScannerSource,
+    Sources, Status,
+};
+use crate::apps::hub_client::HubClient;
+use crate::cli::{BundleArgs, DiagSources};
+use crate::config::Config;
+
+/// The hub a machine with this configuration talks to: `kiosk.hub_url`,
+/// or its own at `hub.listen` (an unspecified address means loopback).
+fn default_hub_url(config: &Config) -> String {
+    if let Some(url) = &config.kiosk.hub_url {
+        return url.clone();
+    }
+    let mut addr = config.hub.listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    format!("http://{addr}")
+}
+
+fn port(spec: &str) -> anyhow::Result<PortSelector> {
+    spec.parse().map_err(|e: String| anyhow!("{spec:?}: {e}"))
+}
+
+/// What to check, from the flags and the configuration.
+pub fn sources(
+    config: &Config,
+    config_path: Option<&Path>,
+    args: &DiagSources,
+) -> anyhow::Result<Sources> {
+    let config = Arc::new(config.clone());
+    let mut s = Sources::new(Arc::clone(&config), config_path.map(Path::to_owned));
+    let url = args.hub.clone().unwrap_or_else(|| default_hub_url(&config));
+    let token = args
+        .token
+        .clone()
+        .or_else(|| config.technician_token())
+        .or_else(|| config.kiosk_token())
+        .unwrap_or_default();
+    s.hub = Some(HubTarget {
+        client: HubClient::new(&url, &token),
+    });
+    // This machine's database: named, or the configured one when this
+    // machine runs the hub (no `kiosk.hub_url`, no `--hub`).
+    s.database = args.db.clone().or_else(|| {
+        (args.hub.is_none() && config.kiosk.hub_url.is_none()).then(|| config.hub.database.clone())
+    });
+    s.portal = args
+        .portal
+        .clone()
+        .or_else(|| config.filing.portal_url.clone())
+        .map(|url| PortalTarget {
+            url,
+            token: config.filing.portal_token.clone(),
+        });
+    let printer = match (&args.printer, &config.kiosk.printer) {
+        (Some(spec), configured) => {
+            let mut settings = configured
+                .as_ref()
+                .map(|c| c.serial.clone())
+                .unwrap_or_default();
+            settings.port = port(spec)?;
+            let profile = configured
+                .as_ref()
+                .map(|c| c.profile.clone())
+                .unwrap_or_default();
+            Some((settings, profile))
+        }
+        (None, Some(c)) => Some((c.serial.clone(), c.profile.clone())),
+        (None, None) => None,
+    };
+    if let Some((settings, profile)) = printer {
+        let description = format!("{} ({})", settings.port, profile.text_mode);
+        let paper = profile.paper;
+        let printer = SerialPrinter::open(settings, profile).context("printer settings")?;
+        s.printer = Some(PrinterSource {
+            printer: Arc::new(Mutex::new(printer)),
+            description,
+            paper,
+        });
+    }
+    let scanner = match (&args.scanner, &config.kiosk.scanner) {
+        (Some(spec), configured) => {
+            let mut settings = configured
+                .as_ref()
+                .map(|c| c.serial.clone())
+                .unwrap_or_default();
+            settings.port = port(spec)?;
+            Some((
+                settings,
+                configured
+                    .as_ref()
+                    .map(|c| c.profile.clone())
+                    .unwrap_or_default(),
+            ))
+        }
+        (None, Some(c)) => Some((c.serial.clone(), c.profile.clone())),
+        (None, None) => None,
+    };
+    if let Some((settings, profile)) = scanner {
+        s.scanner = Some(ScannerSource::Port {
+            settings,
+            profile,
+            wait: Duration::from_secs_f64(args.scan_wait.clamp(0.2, 600.0)),
+        });
+    }
+    Ok(s)
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("motcua-diag")
+        .build()?)
+}
+
+/// Prints the report as a table: one line per check, Vietnamese summary
+/// then the English one beneath.
+pub fn print_table(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<14} {:<6} {:>7}  TÓM TẮT / SUMMARY",
+        "KIỂM TRA/CHECK", "KQ", "MS"
+    )?;
+    for c in &report.checks {
+        writeln!(
+            out,
+            "{:<14} {:<6} {:>7}  {}",
+            c.name,
+            c.status.as_str().to_uppercase(),
+            c.duration_ms,
+            c.summary_vi
+        )?;
+        writeln!(out, "{:<30}{}", "", c.summary_en)?;
+    }
+    writeln!(
+        out,
+        "Kết quả chung / overall: {} — {} ({})",
+        report.status.as_str().to_uppercase(),
+        report.machine,
+        report.version
+    )
+}
+
+fn exit_for(report: &Report) -> ExitCode {
+    let failed: Vec<&str> = report.failed().map(|c| c.name.as_str()).collect();
+    if failed.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!(
+        "motcua: kiểm tra không đạt / failed checks: {}",
+        failed.join(", ")
+    );
+    for c in report.failed() {
+        eprintln!("motcua: {}: {} / {}", c.name, c.summary_vi, c.summary_en);
+    }
+    ExitCode::from(1)
+}
+
+/// `motcua diag [--json]`: every check.
+pub fn run(
+    config: &Config,
+    config_path: Option<&Path>,
+    args: &DiagSources,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let diagnostics = Diagnostics::new(sources(config, config_path, args)?);
+    let report = runtime()?.block_on(diagnostics.run_all());
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        print_table(&report, &mut out)?;
+    }
+    out.flush()?;
+    Ok(exit_for(&report))
+}
+
+/// The journal of motcua's services (best effort: absent off systemd).
+fn journal() -> Option<String> {
+    let out = std::process::Command::new("journalctl")
+        .args([
+            "-u",
+            "motcua-kiosk",
+            "-u",
+            "motcua-hub",
+            "-u",
+            "motcua-display",
+            "-n",
+            "300",
+            "--no-pager",
+            "-o",
+            "short-iso",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `motcua diag bundle --to PATH [--upload]`.
+pub fn bundle(
+    config: &Config,
+    config_path: Option<&Path>,
+    args: &DiagSources,
+    b: &BundleArgs,
+) -> anyhow::Result<ExitCode> {
+    if b.to.is_none() && !b.upload {
+        anyhow::bail!(
+            "motcua diag bundle: give --to PATH (a file or a USB stick folder), --upload, or both"
+        );
+    }
+    let diagnostics = Diagnostics::new(sources(config, config_path, args)?);
+    let rt = runtime()?;
+    let report = rt.block_on(diagnostics.run_all());
+    let extra: Vec<(&str, String)> = journal().map(|j| ("journal.txt", j)).into_iter().collect();
+    let bytes = bundle::build(diagnostics.sources(), &report, &extra)?;
+    if let Some(to) = &b.to {
+        let name = bundle::file_name(&report.machine, report.created_at);
+        let path = bundle::write(to, &name, &bytes)?;
+        println!("{}", path.display());
+        eprintln!(
+            "Đã ghi gói hỗ trợ / support bundle written: {} ({} bytes)",
+            path.display(),
+            bytes.len()
+        );
+    }
+    if b.upload {
+        let info = rt
+            .block_on(diagnostics.upload_bundle(bytes))
+            .map_err(|e| anyhow!("uploading the support bundle: {e}"))?;
+        println!("{}", info.name);
+        eprintln!(
+            "Đã gửi gói hỗ trợ lên máy chủ / support bundle sent to the hub: {}",
+            info.name
+        );
+    }
+    // The bundle is made whatever the checks say; the status tells them.
+    Ok(if report.status == Status::Fail {
+        exit_for(&report)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `motcua hash-pin`: reads a PIN (4–12 digits) from standard input and
+/// prints its argon2id hash for `kiosk.technician_pin_hash`. The PIN is
+/// never an argument, so it stays out of shell history and process lists.
+pub fn hash_pin() -> anyhow::Result<ExitCode> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("PIN (4–12 chữ số / digits): ");
+        std::io::stderr().flush().ok();
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let pin = line.trim_end_matches(['\r', '\n']);
+    let hash = diagnostics::pin::hash_pin(pin).context("mã PIN / PIN")?;
+    println!("{hash}");
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_come_from_the_configuration() {
+        let mut config = Config::demo();
+        config.hub.listen = "0.0.0.0:8686".parse().unwrap();
+        let s = sources(&config, None, &DiagSources::default()).unwrap();
+        assert_eq!(s.hub.unwrap().client.base_url(), "http://127.0.0.1:8686");
+        assert_eq!(s.database.unwrap(), config.hub.database);
+        assert!(s.printer.is_none() && s.scanner.is_none() && s.portal.is_none());
+        config.kiosk.hub_url = Some("http://10.0.0.2:8686".into());
+        config.filing.portal_url = Some("https://portal.example".into());
+        let s = sources(&config, None, &DiagSources::default()).unwrap();
+        assert_eq!(s.hub.unwrap().client.base_url(), "http://10.0.0.2:8686");
+        assert!(s.database.is_none(), "the hub's database is not on a kiosk");
+        assert_eq!(s.portal.unwrap().url, "https://portal.example");
+    }
+}
