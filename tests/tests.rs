@@ -5,6 +5,7 @@
 
 mod backup;
 mod devices;
+mod diag;
 mod filing;
 mod hub;
 mod kiosk;

@@ -38,8 +38,8 @@ pub const BUNDLE_DIR: &str = "support-bundles";
 pub struct HubDiagnostics {
     pub database: DatabaseReport,
     pub outbox: OutboxSummary,
-    /// The outbox is failing: the last attempt failed (dossiers wait for
-    /// the portal).
+    /// `ok`, or `failing` when a waiting dossier's last delivery attempt
+    /// failed (the dossiers wait in the outbox for the portal).
     pub portal: String,
 }
 

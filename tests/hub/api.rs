@@ -338,7 +338,7 @@ async fn openapi_document_matches_the_routes() {
                 .await
                 .unwrap();
             let status = resp.status();
-            if path.ends_with("/events") {
+            if path == "/api/v1/events" {
                 assert_eq!(status, StatusCode::OK);
                 continue;
             }
