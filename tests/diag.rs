@@ -237,11 +237,15 @@ async fn the_controller_sees_every_printer_fault_and_the_actions_print() {
     // The stalled printer's late replies are behind us.
     assert_eq!(d.run(Check::Printer).await.status, Status::Pass);
 
-    // Unplugged: the port is gone.
+    // Unplugged: the port is gone (noticed on the write, or as silence
+    // while the old descriptor hangs up, depending on the race).
     emulator.unplug();
     let r = d.run(Check::Printer).await;
     assert_eq!(r.status, Status::Fail, "{r:?}");
-    assert_eq!(r.details["kind"], "disconnected");
+    assert!(
+        ["disconnected", "timeout"].contains(&r.details["kind"].as_str().unwrap()),
+        "{r:?}"
+    );
     emulator.replug();
 
     // The scanner: a card scanned, read by the check, shown masked.
