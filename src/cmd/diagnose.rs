@@ -153,7 +153,8 @@ pub fn print_table(report: &Report, out: &mut impl Write) -> std::io::Result<()>
             c.duration_ms,
             c.summary_vi
         )?;
-        writeln!(out, "{:<30}{}", "", c.summary_en)?;
+        // Under the Vietnamese summary: name, status and time take 31.
+        writeln!(out, "{:<31}{}", "", c.summary_en)?;
     }
     writeln!(
         out,

@@ -663,11 +663,25 @@ impl Diagnostics {
 }
 
 fn hub_refused(check: Check, err: &HubError) -> CheckResult {
+    let vi = match err {
+        HubError::Unreachable(_) => "không kết nối được".to_owned(),
+        HubError::Refused {
+            status: 401 | 403, ..
+        } => "cần mã truy cập kỹ thuật viên (--token, kiosk.technician_token)".to_owned(),
+        HubError::Refused { message_vi, .. } => message_vi.clone(),
+        HubError::BadAnswer(_) => "máy chủ trả lời không đúng".to_owned(),
+    };
+    let en = match err {
+        HubError::Refused {
+            status: 401 | 403, ..
+        } => format!("{err} (a technician token is needed: --token, kiosk.technician_token)"),
+        _ => err.to_string(),
+    };
     CheckResult {
         name: check.as_str().to_owned(),
         status: Status::Fail,
-        summary_vi: format!("Không hỏi được máy chủ: {}", err.message(false)),
-        summary_en: format!("Cannot ask the hub: {err}"),
+        summary_vi: format!("Không hỏi được máy chủ: {vi}"),
+        summary_en: format!("Cannot ask the hub: {}", privacy::redact(&en)),
         details: serde_json::json!({ "error": privacy::redact(&err.to_string()), "code": err.code() }),
         duration_ms: 0,
     }
