@@ -29,6 +29,13 @@ pub enum Command {
     Hub(HubArgs),
     /// Print a day's report per service and per counter.
     Report(ReportArgs),
+    /// The officer's counter app: call, serve, transfer, reprint, ratings.
+    Counter(CounterArgs),
+    /// The hall board: calls, waiting counts, clock, voice announcements.
+    Display(DisplayArgs),
+    /// Hash an officer's PIN (read from standard input) for `[[staff]]`
+    /// `pin_hash` in the configuration.
+    HashPin,
     /// Technician checks and device tools.
     Diag(DiagArgs),
     /// Device emulators on pseudo-terminals, for tests, demos and training.
@@ -113,6 +120,63 @@ pub enum DiagCommand {
     ParseId,
     /// Ask a printer for its real-time status.
     PrinterStatus(PrinterPortArgs),
+    /// Print the hall announcement of a call and play it (chime + voice).
+    Announce(AnnounceArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AnnounceArgs {
+    /// The ticket number, e.g. A012.
+    #[arg(long, value_name = "NUMBER")]
+    pub number: String,
+    /// The counter number.
+    #[arg(long, value_name = "N")]
+    pub counter: u32,
+    /// Print the sentence, the spoken text and the clip names; play nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct CounterArgs {
+    /// The counter (quầy) this machine serves (overrides `counter.number`).
+    #[arg(long, value_name = "N")]
+    pub counter: Option<u32>,
+    /// Use this hub instead of the configured one.
+    #[arg(long, value_name = "URL")]
+    pub hub: Option<String>,
+    /// Render every page to PNG files in DIR with the software renderer,
+    /// then exit.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+    /// Fill the screen (overrides `counter.fullscreen`).
+    #[arg(long)]
+    pub fullscreen: bool,
+    /// Without a display, write the current screen to this PNG file
+    /// (default: motcua-counter.png in the working directory).
+    #[arg(long, value_name = "PATH")]
+    pub screen_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DisplayArgs {
+    /// Use this hub instead of the configured one.
+    #[arg(long, value_name = "URL")]
+    pub hub: Option<String>,
+    /// Render every state of the board to PNG files in DIR with the
+    /// software renderer, then exit.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+    /// Run in a window instead of full screen.
+    #[arg(long)]
+    pub windowed: bool,
+    /// No sound (overrides `display.voice.backend`).
+    #[arg(long)]
+    pub mute: bool,
+    /// Without a display, write the current screen to this PNG file
+    /// (default: motcua-display.png in the working directory).
+    #[arg(long, value_name = "PATH")]
+    pub screen_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]

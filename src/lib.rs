@@ -17,7 +17,8 @@
 //! - [`report`]: `motcua report`.
 //! - [`apps`]: the kiosk (controller + Slint adapter), the hub client,
 //!   devices, paper documents, the headless renderer.
-//! - [`cmd`]: technician and device commands (`diag`, `emulate`).
+//! - [`cmd`]: technician and device commands (`diag`, `emulate`,
+//!   `hash-pin`).
 //!
 //! Device drivers live in the sibling crate `motcua-drivers` (`drivers/`),
 //! which knows nothing of this application.
@@ -50,6 +51,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Kiosk(args)) => apps::kiosk::app::run(config, args),
         Some(Command::Hub(args)) => hub::run(config, args),
         Some(Command::Report(args)) => report::run(&config, args),
+        Some(Command::Counter(_args)) => todo!(),
+        Some(Command::Display(args)) => apps::display::app::run(config, args),
+        Some(Command::HashPin) => cmd::voice::hash_pin(),
         Some(Command::Diag(args)) => cmd::devices::diag(&config, args),
         Some(Command::Emulate(args)) => cmd::devices::emulate(args),
     }

@@ -1,3 +1,5 @@
-//! Commands for technicians and devices: `motcua diag …` and `motcua emulate …`.
+//! Commands for technicians and devices: `motcua diag …`, `motcua emulate …`
+//! and `motcua hash-pin`.
 
 pub mod devices;
+pub mod voice;

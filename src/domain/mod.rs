@@ -8,8 +8,12 @@
 //! - [`ticket`]: ticket numbers and the ticket state machine.
 //! - [`queue`]: daily numbering, caps and the priority-interleaving rule.
 //! - [`estimate`]: estimated waiting time per service.
+//! - [`announce`]: Vietnamese number words and the hall call sentence.
+//! - [`rating`]: the satisfaction scale and ticket references for rating.
 
+pub mod announce;
 pub mod estimate;
 pub mod queue;
+pub mod rating;
 pub mod ticket;
 pub mod time;

@@ -23,7 +23,7 @@ use super::queue::{
     CounterAction, IssueRequest, PrintStatusRequest, Rules, TransferRequest, COUNTER_CLOSED,
     COUNTER_OPEN, COUNTER_PAUSED,
 };
-use super::{sse, stats, Hub};
+use super::{calls, rating, sse, staff, stats, Hub};
 use crate::config::Role;
 use crate::domain::time::to_millis;
 use crate::store::tickets::{self, StoredResponse};
@@ -41,7 +41,7 @@ pub struct Reply {
 }
 
 impl Reply {
-    fn json(status: StatusCode, value: &impl Serialize) -> Result<Self, ApiError> {
+    pub fn json(status: StatusCode, value: &impl Serialize) -> Result<Self, ApiError> {
         let body = serde_json::to_string(value).map_err(|_| ApiError::internal())?;
         Ok(Self {
             status,
@@ -49,7 +49,7 @@ impl Reply {
         })
     }
 
-    fn no_content() -> Self {
+    pub fn no_content() -> Self {
         Self {
             status: StatusCode::NO_CONTENT,
             body: None,
@@ -72,14 +72,14 @@ impl IntoResponse for Reply {
 }
 
 /// Everything a POST needs to be replayable.
-struct Idempotency {
+pub(super) struct Idempotency {
     principal: String,
     key: String,
     fingerprint: String,
 }
 
 impl Idempotency {
-    fn new(
+    pub(super) fn new(
         principal: &Principal,
         key: IdempotencyKey,
         method: &str,
@@ -130,14 +130,26 @@ fn idempotent(
 }
 
 /// Runs a change in the writer, idempotently.
-async fn change(
+pub(super) async fn change(
     hub: &Hub,
     idem: Option<Idempotency>,
     op: impl FnOnce(&Rules, &mut WriteCtx<'_>, chrono::DateTime<chrono::Utc>) -> Result<Reply, ApiError>
         + Send
         + 'static,
 ) -> Result<Reply, ApiError> {
-    let rules = hub.rules.clone();
+    change_as(hub, None, idem, op).await
+}
+
+/// [`change`] with the queue rules acting for a signed-in officer.
+async fn change_as(
+    hub: &Hub,
+    officer: Option<super::staff::Officer>,
+    idem: Option<Idempotency>,
+    op: impl FnOnce(&Rules, &mut WriteCtx<'_>, chrono::DateTime<chrono::Utc>) -> Result<Reply, ApiError>
+        + Send
+        + 'static,
+) -> Result<Reply, ApiError> {
+    let rules = hub.rules.clone().acting_as(officer);
     let now = hub.now();
     hub.store
         .write(move |ctx| idempotent(ctx, idem, to_millis(now), |ctx| op(&rules, ctx, now)))
@@ -153,7 +165,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/services", get(services))
         .route("/api/v1/priorities", get(priorities))
         .route("/api/v1/queue", get(queue))
-        .route("/api/v1/tickets", post(issue_ticket))
+        .route("/api/v1/tickets", get(calls::list_tickets).post(issue_ticket))
         .route("/api/v1/tickets/{id}", get(get_ticket))
         .route("/api/v1/tickets/{id}/print-status", post(print_status))
         .route("/api/v1/tickets/{id}/cancel", post(cancel_ticket))
@@ -194,6 +206,12 @@ pub fn router(hub: Arc<Hub>) -> Router {
             "/api/v1/counters/{counter}/close",
             counter(CounterOp::State(COUNTER_CLOSED)),
         )
+        .route("/api/v1/staff/sign-in", post(staff::sign_in))
+        .route("/api/v1/staff/sign-out", post(staff::sign_out))
+        .route("/api/v1/calls", get(calls::calls))
+        .route("/api/v1/ratings", post(rating::rate))
+        .route("/api/v1/ratings/options", get(rating::options))
+        .route("/api/v1/ratings/lookup", get(rating::lookup))
         .route("/api/v1/events", get(sse::events))
         .route("/api/v1/stats", get(stats_handler))
         .fallback(|| async { ApiError::not_found() })
@@ -400,6 +418,12 @@ async fn counter_post(
         .ok()
         .filter(|n| hub.rules.config.counters.iter().any(|c| c.number == *n))
         .ok_or_else(|| ApiError::unknown_counter(&counter))?;
+    if let Some(o) = &principal.officer {
+        // A session is bound to the counter the officer signed in at.
+        if o.counter != number {
+            return Err(ApiError::counter_not_allowed(&o.code, number));
+        }
+    }
     let path = req.uri().path().to_owned();
     let raw: Bytes = read_limited(req).await?;
     let transfer = match op {
@@ -414,7 +438,7 @@ async fn counter_post(
         _ => None,
     };
     let idem = Idempotency::new(&principal, key, "POST", &path, &raw);
-    change(&hub, idem, move |rules, ctx, now| match (op, transfer) {
+    change_as(&hub, principal.officer.clone(), idem, move |rules, ctx, now| match (op, transfer) {
         (CounterOp::CallNext, _) => match rules.call_next(ctx, number, now)? {
             Some(ticket) => Reply::json(StatusCode::OK, &ticket),
             None => Ok(Reply::no_content()),

@@ -6,6 +6,8 @@
 //! - [`sse`]: the live event stream with replay.
 //! - [`auth`]: bearer tokens and roles.
 //! - [`stats`]: per-day figures for `/stats` and `motcua report`.
+//! - [`staff`]: officers signing in at counters (code + PIN → session).
+//! - [`rating`]: citizen satisfaction ratings, one per ticket.
 //!
 //! [`start`] runs a hub on a tokio runtime and returns a handle: the
 //! `motcua hub` command, the kiosk's embedded hub and the tests all use it,
@@ -13,10 +15,13 @@
 
 pub mod api;
 pub mod auth;
+pub mod calls;
 pub mod error;
 pub mod extract;
 pub mod queue;
+pub mod rating;
 pub mod sse;
+pub mod staff;
 pub mod stats;
 
 use std::net::SocketAddr;
@@ -47,6 +52,8 @@ pub struct Hub {
     /// has drained.
     pub store: Store,
     pub tokens: auth::Tokens,
+    /// Officers signed in at counters.
+    pub sessions: staff::Sessions,
     /// Committed events, published by the writer thread after each commit.
     pub bus: broadcast::Sender<StoredEvent>,
     /// Flipped to `true` once at shutdown; event streams end on it so the
@@ -147,15 +154,24 @@ pub async fn start(config: Arc<Config>, options: HubOptions) -> anyhow::Result<R
     store
         .write(move |ctx| crate::store::tickets::ensure_counters(ctx.conn(), &counters))
         .await?;
+    let clock = options.clock.unwrap_or_else(|| Arc::new(Utc::now));
+    let now_ms = to_millis(clock());
+    let stored = store
+        .read(move |conn| crate::store::staff::live_sessions(conn, now_ms))
+        .await?;
+    let sessions = staff::Sessions::load(stored, |code| {
+        config.staff_member(code).map(|s| s.name.clone())
+    });
     let (shutdown, _) = watch::channel(false);
     let hub = Arc::new(Hub {
         rules: queue::Rules::new(Arc::clone(&config)),
         store,
         tokens: auth::Tokens::new(&config.tokens),
+        sessions,
         bus,
         shutdown,
         started: Instant::now(),
-        clock: options.clock.unwrap_or_else(|| Arc::new(Utc::now)),
+        clock,
     });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
@@ -175,7 +191,7 @@ pub async fn start(config: Arc<Config>, options: HubOptions) -> anyhow::Result<R
     Ok(RunningHub { addr, hub, server })
 }
 
-/// Hourly chores: forget old idempotency keys.
+/// Hourly chores: forget old idempotency keys and expired staff sessions.
 async fn housekeeping(hub: Arc<Hub>) {
     let mut stop = hub.shutdown.subscribe();
     loop {
@@ -188,6 +204,14 @@ async fn housekeeping(hub: Arc<Hub>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(n, "forgot old idempotency keys"),
             Err(err) => tracing::warn!(%err, "idempotency purge failed"),
+        }
+        let now_ms = to_millis(hub.now());
+        let expired = hub
+            .store
+            .write(move |ctx| crate::store::staff::purge_sessions(ctx.conn(), now_ms))
+            .await;
+        if let Err(err) = expired {
+            tracing::warn!(%err, "staff session purge failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}

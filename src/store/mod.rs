@@ -20,7 +20,9 @@
 //! the publisher after the commit, in id order, so live streams never show
 //! something that a power cut could take back.
 
+pub mod ratings;
 mod schema;
+pub mod staff;
 pub mod tickets;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
