@@ -51,7 +51,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Kiosk(args)) => apps::kiosk::app::run(config, args),
         Some(Command::Hub(args)) => hub::run(config, args),
         Some(Command::Report(args)) => report::run(&config, args),
-        Some(Command::Counter(_args)) => todo!(),
+        Some(Command::Counter(args)) => apps::counter::app::run(config, args),
         Some(Command::Display(args)) => apps::display::app::run(config, args),
         Some(Command::HashPin) => cmd::voice::hash_pin(),
         Some(Command::Diag(args)) => cmd::devices::diag(&config, args),

@@ -8,7 +8,7 @@
 //! [`devices`] and [`printing`] (printers and paper documents),
 //! [`headless`] (the software renderer without a display).
 
-//TMP pub mod counter;
+pub mod counter;
 pub mod devices;
 pub mod display;
 pub mod events;
@@ -16,7 +16,7 @@ pub mod headless;
 pub mod hub_client;
 pub mod kiosk;
 pub mod printing;
-//TMP pub mod rating;
+pub mod rating;
 pub mod voice;
 
 pub mod ui {

@@ -168,7 +168,7 @@ pub struct Refusal {
 }
 
 /// How the caller names the ticket.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TicketSelector {
     #[serde(default)]
