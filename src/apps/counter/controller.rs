@@ -753,7 +753,7 @@ impl Counter {
                 .print_failed
                 .iter()
                 .map(|t| {
-                    let why = t.print_error.clone().unwrap_or_default();
+                    let why = printer_problem(l, t.print_error.as_deref().unwrap_or_default());
                     let detail = match l {
                         Lang::Vi => format!("{} · lỗi máy in: {why}", t.service_name_vi),
                         Lang::En => format!("{} · printer error: {why}", t.service_name_en),
@@ -839,6 +839,19 @@ fn rate(t: &TicketView) -> Effect {
     }
 }
 
+/// The kiosk's printer problem (a device error kind code) in words.
+fn printer_problem(l: Lang, code: &str) -> String {
+    let (vi, en) = match code {
+        "paper_out" => ("hết giấy", "out of paper"),
+        "cover_open" => ("nắp mở", "cover open"),
+        "offline" => ("máy in tạm dừng", "printer paused"),
+        "timeout" => ("không phản hồi", "no answer"),
+        "disconnected" => ("chưa kết nối", "not connected"),
+        other => (other, other),
+    };
+    l.pick(vi, en).to_owned()
+}
+
 fn l_service(l: Lang, t: &TicketView) -> String {
     l.pick(&t.service_name_vi, &t.service_name_en).to_owned()
 }
@@ -895,7 +908,11 @@ fn field_label(l: Lang, key: &str) -> String {
 
 fn value_text(v: &serde_json::Value) -> String {
     match v {
-        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+            // Times as people read them: "08:40 26/11/2026".
+            Ok(t) => t.format("%H:%M %d/%m/%Y").to_string(),
+            Err(_) => s.clone(),
+        },
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
     }
