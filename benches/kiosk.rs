@@ -21,9 +21,9 @@ use motcua::apps::kiosk::controller::QrPolicy;
 use motcua::apps::kiosk::{system_clock, KioskApp, KioskContext, UiTask};
 use motcua::apps::ui::{KioskAdapter, KioskWindow};
 use motcua::config::{Config, PrinterConfig};
+use motcua::hub::{start, HubOptions};
 use motcua_drivers::emulator::{PrinterEmulator, PrinterEmulatorOptions};
 use motcua_drivers::SerialSettings;
-use motcua::hub::{start, HubOptions};
 use slint::ComponentHandle;
 
 const TICKETS: usize = 1000;
@@ -119,7 +119,11 @@ fn tap_to_first_byte() {
         pump_until(&|| emulator.bytes_received() > before);
         latencies.push(t0.elapsed());
         pump_until(&|| matches!(app.view().print_state, "printed" | "failed"));
-        assert_eq!(app.view().print_state, "printed", "ticket {i} did not print");
+        assert_eq!(
+            app.view().print_state,
+            "printed",
+            "ticket {i} did not print"
+        );
         while emulator.try_recv_receipt().is_some() {}
         screen.render_rgb();
         adapter.invoke_go_home();

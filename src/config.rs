@@ -340,7 +340,11 @@ impl Default for RatingSection {
                 r("slow", "Phải chờ lâu", "Waited too long"),
                 r("attitude", "Thái độ chưa tốt", "Unfriendly attitude"),
                 r("unclear", "Hướng dẫn chưa rõ", "Unclear guidance"),
-                r("extra_papers", "Yêu cầu thêm giấy tờ", "Asked for extra papers"),
+                r(
+                    "extra_papers",
+                    "Yêu cầu thêm giấy tờ",
+                    "Asked for extra papers",
+                ),
                 r("facilities", "Cơ sở vật chất chưa tốt", "Poor facilities"),
             ],
             window_minutes: 24 * 60,
@@ -764,7 +768,10 @@ impl Config {
         }
         if let Some(n) = self.counter.number {
             if !self.counters.iter().any(|k| k.number == n) {
-                return Err(invalid("counter.number", format!("there is no counter {n}")));
+                return Err(invalid(
+                    "counter.number",
+                    format!("there is no counter {n}"),
+                ));
             }
         }
         for (key, url) in [
@@ -792,7 +799,10 @@ impl Config {
             return Err(invalid("display.voice.repeat", "must be 1–5"));
         }
         if !(0.0..=2.0).contains(&v.volume) {
-            return Err(invalid("display.voice.volume", "must be between 0.0 and 2.0"));
+            return Err(invalid(
+                "display.voice.volume",
+                "must be between 0.0 and 2.0",
+            ));
         }
         if v.backend == VoiceBackend::Tts && v.tts_command.is_empty() {
             return Err(invalid(

@@ -85,7 +85,13 @@ pub fn csv(stats: &DayStats) -> String {
     out.push('\n');
     let r = &stats.ratings;
     for c in &r.counters {
-        rating_csv_row(&mut out, "counter", &c.counter.to_string(), &format!("Quầy {}", c.counter), &c.figures);
+        rating_csv_row(
+            &mut out,
+            "counter",
+            &c.counter.to_string(),
+            &format!("Quầy {}", c.counter),
+            &c.figures,
+        );
     }
     for o in &r.officers {
         rating_csv_row(&mut out, "officer", &o.officer, &o.name, &o.figures);

@@ -3,7 +3,9 @@
 //! loopback, real SQLite files, real pseudo-terminals and real Slint
 //! rendering.
 
+mod counter;
 mod devices;
+mod display;
 mod hub;
 mod kiosk;
 mod screens;

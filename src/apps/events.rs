@@ -225,7 +225,9 @@ async fn run(
         match outcome {
             // A connection that delivered something starts the backoff over.
             Ok(()) => backoff = options.initial_backoff,
-            Err(Failure { delivered: true, .. }) => backoff = options.initial_backoff,
+            Err(Failure {
+                delivered: true, ..
+            }) => backoff = options.initial_backoff,
             Err(_) => {}
         }
         let error = match &outcome {
@@ -304,7 +306,8 @@ mod tests {
     #[test]
     fn parses_fields_comments_and_line_ends() {
         let mut p = SseParser::new();
-        let stream = "\u{feff}: keep-alive\r\nid: 7\r\nevent: ticket.called\r\ndata: {\"a\":1}\r\n\r\n\
+        let stream =
+            "\u{feff}: keep-alive\r\nid: 7\r\nevent: ticket.called\r\ndata: {\"a\":1}\r\n\r\n\
                       id:8\nevent:resync\ndata:{}\n\nid: 9\rdata: line 1\rdata: line 2\r\r";
         let events = p.feed(stream.as_bytes());
         assert_eq!(

@@ -55,11 +55,15 @@ mod tests {
                 used.insert(part.split('"').next().unwrap().to_owned());
             }
         }
-        let po = std::fs::read_to_string(root.join("ui/translations/en/LC_MESSAGES/motcua.po")).unwrap();
+        let po =
+            std::fs::read_to_string(root.join("ui/translations/en/LC_MESSAGES/motcua.po")).unwrap();
         let mut translated = BTreeSet::new();
         let mut lines = po.lines().peekable();
         while let Some(line) = lines.next() {
-            if let Some(id) = line.strip_prefix("msgid \"").and_then(|l| l.strip_suffix('"')) {
+            if let Some(id) = line
+                .strip_prefix("msgid \"")
+                .and_then(|l| l.strip_suffix('"'))
+            {
                 let msgstr = lines.next().unwrap_or_default();
                 if !id.is_empty() {
                     assert!(msgstr.len() > "msgstr \"\"".len(), "{id:?} has no English");

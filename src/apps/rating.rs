@@ -211,11 +211,14 @@ impl RatingFlow {
             return Vec::new();
         }
         match TicketRef::from_typed(&self.typed) {
-            Some(TicketRef::Number(number)) => self.look_up(TicketSelector {
-                ticket: None,
-                token: None,
-                number: Some(number.clone()),
-            }, &number),
+            Some(TicketRef::Number(number)) => self.look_up(
+                TicketSelector {
+                    ticket: None,
+                    token: None,
+                    number: Some(number.clone()),
+                },
+                &number,
+            ),
             _ => {
                 self.message_vi = "Số thứ tự gồm một chữ cái và các chữ số, ví dụ A012.".into();
                 self.message_en = "A number is one letter and digits, e.g. A012.".into();
@@ -269,16 +272,27 @@ impl RatingFlow {
                 let t = &found.ticket;
                 if let Some(target) = &mut self.target {
                     target.number = t.number.clone();
-                    let counter_vi = t.counter.map(|c| format!(" · Quầy {c}")).unwrap_or_default();
-                    let counter_en = t.counter.map(|c| format!(" · Counter {c}")).unwrap_or_default();
+                    let counter_vi = t
+                        .counter
+                        .map(|c| format!(" · Quầy {c}"))
+                        .unwrap_or_default();
+                    let counter_en = t
+                        .counter
+                        .map(|c| format!(" · Counter {c}"))
+                        .unwrap_or_default();
                     let officer = t
                         .officer_name
                         .as_ref()
                         .map(|n| format!(" · {n}"))
                         .unwrap_or_default();
-                    target.summary_vi = format!("Phiếu {} · {}{counter_vi}{officer}", t.number, t.service_name_vi);
-                    target.summary_en =
-                        format!("Ticket {} · {}{counter_en}{officer}", t.number, t.service_name_en);
+                    target.summary_vi = format!(
+                        "Phiếu {} · {}{counter_vi}{officer}",
+                        t.number, t.service_name_vi
+                    );
+                    target.summary_en = format!(
+                        "Ticket {} · {}{counter_en}{officer}",
+                        t.number, t.service_name_en
+                    );
                 }
                 match found.refusal {
                     None => self.step = Step::Choose,
@@ -349,7 +363,10 @@ impl RatingFlow {
         vec![Effect::Submit {
             selector: target.selector.clone(),
             level,
-            reasons: order.into_iter().filter(|c| self.reasons.contains(c)).collect(),
+            reasons: order
+                .into_iter()
+                .filter(|c| self.reasons.contains(c))
+                .collect(),
             key,
         }]
     }
@@ -362,8 +379,10 @@ impl RatingFlow {
         match result {
             Ok(_) => {
                 self.step = Step::Thanks;
-                self.message_vi = "Cảm ơn bạn đã đánh giá! Ý kiến của bạn giúp chúng tôi phục vụ tốt hơn.".into();
-                self.message_en = "Thank you for rating! Your opinion helps us serve you better.".into();
+                self.message_vi =
+                    "Cảm ơn bạn đã đánh giá! Ý kiến của bạn giúp chúng tôi phục vụ tốt hơn.".into();
+                self.message_en =
+                    "Thank you for rating! Your opinion helps us serve you better.".into();
             }
             Err(err) => self.refuse(err.message(false), err.message(true)),
         }
@@ -519,7 +538,11 @@ impl RatingApp {
         match effect {
             Effect::LoadOptions => {
                 self.ctx.runtime.spawn(async move {
-                    match ctx.hub.get::<RatingOptions>("/api/v1/ratings/options").await {
+                    match ctx
+                        .hub
+                        .get::<RatingOptions>("/api/v1/ratings/options")
+                        .await
+                    {
                         Ok(o) => app.post(move |app| {
                             app.lock().set_options(o);
                             app.render();
@@ -535,10 +558,12 @@ impl RatingApp {
                         .hub
                         .get::<RatingLookup>(&format!("/api/v1/ratings/lookup?{query}"))
                         .await;
-                    app.post(move |app| app.dispatch(|f, _| {
-                        f.looked_up(result);
-                        Vec::new()
-                    }));
+                    app.post(move |app| {
+                        app.dispatch(|f, _| {
+                            f.looked_up(result);
+                            Vec::new()
+                        })
+                    });
                 });
             }
             Effect::Submit {
@@ -559,10 +584,12 @@ impl RatingApp {
                     if let Err(err) = &result {
                         tracing::warn!(%err, "rating not stored");
                     }
-                    app.post(move |app| app.dispatch(|f, _| {
-                        f.submitted(&key, result);
-                        Vec::new()
-                    }));
+                    app.post(move |app| {
+                        app.dispatch(|f, _| {
+                            f.submitted(&key, result);
+                            Vec::new()
+                        })
+                    });
                 });
             }
         }
@@ -726,17 +753,29 @@ mod tests {
         );
         f.looked_up(Ok(found("A012", None)));
         assert_eq!(f.step(), Step::Choose);
-        assert_eq!(f.view().ticket_summary, "Phiếu A012 · Hộ tịch · Quầy 2 · Nguyễn Thị Lan");
+        assert_eq!(
+            f.view().ticket_summary,
+            "Phiếu A012 · Hộ tịch · Quầy 2 · Nguyễn Thị Lan"
+        );
         let effects = f.choose(RatingLevel::VerySatisfied, secs(3));
         let key = match &effects[..] {
-            [Effect::Submit { level: RatingLevel::VerySatisfied, reasons, key, .. }] => {
+            [Effect::Submit {
+                level: RatingLevel::VerySatisfied,
+                reasons,
+                key,
+                ..
+            }] => {
                 assert!(reasons.is_empty());
                 key.clone()
             }
             other => panic!("{other:?}"),
         };
         f.submitted("another", Err(HubError::Unreachable("x".into())));
-        assert_eq!(f.step(), Step::Sending, "answers to other submissions are ignored");
+        assert_eq!(
+            f.step(),
+            Step::Sending,
+            "answers to other submissions are ignored"
+        );
         f.submitted(&key, Ok(serde_json::from_value(serde_json::json!({
             "id": 1, "ticket": 7, "number": "A012", "business_date": "2026-11-26", "dossier_code": null,
             "counter": 2, "officer": "cb01", "officer_name": "Nguyễn Thị Lan", "level": "very_satisfied",
@@ -762,7 +801,12 @@ mod tests {
         f.toggle_reason("attitude", secs(2));
         f.toggle_reason("nonsense", secs(2));
         match &f.send(secs(3))[..] {
-            [Effect::Submit { selector, level: RatingLevel::Unsatisfied, reasons, .. }] => {
+            [Effect::Submit {
+                selector,
+                level: RatingLevel::Unsatisfied,
+                reasons,
+                ..
+            }] => {
                 assert_eq!(selector.ticket, Some(7));
                 assert_eq!(reasons, &["slow", "unclear"]);
             }
@@ -775,7 +819,9 @@ mod tests {
         let mut f = flow();
         f.start_identify(secs(0));
         let effects = f.scanned("MOTCUA:T:7:ABCD2345", secs(1));
-        assert!(matches!(&effects[..], [Effect::Lookup(s)] if s.token.as_deref() == Some("ABCD2345")));
+        assert!(
+            matches!(&effects[..], [Effect::Lookup(s)] if s.token.as_deref() == Some("ABCD2345"))
+        );
         f.looked_up(Ok(found(
             "A012",
             Some(Refusal {
@@ -794,7 +840,10 @@ mod tests {
         let mut f = flow();
         f.start_identify(secs(0));
         assert!(f
-            .scanned("001090012345|012345678|Nguyễn Văn An|15031990|Nam|Hà Nội|20042021", secs(1))
+            .scanned(
+                "001090012345|012345678|Nguyễn Văn An|15031990|Nam|Hà Nội|20042021",
+                secs(1)
+            )
             .is_empty());
         assert_eq!(f.step(), Step::Identify);
         assert!(f.view().message.contains("không phải mã QR"));

@@ -117,7 +117,8 @@ pub fn decode_wav(label: &str, bytes: &[u8]) -> Result<Clip, AudioError> {
         return Err(bad("no RIFF/WAVE header"));
     }
     let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
-    let u32_at = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    let u32_at =
+        |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     let mut pos = 12;
     let mut format = None;
     while pos + 8 <= bytes.len() {
@@ -129,7 +130,12 @@ pub fn decode_wav(label: &str, bytes: &[u8]) -> Result<Clip, AudioError> {
                 return Err(bad("short fmt chunk"));
             }
             // (format tag, channels, sample rate, bits per sample)
-            format = Some((u16_at(body), u16_at(body + 2), u32_at(body + 4), u16_at(body + 14)));
+            format = Some((
+                u16_at(body),
+                u16_at(body + 2),
+                u32_at(body + 4),
+                u16_at(body + 14),
+            ));
         } else if id == b"data" {
             let (tag, channels, rate, bits) = format.ok_or_else(|| bad("data before fmt"))?;
             let end = if len == 0 || len == 0xFFFF_FFFF || body + len > bytes.len() {
@@ -139,7 +145,10 @@ pub fn decode_wav(label: &str, bytes: &[u8]) -> Result<Clip, AudioError> {
             };
             let data = &bytes[body..end];
             let samples: Vec<f32> = match (tag, bits) {
-                (1, 8) => data.iter().map(|b| (f32::from(*b) - 128.0) / 128.0).collect(),
+                (1, 8) => data
+                    .iter()
+                    .map(|b| (f32::from(*b) - 128.0) / 128.0)
+                    .collect(),
                 (1, 16) => data
                     .chunks_exact(2)
                     .map(|c| f32::from(i16::from_le_bytes([c[0], c[1]])) / 32768.0)
@@ -232,8 +241,14 @@ impl TtsVoice {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| fail(e.to_string()))?;
-        let mut stdout = child.stdout.take().ok_or_else(|| fail("no stdout".into()))?;
-        let mut stderr = child.stderr.take().ok_or_else(|| fail("no stderr".into()))?;
+        let mut stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| fail("no stdout".into()))?;
+        let mut stderr = child
+            .stderr
+            .take()
+            .ok_or_else(|| fail("no stderr".into()))?;
         let reader = std::thread::spawn(move || {
             let mut out = Vec::new();
             let read = stdout.read_to_end(&mut out);
@@ -549,7 +564,13 @@ impl Drop for Announcer {
 
 /// Chime, then the sentence `repeat` times. Errors are logged: a call the
 /// voice cannot say is still chimed and still on the board.
-fn say(a: &Announcement, plan: Plan, chime: &Clip, voice: &mut dyn Voice, sink: &mut dyn AudioSink) {
+fn say(
+    a: &Announcement,
+    plan: Plan,
+    chime: &Clip,
+    voice: &mut dyn Voice,
+    sink: &mut dyn AudioSink,
+) {
     let mut clips = Vec::new();
     if plan.chime {
         clips.push(chime.clone());
@@ -639,8 +660,11 @@ mod tests {
         let start = Arc::new(std::sync::Barrier::new(8));
         let threads: Vec<_> = (1..=8u32)
             .map(|counter| {
-                let (announcer, queued, start) =
-                    (Arc::clone(&announcer), Arc::clone(&queued), Arc::clone(&start));
+                let (announcer, queued, start) = (
+                    Arc::clone(&announcer),
+                    Arc::clone(&queued),
+                    Arc::clone(&start),
+                );
                 std::thread::spawn(move || {
                     start.wait();
                     for n in 1..=25 {
@@ -661,7 +685,11 @@ mod tests {
         assert_eq!(played.len(), 200, "every call said, none dropped");
         assert_eq!(announcer.done(), 200);
         for (clips, sentence) in played.iter().zip(&queued) {
-            assert_eq!(clips, &["chime", sentence, sentence], "FIFO order, chime first, said twice");
+            assert_eq!(
+                clips,
+                &["chime", sentence, sentence],
+                "FIFO order, chime first, said twice"
+            );
         }
     }
 
@@ -689,7 +717,10 @@ mod tests {
         announcer.announce(Announcement::call("A001", 1).unwrap());
         announcer.announce(Announcement::call("A002", 2).unwrap());
         assert!(announcer.wait_idle(Duration::from_secs(10)));
-        assert_eq!(*sink.played.lock().unwrap(), vec![vec!["chime"], vec!["chime"]]);
+        assert_eq!(
+            *sink.played.lock().unwrap(),
+            vec![vec!["chime"], vec!["chime"]]
+        );
     }
 
     #[test]

@@ -16,8 +16,12 @@ use crate::domain::announce::Announcement;
 /// sentence, the text the speech program reads and the clip names, then
 /// plays the announcement as the hall display would (chime, voice, repeat).
 pub fn announce(config: &Config, args: &AnnounceArgs) -> anyhow::Result<ExitCode> {
-    let a = Announcement::call(&args.number, args.counter)
-        .with_context(|| format!("cannot announce {} at counter {}", args.number, args.counter))?;
+    let a = Announcement::call(&args.number, args.counter).with_context(|| {
+        format!(
+            "cannot announce {} at counter {}",
+            args.number, args.counter
+        )
+    })?;
     let voice = &config.display.voice;
     println!("{}", a.sentence);
     println!("đọc / spoken: {}", a.spoken);

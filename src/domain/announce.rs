@@ -345,7 +345,11 @@ mod tests {
                 }
             }
             assert_eq!(s.contains("nghìn"), n >= 1000, "{n}: {s}");
-            assert_eq!(s.contains("linh"), n >= 100 && n % 100 > 0 && n % 100 < 10, "{n}: {s}");
+            assert_eq!(
+                s.contains("linh"),
+                n >= 100 && n % 100 > 0 && n % 100 < 10,
+                "{n}: {s}"
+            );
             // Each number has its own words.
             if n > 0 {
                 assert_ne!(s, text(n - 1), "{n}");
@@ -355,9 +359,17 @@ mod tests {
 
     #[test]
     fn ticket_numbers_are_read_sign_by_sign() {
-        let words: Vec<&str> = ticket_words("A012").unwrap().iter().map(|w| w.text).collect();
+        let words: Vec<&str> = ticket_words("A012")
+            .unwrap()
+            .iter()
+            .map(|w| w.text)
+            .collect();
         assert_eq!(words, ["A", "không", "một", "hai"]);
-        let words: Vec<&str> = ticket_words("C100").unwrap().iter().map(|w| w.text).collect();
+        let words: Vec<&str> = ticket_words("C100")
+            .unwrap()
+            .iter()
+            .map(|w| w.text)
+            .collect();
         assert_eq!(words, ["Xê", "một", "không", "không"]);
         assert!(ticket_words("A-12").is_err());
         assert!(ticket_words("").is_err());
@@ -373,7 +385,15 @@ mod tests {
         );
         assert_eq!(
             a.clips(),
-            ["moi-cong-dan", "letter-a", "khong", "mot", "hai", "den-quay-so", "ba"]
+            [
+                "moi-cong-dan",
+                "letter-a",
+                "khong",
+                "mot",
+                "hai",
+                "den-quay-so",
+                "ba"
+            ]
         );
         let a = Announcement::call("B105", 21).unwrap();
         assert_eq!(
@@ -392,9 +412,9 @@ mod tests {
     fn every_clip_name_is_distinct_ascii() {
         let clips = all_clips();
         let mut names: Vec<&str> = clips.iter().map(|w| w.clip).collect();
-        assert!(names
-            .iter()
-            .all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')));
+        assert!(names.iter().all(|n| n
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')));
         names.sort_unstable();
         let before = names.len();
         names.dedup();

@@ -112,9 +112,7 @@ impl TicketRef {
             let path = payload.split_once("://").map(|(_, p)| p)?;
             let (_, tail) = path.rsplit_once("/t/")?;
             let (id, query) = tail.split_once('?')?;
-            let token = query
-                .split('&')
-                .find_map(|kv| kv.strip_prefix("k="))?;
+            let token = query.split('&').find_map(|kv| kv.strip_prefix("k="))?;
             (id, token)
         };
         let id = id.parse::<i64>().ok().filter(|id| *id > 0)?;
@@ -184,7 +182,10 @@ mod tests {
             check_reasons(RatingLevel::Unsatisfied, &r(&["slow", "slow"]), &known),
             Err(RatingError::DuplicateReason("slow".into()))
         );
-        assert_eq!(check_reasons(RatingLevel::Satisfied, &[], &known), Ok(vec![]));
+        assert_eq!(
+            check_reasons(RatingLevel::Satisfied, &[], &known),
+            Ok(vec![])
+        );
     }
 
     #[test]

@@ -165,7 +165,10 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/services", get(services))
         .route("/api/v1/priorities", get(priorities))
         .route("/api/v1/queue", get(queue))
-        .route("/api/v1/tickets", get(calls::list_tickets).post(issue_ticket))
+        .route(
+            "/api/v1/tickets",
+            get(calls::list_tickets).post(issue_ticket),
+        )
         .route("/api/v1/tickets/{id}", get(get_ticket))
         .route("/api/v1/tickets/{id}/print-status", post(print_status))
         .route("/api/v1/tickets/{id}/cancel", post(cancel_ticket))
@@ -438,23 +441,28 @@ async fn counter_post(
         _ => None,
     };
     let idem = Idempotency::new(&principal, key, "POST", &path, &raw);
-    change_as(&hub, principal.officer.clone(), idem, move |rules, ctx, now| match (op, transfer) {
-        (CounterOp::CallNext, _) => match rules.call_next(ctx, number, now)? {
-            Some(ticket) => Reply::json(StatusCode::OK, &ticket),
-            None => Ok(Reply::no_content()),
+    change_as(
+        &hub,
+        principal.officer.clone(),
+        idem,
+        move |rules, ctx, now| match (op, transfer) {
+            (CounterOp::CallNext, _) => match rules.call_next(ctx, number, now)? {
+                Some(ticket) => Reply::json(StatusCode::OK, &ticket),
+                None => Ok(Reply::no_content()),
+            },
+            (CounterOp::Act(action), _) => {
+                Reply::json(StatusCode::OK, &rules.act(ctx, number, action, now)?)
+            }
+            (CounterOp::Transfer, Some(body)) => {
+                Reply::json(StatusCode::OK, &rules.transfer(ctx, number, &body, now)?)
+            }
+            (CounterOp::Transfer, None) => Err(ApiError::internal()),
+            (CounterOp::State(state), _) => Reply::json(
+                StatusCode::OK,
+                &rules.set_counter_state(ctx, number, state, now)?,
+            ),
         },
-        (CounterOp::Act(action), _) => {
-            Reply::json(StatusCode::OK, &rules.act(ctx, number, action, now)?)
-        }
-        (CounterOp::Transfer, Some(body)) => {
-            Reply::json(StatusCode::OK, &rules.transfer(ctx, number, &body, now)?)
-        }
-        (CounterOp::Transfer, None) => Err(ApiError::internal()),
-        (CounterOp::State(state), _) => Reply::json(
-            StatusCode::OK,
-            &rules.set_counter_state(ctx, number, state, now)?,
-        ),
-    })
+    )
     .await
 }
 

@@ -55,7 +55,13 @@ pub struct Calls {
 
 impl CallView {
     /// The call an event announces, if it is a call of a ticket to a counter.
-    pub fn from_event(event_id: i64, at_ms: i64, kind: &str, data: &serde_json::Value, tz: chrono_tz::Tz) -> Option<Self> {
+    pub fn from_event(
+        event_id: i64,
+        at_ms: i64,
+        kind: &str,
+        data: &serde_json::Value,
+        tz: chrono_tz::Tz,
+    ) -> Option<Self> {
         let recall = match kind {
             "ticket.called" => false,
             "ticket.recalled" => true,

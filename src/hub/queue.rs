@@ -442,7 +442,11 @@ impl Rules {
             obj.append(&mut waiting);
         }
         self.attribute(conn, ticket.id)?;
-        ctx.emit(to_millis(now), "ticket.transferred", self.with_officer(data))?;
+        ctx.emit(
+            to_millis(now),
+            "ticket.transferred",
+            self.with_officer(data),
+        )?;
         Ok(view)
     }
 

@@ -301,7 +301,11 @@ fn check_rateable(
     Ok(())
 }
 
-fn rated_ticket(rules: &Rules, conn: &Connection, row: &TicketRow) -> Result<RatedTicket, ApiError> {
+fn rated_ticket(
+    rules: &Rules,
+    conn: &Connection,
+    row: &TicketRow,
+) -> Result<RatedTicket, ApiError> {
     let service = rules.config.service(&row.service);
     let officer = crate::store::staff::ticket_officer(conn, row.id)?;
     Ok(RatedTicket {
@@ -319,10 +323,7 @@ fn rated_ticket(rules: &Rules, conn: &Connection, row: &TicketRow) -> Result<Rat
 }
 
 /// `GET /api/v1/ratings/options`.
-pub async fn options(
-    State(hub): State<Arc<Hub>>,
-    principal: Principal,
-) -> Result<Reply, ApiError> {
+pub async fn options(State(hub): State<Arc<Hub>>, principal: Principal) -> Result<Reply, ApiError> {
     principal.require(&[Role::Kiosk, Role::Counter])?;
     Reply::json(
         StatusCode::OK,

@@ -263,8 +263,12 @@ impl ApiError {
         Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_attempts",
-            format!("Nhập sai quá nhiều lần. Xin thử lại sau {minutes} phút hoặc báo kỹ thuật viên."),
-            format!("Too many failed attempts. Try again in {minutes} minutes or call a technician."),
+            format!(
+                "Nhập sai quá nhiều lần. Xin thử lại sau {minutes} phút hoặc báo kỹ thuật viên."
+            ),
+            format!(
+                "Too many failed attempts. Try again in {minutes} minutes or call a technician."
+            ),
         )
     }
 
@@ -447,7 +451,10 @@ mod tests {
         let t0: DateTime<Utc> = "2026-11-26T01:00:00Z".parse().unwrap();
         for i in 0..MAX_FAILURES {
             assert!(!sessions.locked("cb01", t0));
-            assert_eq!(sessions.failed("cb01", t0 + Duration::seconds(i as i64)), i + 1);
+            assert_eq!(
+                sessions.failed("cb01", t0 + Duration::seconds(i as i64)),
+                i + 1
+            );
         }
         assert!(sessions.locked("cb01", t0 + Duration::seconds(10)));
         assert!(!sessions.locked("cb02", t0), "other codes are not affected");

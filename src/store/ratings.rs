@@ -30,7 +30,8 @@ pub enum Inserted {
     AlreadyRated,
 }
 
-const COLUMNS: &str = "id, ticket_id, business_date, dossier_code, counter, officer, level, reasons, \
+const COLUMNS: &str =
+    "id, ticket_id, business_date, dossier_code, counter, officer, level, reasons, \
                        channel, rated_by, rated_at_ms";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<RatingRow> {
@@ -92,7 +93,9 @@ pub fn insert(conn: &Connection, r: &RatingRow) -> Result<Inserted, StoreError> 
 /// The rating of a ticket, if any.
 pub fn for_ticket(conn: &Connection, ticket: i64) -> Result<Option<RatingRow>, StoreError> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM ratings WHERE ticket_id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM ratings WHERE ticket_id = ?1"
+        ))?
         .query_row([ticket], from_row)
         .optional()?)
 }
@@ -183,12 +186,21 @@ mod tests {
         assert!(matches!(first, Inserted::Stored(_)));
         assert!(matches!(second, Inserted::AlreadyRated));
         let kept = store.read_blocking(|c| for_ticket(c, id)).unwrap().unwrap();
-        assert_eq!(kept.level, RatingLevel::Satisfied, "the first rating stands");
+        assert_eq!(
+            kept.level,
+            RatingLevel::Satisfied,
+            "the first rating stands"
+        );
         assert_eq!(store.read_blocking(|c| on_date(c, date)).unwrap().len(), 1);
         assert_eq!(
-            store.read_blocking(|c| ticket_by_number(c, date, "A012")).unwrap(),
+            store
+                .read_blocking(|c| ticket_by_number(c, date, "A012"))
+                .unwrap(),
             Some(id)
         );
-        assert_eq!(store.read_blocking(|c| linked_dossier(c, id)).unwrap(), None);
+        assert_eq!(
+            store.read_blocking(|c| linked_dossier(c, id)).unwrap(),
+            None
+        );
     }
 }

@@ -21,10 +21,9 @@ use crate::config::{Config, Role};
 
 /// Runs the counter app until its window closes.
 pub fn run(config: Config, args: CounterArgs) -> anyhow::Result<ExitCode> {
-    let counter = args
-        .counter
-        .or(config.counter.number)
-        .context("which counter is this? use --counter N (or counter.number in the configuration)")?;
+    let counter = args.counter.or(config.counter.number).context(
+        "which counter is this? use --counter N (or counter.number in the configuration)",
+    )?;
     if !config.counters.iter().any(|c| c.number == counter) {
         anyhow::bail!(
             "there is no counter {counter} in the configuration (counters: {})",
@@ -52,11 +51,17 @@ pub fn run(config: Config, args: CounterArgs) -> anyhow::Result<ExitCode> {
         .token
         .clone()
         .or_else(|| config.token_for(Role::Counter))
-        .context("no counter token: set counter.token or add a [[tokens]] entry with role = \"counter\"")?;
+        .context(
+            "no counter token: set counter.token or add a [[tokens]] entry with role = \"counter\"",
+        )?;
     let printer = match &config.counter.printer {
         Some(p) => {
-            let printer = TicketPrinter::from_config(Some(p)).context("cannot set up the counter's printer")?;
-            tracing::info!(printer = printer.description(), "reprints go to the counter's printer");
+            let printer = TicketPrinter::from_config(Some(p))
+                .context("cannot set up the counter's printer")?;
+            tracing::info!(
+                printer = printer.description(),
+                "reprints go to the counter's printer"
+            );
             Some(Arc::new(Mutex::new(printer)))
         }
         None => {
@@ -83,7 +88,9 @@ pub fn run(config: Config, args: CounterArgs) -> anyhow::Result<ExitCode> {
         CounterWindow::new().map_err(|e| anyhow::anyhow!("cannot open the counter window: {e}"))?;
     match &headless {
         Some(screen) => screen.set_size(1366, 768),
-        None => window.window().set_size(slint::LogicalSize::new(1366.0, 768.0)),
+        None => window
+            .window()
+            .set_size(slint::LogicalSize::new(1366.0, 768.0)),
     }
     if args.fullscreen || config.counter.fullscreen {
         window.window().set_fullscreen(true);
@@ -111,22 +118,21 @@ pub fn run(config: Config, args: CounterArgs) -> anyhow::Result<ExitCode> {
     );
     let timer = slint::Timer::default();
     let a = app.clone();
-    timer.start(slint::TimerMode::Repeated, Duration::from_secs(1), move || a.tick());
+    timer.start(
+        slint::TimerMode::Repeated,
+        Duration::from_secs(1),
+        move || a.tick(),
+    );
     window
         .run()
         .map_err(|e| anyhow::anyhow!("the counter window failed: {e}"))?;
-    // A closed counter app signs its officer out.
+    // A closed counter app closes the counter and signs its officer out.
     if let Some(session) = app.session_client() {
-        let key = uuid::Uuid::new_v4().to_string();
-        let signed_out = runtime.block_on(async {
-            tokio::time::timeout(
-                Duration::from_secs(3),
-                session.post::<serde_json::Value>("/api/v1/staff/sign-out", None, &key),
-            )
-            .await
+        let left = runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(5), super::leave(session, counter)).await
         });
-        if !matches!(signed_out, Ok(Ok(_))) {
-            tracing::warn!("sign-out not confirmed; the session expires by itself");
+        if left.is_err() {
+            tracing::warn!("the hub did not answer the sign-out; the session expires by itself");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -99,19 +99,33 @@ pub struct DossierInfo {
 /// Work for the runtime.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    SignIn { code: String, pin: String },
+    SignIn {
+        code: String,
+        pin: String,
+    },
     SignOut,
     /// Reload the queue and the tickets to reprint.
     Load,
     /// Start listening to the hub's events (after the first load).
-    Listen { last_event_id: i64 },
-    Act { command: Command, key: String },
+    Listen {
+        last_event_id: i64,
+    },
+    Act {
+        command: Command,
+        key: String,
+    },
     LoadDossier(String),
     Reprint(Box<TicketView>),
     /// Tell the hub the reprint came out.
-    ReportReprinted { ticket: i64, key: String },
+    ReportReprinted {
+        ticket: i64,
+        key: String,
+    },
     /// Open the rating of a finished ticket on the citizen panel.
-    Rate { ticket: i64, number: String },
+    Rate {
+        ticket: i64,
+        number: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +204,7 @@ pub struct CounterScreen {
     pub can_no_show: bool,
     pub can_transfer: bool,
     pub paused: bool,
+    pub closed: bool,
     pub transfer_open: bool,
     /// (code, "B · Chứng thực") of the other services.
     pub transfer_targets: Vec<(String, String)>,
@@ -311,6 +326,8 @@ impl Counter {
         self.officer = None;
         self.transfer_open = false;
         self.busy = None;
+        self.loaded = false;
+        self.listening = false;
         self.say("Đã đăng xuất.", "Signed out.", false);
         vec![Effect::SignOut]
     }
@@ -319,6 +336,8 @@ impl Counter {
     /// another configuration).
     fn session_lost(&mut self) {
         self.page = Page::SignIn;
+        self.loaded = false;
+        self.listening = false;
         self.officer = None;
         self.busy = None;
         self.transfer_open = false;
@@ -330,7 +349,11 @@ impl Counter {
     }
 
     /// A snapshot of the queue and of the tickets to reprint.
-    pub fn loaded(&mut self, queue: &QueueView, print_failed: Vec<serde_json::Value>) -> Vec<Effect> {
+    pub fn loaded(
+        &mut self,
+        queue: &QueueView,
+        print_failed: Vec<serde_json::Value>,
+    ) -> Vec<Effect> {
         self.services = queue
             .services
             .iter()
@@ -357,7 +380,12 @@ impl Counter {
             .filter_map(|v| serde_json::from_value(v.clone()).ok())
             .collect();
         self.last_event_id = self.last_event_id.max(queue.last_event_id);
+        let first = !self.loaded;
         self.loaded = true;
+        if first && self.state == "closed" {
+            // An officer who signs in is at work: the counter opens.
+            effects.extend(self.command(Command::Open));
+        }
         if !self.listening {
             self.listening = true;
             effects.push(Effect::Listen {
@@ -452,7 +480,11 @@ impl Counter {
             Command::Finish => can.finish,
             Command::NoShow => can.no_show,
             Command::Transfer(code) => {
-                can.transfer && self.current.as_ref().is_some_and(|c| &c.ticket.service != code)
+                can.transfer
+                    && self
+                        .current
+                        .as_ref()
+                        .is_some_and(|c| &c.ticket.service != code)
             }
             Command::Pause => self.state == "open",
             Command::Open => self.state != "open",
@@ -535,8 +567,14 @@ impl Counter {
             }
             (Command::Finish, Answer::Ticket(t)) => {
                 self.say(
-                    format!("Đã hoàn thành số {}. Mời công dân đánh giá.", t.ticket.number),
-                    format!("{} is done. Please invite the citizen to rate.", t.ticket.number),
+                    format!(
+                        "Đã hoàn thành số {}. Mời công dân đánh giá.",
+                        t.ticket.number
+                    ),
+                    format!(
+                        "{} is done. Please invite the citizen to rate.",
+                        t.ticket.number
+                    ),
                     false,
                 );
                 effects.push(rate(&t.ticket));
@@ -553,7 +591,10 @@ impl Counter {
             (Command::Transfer(_), Answer::Ticket(t)) => {
                 let to = l_service(self.lang, &t.ticket);
                 self.say(
-                    format!("Đã chuyển số {} sang {}.", t.ticket.number, t.ticket.service_name_vi),
+                    format!(
+                        "Đã chuyển số {} sang {}.",
+                        t.ticket.number, t.ticket.service_name_vi
+                    ),
                     format!("{} moved to {to}.", t.ticket.number),
                     false,
                 );
@@ -657,7 +698,10 @@ impl Counter {
         let data = &parsed["data"];
         if let Some(waiting) = data["waiting"].as_object() {
             for (code, n) in waiting {
-                if let (Some(s), Some(n)) = (self.services.iter_mut().find(|s| &s.code == code), n.as_u64()) {
+                if let (Some(s), Some(n)) = (
+                    self.services.iter_mut().find(|s| &s.code == code),
+                    n.as_u64(),
+                ) {
                     s.waiting = n as u32;
                 }
             }
@@ -721,7 +765,11 @@ impl Counter {
                 Lang::Vi => format!("Quầy số {}", self.counter),
                 Lang::En => format!("Counter {}", self.counter),
             },
-            officer_name: self.officer.as_ref().map(|o| o.name.clone()).unwrap_or_default(),
+            officer_name: self
+                .officer
+                .as_ref()
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
             counter_state: self.state.clone(),
             counter_state_text: match (l, self.state.as_str()) {
                 (Lang::Vi, "open") => "Đang mở",
@@ -770,12 +818,22 @@ impl Counter {
             can_no_show: can.no_show,
             can_transfer: can.transfer,
             paused: !open,
+            closed: self.state == "closed",
             transfer_open: self.transfer_open,
             transfer_targets: self
                 .services
                 .iter()
-                .filter(|s| self.current.as_ref().is_none_or(|c| c.ticket.service != s.code))
-                .map(|s| (s.code.clone(), format!("{} · {}", s.prefix, l.pick(&s.name_vi, &s.name_en))))
+                .filter(|s| {
+                    self.current
+                        .as_ref()
+                        .is_none_or(|c| c.ticket.service != s.code)
+                })
+                .map(|s| {
+                    (
+                        s.code.clone(),
+                        format!("{} · {}", s.prefix, l.pick(&s.name_vi, &s.name_en)),
+                    )
+                })
                 .collect(),
             ..CounterScreen::default()
         };
@@ -874,7 +932,11 @@ fn wait_text(l: Lang, t: &TicketView, now: DateTime<Utc>) -> String {
         Lang::Vi => format!("Đã chờ {waited} phút"),
         Lang::En => format!("Waited {waited} min"),
     };
-    if let Some(m) = t.started_at.as_deref().and_then(|s| minutes_between(s, now)) {
+    if let Some(m) = t
+        .started_at
+        .as_deref()
+        .and_then(|s| minutes_between(s, now))
+    {
         text.push_str(&match l {
             Lang::Vi => format!(" · đang phục vụ {m} phút"),
             Lang::En => format!(" · served for {m} min"),
@@ -934,7 +996,10 @@ pub fn dossier_info(code: &str, v: &serde_json::Value, l: Lang) -> DossierInfo {
     );
     push(l.pick("Hẹn trả", "Due at"), value_text(&v["due_at"]));
     push(l.pick("Lệ phí", "Fee"), value_text(&v["fee_text"]));
-    push(l.pick("Trạng thái", "Status"), value_text(&v[l.pick("status_vi", "status_en")]));
+    push(
+        l.pick("Trạng thái", "Status"),
+        value_text(&v[l.pick("status_vi", "status_en")]),
+    );
     if let Some(applicant) = v["applicant"].as_object() {
         for (k, val) in applicant {
             push(&field_label(l, k), value_text(val));
@@ -1005,7 +1070,10 @@ mod tests {
                 pin: "1111".into()
             }]
         );
-        assert!(c.sign_in("cb01", "1111").is_empty(), "one sign-in at a time");
+        assert!(
+            c.sign_in("cb01", "1111").is_empty(),
+            "one sign-in at a time"
+        );
         let effects = c.signed_in(Ok(SignedIn {
             session: "staff-x".into(),
             expires_at: "2026-11-26T18:00:00+07:00".into(),
@@ -1038,7 +1106,11 @@ mod tests {
             v.waiting,
             vec![
                 ("hotich".into(), "A · Hộ tịch".into(), "3 người chờ".into()),
-                ("chungthuc".into(), "B · Chứng thực".into(), "1 người chờ".into())
+                (
+                    "chungthuc".into(),
+                    "B · Chứng thực".into(),
+                    "1 người chờ".into()
+                )
             ]
         );
         assert!(v.can_call && !v.can_recall && !v.can_finish);
@@ -1065,7 +1137,10 @@ mod tests {
         let mut c = signed_in();
         let first = c.command(Command::CallNext);
         assert_eq!(act_key(&first), Command::CallNext);
-        assert!(c.command(Command::CallNext).is_empty(), "a repeated F1 waits for the hub");
+        assert!(
+            c.command(Command::CallNext).is_empty(),
+            "a repeated F1 waits for the hub"
+        );
         let t = ticket(5, "A005", TicketState::Called);
         c.acted(
             &Command::CallNext,
@@ -1079,7 +1154,10 @@ mod tests {
         assert_eq!(v.ticket_priority, "Ưu tiên: Người cao tuổi");
         assert_eq!(v.ticket_wait, "Đã chờ 12 phút · gọi cách đây 8 phút");
         assert!(v.can_recall && v.can_start && v.can_no_show && v.can_transfer);
-        assert!(!v.can_call, "call next needs start, finish or no-show first");
+        assert!(
+            !v.can_call,
+            "call next needs start, finish or no-show first"
+        );
 
         act_key(&c.command(Command::Finish));
         let effects = c.acted(
@@ -1133,8 +1211,14 @@ mod tests {
         assert!(v.transfer_open);
         let targets: Vec<&str> = v.transfer_targets.iter().map(|(c, _)| c.as_str()).collect();
         assert_eq!(targets, ["chungthuc", "datdai"]);
-        assert!(c.command(Command::Transfer("hotich".into())).is_empty(), "not to its own service");
-        assert_eq!(act_key(&c.command(Command::Transfer("datdai".into()))), Command::Transfer("datdai".into()));
+        assert!(
+            c.command(Command::Transfer("hotich".into())).is_empty(),
+            "not to its own service"
+        );
+        assert_eq!(
+            act_key(&c.command(Command::Transfer("datdai".into()))),
+            Command::Transfer("datdai".into())
+        );
         let mut moved = ticket(5, "A005", TicketState::Transferred);
         moved.service_name_vi = "Đất đai".into();
         c.acted(
@@ -1159,7 +1243,10 @@ mod tests {
             &Command::CallNext,
             Ok(Answer::Ticket(CounterTicket::from_json(&json).unwrap())),
         );
-        assert_eq!(effects, vec![Effect::LoadDossier("000.25.31.H26-261126-0001".into())]);
+        assert_eq!(
+            effects,
+            vec![Effect::LoadDossier("000.25.31.H26-261126-0001".into())]
+        );
         assert!(c.view(now()).dossier_title.contains("đang tải"));
         c.dossier_loaded(
             "000.25.31.H26-261126-0001",
@@ -1172,8 +1259,12 @@ mod tests {
         );
         let v = c.view(now());
         assert_eq!(v.dossier_title, "Đăng ký khai sinh");
-        assert!(v.dossier_lines.contains(&("Họ và tên".into(), "Trần Thị Bình".into())));
-        assert!(v.dossier_lines.contains(&("child name".into(), "Trần Minh An".into())));
+        assert!(v
+            .dossier_lines
+            .contains(&("Họ và tên".into(), "Trần Thị Bình".into())));
+        assert!(v
+            .dossier_lines
+            .contains(&("child name".into(), "Trần Minh An".into())));
     }
 
     #[test]
@@ -1204,7 +1295,10 @@ mod tests {
         assert_eq!(v.waiting[0].2, "4 người chờ");
         assert!(matches!(&c.reprint(9)[..], [Effect::Reprint(t)] if t.number == "B009"));
         let effects = c.reprinted(9, Ok(()));
-        assert!(matches!(&effects[..], [Effect::ReportReprinted { ticket: 9, .. }]));
+        assert!(matches!(
+            &effects[..],
+            [Effect::ReportReprinted { ticket: 9, .. }]
+        ));
         assert!(c.view(now()).print_failed.is_empty());
     }
 

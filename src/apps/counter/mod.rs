@@ -119,7 +119,9 @@ impl CounterApp {
             })
         });
         let a = app.clone();
-        adapter.on_transfer(move |code| a.dispatch(|c| c.command(Command::Transfer(code.to_string()))));
+        adapter.on_transfer(move |code| {
+            a.dispatch(|c| c.command(Command::Transfer(code.to_string())))
+        });
         let a = app.clone();
         adapter.on_toggle_pause(move || a.dispatch(Counter::toggle_pause));
         let a = app.clone();
@@ -195,7 +197,10 @@ impl CounterApp {
     }
 
     fn session(&self) -> Option<HubClient> {
-        self.session.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.session
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn run(&self, effect: Effect) {
@@ -207,7 +212,11 @@ impl CounterApp {
                 self.ctx.runtime.spawn(async move {
                     let body = serde_json::json!({ "code": code, "pin": pin, "counter": counter });
                     let result = device
-                        .post::<SignedIn>("/api/v1/staff/sign-in", Some(&body), &uuid::Uuid::new_v4().to_string())
+                        .post::<SignedIn>(
+                            "/api/v1/staff/sign-in",
+                            Some(&body),
+                            &uuid::Uuid::new_v4().to_string(),
+                        )
                         .await
                         .and_then(|s| s.ok_or_else(|| HubError::BadAnswer("no session".into())));
                     app.post(move |app| {
@@ -220,18 +229,17 @@ impl CounterApp {
                 });
             }
             Effect::SignOut => {
-                let session = self.session.lock().unwrap_or_else(|e| e.into_inner()).take();
+                let session = self
+                    .session
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .take();
                 if let Some(stream) = self.stream.lock().unwrap_or_else(|e| e.into_inner()).take() {
                     stream.stop();
                 }
                 self.panel_open.store(false, Ordering::SeqCst);
                 if let Some(session) = session {
-                    self.ctx.runtime.spawn(async move {
-                        let key = uuid::Uuid::new_v4().to_string();
-                        if let Err(err) = session.post::<serde_json::Value>("/api/v1/staff/sign-out", None, &key).await {
-                            tracing::warn!(%err, "sign-out not confirmed by the hub");
-                        }
-                    });
+                    self.ctx.runtime.spawn(leave(session, counter));
                 }
             }
             Effect::Load => {
@@ -259,9 +267,12 @@ impl CounterApp {
                 let mut options = self.ctx.stream.clone();
                 options.token = hub.token().to_owned();
                 let a = self.clone();
-                let stream = EventStream::spawn(&self.ctx.runtime, options, Some(last_event_id), move |event| {
-                    a.post(move |app| app.stream_event(event))
-                });
+                let stream = EventStream::spawn(
+                    &self.ctx.runtime,
+                    options,
+                    Some(last_event_id),
+                    move |event| a.post(move |app| app.stream_event(event)),
+                );
                 *self.stream.lock().unwrap_or_else(|e| e.into_inner()) = Some(stream);
             }
             Effect::Act { command, key } => {
@@ -269,7 +280,9 @@ impl CounterApp {
                 self.ctx.runtime.spawn(async move {
                     let path = format!("/api/v1/counters/{counter}/{}", command.route());
                     let body = match &command {
-                        Command::Transfer(service) => Some(serde_json::json!({ "service": service })),
+                        Command::Transfer(service) => {
+                            Some(serde_json::json!({ "service": service }))
+                        }
                         _ => None,
                     };
                     let answer = hub
@@ -285,7 +298,9 @@ impl CounterApp {
             Effect::LoadDossier(code) => {
                 let Some(hub) = self.session() else { return };
                 self.ctx.runtime.spawn(async move {
-                    let result = hub.get::<serde_json::Value>(&format!("/api/v1/dossiers/{code}")).await;
+                    let result = hub
+                        .get::<serde_json::Value>(&format!("/api/v1/dossiers/{code}"))
+                        .await;
                     app.post(move |app| {
                         app.lock().dossier_loaded(&code, result);
                         app.render();
@@ -293,12 +308,17 @@ impl CounterApp {
                 });
             }
             Effect::Reprint(ticket) => {
-                let Some(printer) = self.ctx.printer.clone() else { return };
+                let Some(printer) = self.ctx.printer.clone() else {
+                    return;
+                };
                 let office = self.ctx.office_name.clone();
                 let payload = self.ctx.qr.ticket_payload(&ticket);
                 self.ctx.runtime.spawn_blocking(move || {
                     let receipt = ticket_receipt(&office, &ticket, &payload);
-                    let outcome = printer.lock().unwrap_or_else(|e| e.into_inner()).print(&receipt);
+                    let outcome = printer
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .print(&receipt);
                     let result = outcome
                         .result
                         .map(|_| ())
@@ -325,7 +345,9 @@ impl CounterApp {
             StreamEvent::Disconnected { error, .. } => {
                 if error.contains("401") {
                     // The session ended (expired): nothing more will come.
-                    if let Some(stream) = self.stream.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    if let Some(stream) =
+                        self.stream.lock().unwrap_or_else(|e| e.into_inner()).take()
+                    {
                         stream.stop();
                     }
                 }
@@ -352,6 +374,23 @@ impl CounterApp {
     }
 }
 
+/// The officer leaves: the counter closes (unless a citizen is still at
+/// it) and the session ends.
+pub async fn leave(session: HubClient, counter: u32) {
+    let key = uuid::Uuid::new_v4().to_string();
+    let path = format!("/api/v1/counters/{counter}/close");
+    if let Err(err) = session.post::<serde_json::Value>(&path, None, &key).await {
+        tracing::info!(%err, "the counter stays open");
+    }
+    let key = uuid::Uuid::new_v4().to_string();
+    if let Err(err) = session
+        .post::<serde_json::Value>("/api/v1/staff/sign-out", None, &key)
+        .await
+    {
+        tracing::warn!(%err, "sign-out not confirmed by the hub; the session expires by itself");
+    }
+}
+
 fn to_answer(command: &Command, value: Option<serde_json::Value>) -> Result<Answer, HubError> {
     let Some(value) = value else {
         return Ok(Answer::Nothing);
@@ -371,7 +410,11 @@ pub fn render_view(window: &CounterWindow, view: &CounterScreen) {
     let adapter = window.global::<CounterAdapter>();
     if adapter.get_language().as_str() != view.language {
         adapter.set_language(view.language.into());
-        let lang = if view.language == "vi" { "" } else { view.language };
+        let lang = if view.language == "vi" {
+            ""
+        } else {
+            view.language
+        };
         if let Err(err) = slint::select_bundled_translation(lang) {
             tracing::warn!(%err, "cannot switch the screen language");
         }

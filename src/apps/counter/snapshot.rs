@@ -112,7 +112,10 @@ type Page = (&'static str, Counter, RatingFlow, bool);
 
 /// Each page, reached through the controller.
 fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
-    let mut rating = RatingFlow::new(Duration::from_secs(90), config.services.iter().map(|s| s.prefix.clone()).collect());
+    let mut rating = RatingFlow::new(
+        Duration::from_secs(90),
+        config.services.iter().map(|s| s.prefix.clone()).collect(),
+    );
     rating.set_lang(lang);
     rating.set_options(RatingOptions::from_config(config));
     let closed = rating.clone();
@@ -187,7 +190,12 @@ fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
             "fields": {"child_name": "Trần Minh An", "child_date_of_birth": "2026-11-20", "child_sex": "Nam"}
         })),
     );
-    pages.push(("work-serving-dossier", serving.clone(), closed.clone(), false));
+    pages.push((
+        "work-serving-dossier",
+        serving.clone(),
+        closed.clone(),
+        false,
+    ));
 
     let mut transfer = called.clone();
     transfer.open_transfer();

@@ -45,7 +45,9 @@ pub fn run(config: Config, args: DisplayArgs) -> anyhow::Result<ExitCode> {
         .token
         .clone()
         .or_else(|| config.token_for(Role::Display))
-        .context("no display token: set display.token or add a [[tokens]] entry with role = \"display\"")?;
+        .context(
+            "no display token: set display.token or add a [[tokens]] entry with role = \"display\"",
+        )?;
 
     let mut voice = config.display.voice.clone();
     if args.mute {
@@ -76,7 +78,9 @@ pub fn run(config: Config, args: DisplayArgs) -> anyhow::Result<ExitCode> {
         DisplayWindow::new().map_err(|e| anyhow::anyhow!("cannot open the board window: {e}"))?;
     match &headless {
         Some(screen) => screen.set_size(1920, 1080),
-        None => window.window().set_size(slint::LogicalSize::new(1920.0, 1080.0)),
+        None => window
+            .window()
+            .set_size(slint::LogicalSize::new(1920.0, 1080.0)),
     }
     if config.display.fullscreen && !args.windowed {
         window.window().set_fullscreen(true);

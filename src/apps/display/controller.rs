@@ -224,7 +224,12 @@ impl Board {
 
     /// An event from the hub. `wall` is the current time (for freshness),
     /// `now` the board clock (for the highlight).
-    pub fn event(&mut self, message: &SseMessage, wall: DateTime<Utc>, now: Duration) -> Vec<Effect> {
+    pub fn event(
+        &mut self,
+        message: &SseMessage,
+        wall: DateTime<Utc>,
+        now: Duration,
+    ) -> Vec<Effect> {
         if message.event == "resync" {
             // Too much was missed to replay: start over from a snapshot.
             self.reload_pending = true;
@@ -269,7 +274,11 @@ impl Board {
 
     /// Applies an event; returns the announcement for a fresh call.
     /// `live` is `None` when re-applying held events (never announce).
-    fn apply(&mut self, message: &SseMessage, live: Option<(DateTime<Utc>, Duration)>) -> Option<Announcement> {
+    fn apply(
+        &mut self,
+        message: &SseMessage,
+        live: Option<(DateTime<Utc>, Duration)>,
+    ) -> Option<Announcement> {
         let id = message.id?;
         if id <= self.last_event_id {
             return None;
@@ -367,7 +376,10 @@ impl Board {
         };
         if !self.loaded && !self.connected {
             view.connection = l
-                .pick("Đang kết nối với máy chủ…", "Connecting to the office system…")
+                .pick(
+                    "Đang kết nối với máy chủ…",
+                    "Connecting to the office system…",
+                )
                 .to_owned();
         }
         if let Some(c) = self.calls.front() {
@@ -423,7 +435,16 @@ mod tests {
         }
     }
 
-    fn call_event(id: i64, kind: &str, ticket: i64, number: &str, counter: u32, at: i64, recalls: u32, waiting: u32) -> SseMessage {
+    fn call_event(
+        id: i64,
+        kind: &str,
+        ticket: i64,
+        number: &str,
+        counter: u32,
+        at: i64,
+        recalls: u32,
+        waiting: u32,
+    ) -> SseMessage {
         let data = serde_json::json!({
             "id": id,
             "at_ms": wall(at).timestamp_millis(),
@@ -468,12 +489,22 @@ mod tests {
     #[test]
     fn a_call_is_shown_large_highlighted_announced_and_counts_update() {
         let mut b = loaded_board();
-        let e = b.event(&call_event(11, "ticket.called", 1, "A001", 3, 0, 0, 4), wall(1), secs(100));
+        let e = b.event(
+            &call_event(11, "ticket.called", 1, "A001", 3, 0, 0, 4),
+            wall(1),
+            secs(100),
+        );
         assert_eq!(said(&e), ["Mời công dân có số thứ tự A001 đến quầy số 3"]);
         let v = b.view();
         assert!(v.has_call && v.highlighted);
-        assert_eq!((v.newest_number.as_str(), v.newest_counter.as_str()), ("A001", "Quầy 3"));
-        assert_eq!(v.services[0], ("A · Hộ tịch".into(), "4 người chờ".into(), 4));
+        assert_eq!(
+            (v.newest_number.as_str(), v.newest_counter.as_str()),
+            ("A001", "Quầy 3")
+        );
+        assert_eq!(
+            v.services[0],
+            ("A · Hộ tịch".into(), "4 người chờ".into(), 4)
+        );
         assert!(!b.tick(secs(107)));
         assert!(b.tick(secs(108)), "the highlight lasts 8 s");
         assert!(!b.view().highlighted);
@@ -483,9 +514,21 @@ mod tests {
     #[test]
     fn a_recall_is_a_new_call_marked_as_a_recall() {
         let mut b = loaded_board();
-        b.event(&call_event(11, "ticket.called", 1, "A001", 3, 0, 0, 4), wall(0), secs(0));
-        b.event(&call_event(12, "ticket.called", 2, "A002", 1, 0, 0, 3), wall(0), secs(1));
-        let e = b.event(&call_event(13, "ticket.recalled", 1, "A001", 3, 30, 1, 3), wall(30), secs(30));
+        b.event(
+            &call_event(11, "ticket.called", 1, "A001", 3, 0, 0, 4),
+            wall(0),
+            secs(0),
+        );
+        b.event(
+            &call_event(12, "ticket.called", 2, "A002", 1, 0, 0, 3),
+            wall(0),
+            secs(1),
+        );
+        let e = b.event(
+            &call_event(13, "ticket.recalled", 1, "A001", 3, 30, 1, 3),
+            wall(30),
+            secs(30),
+        );
         assert_eq!(said(&e).len(), 1, "a recall is announced again");
         let v = b.view();
         assert_eq!(v.newest_number, "A001");
@@ -508,14 +551,24 @@ mod tests {
         assert_eq!(said(&b.event(&call, wall(0), secs(0))).len(), 1);
         assert!(b.event(&call, wall(1), secs(1)).is_empty());
         // Older than what was loaded: ignored too.
-        assert!(b.event(&call_event(9, "ticket.called", 9, "A009", 2, 0, 0, 4), wall(0), secs(1)).is_empty());
+        assert!(b
+            .event(
+                &call_event(9, "ticket.called", 9, "A009", 2, 0, 0, 4),
+                wall(0),
+                secs(1)
+            )
+            .is_empty());
         assert_eq!(b.view().calls.len(), 1);
     }
 
     #[test]
     fn a_late_call_is_listed_but_not_shown_as_new() {
         let mut b = loaded_board();
-        let e = b.event(&call_event(11, "ticket.called", 1, "A001", 3, 0, 0, 4), wall(600), secs(600));
+        let e = b.event(
+            &call_event(11, "ticket.called", 1, "A001", 3, 0, 0, 4),
+            wall(600),
+            secs(600),
+        );
         assert!(e.is_empty(), "ten minutes late: not announced");
         let v = b.view();
         assert_eq!(v.newest_number, "A001");
@@ -561,7 +614,11 @@ mod tests {
         );
         assert_eq!(e, vec![Effect::Reload]);
         // A call arrives before the snapshot: said now, listed after the load.
-        let e = b.event(&call_event(501, "ticket.called", 7, "A007", 2, 0, 0, 1), wall(0), secs(1));
+        let e = b.event(
+            &call_event(501, "ticket.called", 7, "A007", 2, 0, 0, 1),
+            wall(0),
+            secs(1),
+        );
         assert_eq!(said(&e).len(), 1);
         b.loaded(&queue(500, 2), &no_calls(500));
         let v = b.view();
@@ -570,7 +627,13 @@ mod tests {
         assert_eq!(b.last_event_id(), 501);
         assert_eq!(b.announced(), 1);
         // The same event replayed later changes nothing.
-        assert!(b.event(&call_event(501, "ticket.called", 7, "A007", 2, 0, 0, 1), wall(1), secs(2)).is_empty());
+        assert!(b
+            .event(
+                &call_event(501, "ticket.called", 7, "A007", 2, 0, 0, 1),
+                wall(1),
+                secs(2)
+            )
+            .is_empty());
     }
 
     #[test]
@@ -578,7 +641,16 @@ mod tests {
         let mut b = loaded_board();
         for i in 0..10 {
             b.event(
-                &call_event(11 + i, "ticket.called", 1 + i, &format!("A{:03}", i + 1), 1, 0, 0, 0),
+                &call_event(
+                    11 + i,
+                    "ticket.called",
+                    1 + i,
+                    &format!("A{:03}", i + 1),
+                    1,
+                    0,
+                    0,
+                    0,
+                ),
                 wall(0),
                 secs(0),
             );
@@ -594,6 +666,9 @@ mod tests {
         let mut b = loaded_board();
         b.set_connected(false);
         b.set_lang(Lang::En);
-        assert_eq!(b.view().connection, "Connection to the office system lost, reconnecting…");
+        assert_eq!(
+            b.view().connection,
+            "Connection to the office system lost, reconnecting…"
+        );
     }
 }

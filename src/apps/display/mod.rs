@@ -211,7 +211,11 @@ pub fn render_view(window: &DisplayWindow, view: &DisplayView) {
     let adapter = window.global::<DisplayAdapter>();
     if adapter.get_language().as_str() != view.language {
         adapter.set_language(view.language.into());
-        let lang = if view.language == "vi" { "" } else { view.language };
+        let lang = if view.language == "vi" {
+            ""
+        } else {
+            view.language
+        };
         if let Err(err) = slint::select_bundled_translation(lang) {
             tracing::warn!(%err, "cannot switch the board language");
         }
@@ -248,7 +252,15 @@ pub fn render_view(window: &DisplayWindow, view: &DisplayView) {
 /// ("08:30", "Thứ Năm, 26/11/2026") in office time.
 pub fn clock_texts(now: DateTime<Utc>, tz: chrono_tz::Tz, lang: Lang) -> (String, String) {
     let local = now.with_timezone(&tz);
-    let days_vi = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"];
+    let days_vi = [
+        "Thứ Hai",
+        "Thứ Ba",
+        "Thứ Tư",
+        "Thứ Năm",
+        "Thứ Sáu",
+        "Thứ Bảy",
+        "Chủ Nhật",
+    ];
     let days_en = [
         "Monday",
         "Tuesday",

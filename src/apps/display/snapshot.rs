@@ -79,7 +79,15 @@ fn sample_queue(config: &Config) -> QueueView {
     }
 }
 
-fn call(config: &Config, id: i64, kind: &str, ticket: i64, number: &str, counter: u32, recalls: u32) -> SseMessage {
+fn call(
+    config: &Config,
+    id: i64,
+    kind: &str,
+    ticket: i64,
+    number: &str,
+    counter: u32,
+    recalls: u32,
+) -> SseMessage {
     let s = &config.services[(ticket as usize) % config.services.len()];
     let data = serde_json::json!({
         "id": id,
@@ -121,19 +129,38 @@ fn sample_boards(config: &Config, lang: Lang) -> Vec<(&'static str, Board)> {
     let now = sample_now();
     let t = Duration::from_secs(1);
     let mut idle = base.clone();
-    for (i, (number, counter)) in [("A009", 1), ("B003", 3), ("A010", 2), ("D004", 4), ("C002", 4), ("A011", 1)]
-        .iter()
-        .enumerate()
+    for (i, (number, counter)) in [
+        ("A009", 1),
+        ("B003", 3),
+        ("A010", 2),
+        ("D004", 4),
+        ("C002", 4),
+        ("A011", 1),
+    ]
+    .iter()
+    .enumerate()
     {
         let id = 101 + i as i64;
-        idle.event(&call(config, id, "ticket.called", id, number, *counter, 0), now, t);
+        idle.event(
+            &call(config, id, "ticket.called", id, number, *counter, 0),
+            now,
+            t,
+        );
     }
     idle.tick(Duration::from_secs(60));
     let mut new_call = idle.clone();
-    new_call.event(&call(config, 107, "ticket.called", 200, "A012", 3, 0), now, Duration::from_secs(61));
+    new_call.event(
+        &call(config, 107, "ticket.called", 200, "A012", 3, 0),
+        now,
+        Duration::from_secs(61),
+    );
     let mut recall = new_call.clone();
     recall.tick(Duration::from_secs(120));
-    recall.event(&call(config, 108, "ticket.recalled", 103, "A010", 2, 1), now, Duration::from_secs(121));
+    recall.event(
+        &call(config, 108, "ticket.recalled", 103, "A010", 2, 1),
+        now,
+        Duration::from_secs(121),
+    );
     let mut disconnected = idle.clone();
     disconnected.set_connected(false);
     vec![
