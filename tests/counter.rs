@@ -584,3 +584,108 @@ fn ratings_at_the_kiosk_by_qr_token_or_typed_number_and_in_the_report() {
         "{csv}"
     );
 }
+
+#[test]
+fn the_kiosk_rating_entry_takes_a_typed_number_or_a_scanned_ticket() {
+    use motcua::apps::rating::{RatingContext, RatingFlow, Step};
+    use motcua::apps::ui::{KioskAdapter, KioskWindow, RatingAdapter};
+    i_slint_backend_testing::init_no_event_loop();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let hub = runtime.block_on(TestHub::start());
+    let kiosk = hub.client(KIOSK);
+    let counter = hub.client(COUNTER);
+    let (a1, _a2) = runtime.block_on(async {
+        let a1 = kiosk.issue("hotich").await;
+        let a2 = kiosk.issue("hotich").await;
+        for _ in 0..2 {
+            counter
+                .post("/api/v1/counters/1/call-next", None, None)
+                .await;
+            counter.post("/api/v1/counters/1/finish", None, None).await;
+        }
+        (a1, a2)
+    });
+    let window = KioskWindow::new().unwrap();
+    window.global::<KioskAdapter>().set_rating_enabled(true);
+    let (tx, tasks) = mpsc::channel::<UiTask>();
+    let tx = Mutex::new(tx);
+    let rating = motcua::apps::rating::attach(
+        &window,
+        RatingFlow::new(Duration::from_secs(90), vec!["A".into(), "B".into()]),
+        RatingContext {
+            hub: motcua::apps::hub_client::HubClient::new(&hub.url, KIOSK),
+            clock: Arc::new(|| Duration::ZERO),
+            runtime: runtime.handle().clone(),
+            post: Arc::new(move |t| {
+                let _ = tx.lock().unwrap().send(t);
+            }),
+        },
+    );
+    let press = |label: &str| {
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
+        ElementHandle::find_by_accessible_label(&window, label)
+            .next()
+            .unwrap_or_else(|| panic!("no {label:?}; rating shows {:?}", rating.view()))
+            .invoke_accessible_default_action();
+    };
+    let pump_until = |what: &str, done: &dyn Fn() -> bool| {
+        while !done() {
+            let task = tasks
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("never got to {what}: {:?}", rating.view()));
+            task();
+        }
+    };
+    // Typed: A, 2 → A002.
+    press("Đánh giá");
+    assert!(window.global::<RatingAdapter>().get_active());
+    press("A");
+    press("2");
+    assert_eq!(rating.view().typed, "A2");
+    press("Tiếp tục");
+    pump_until("the levels", &|| rating.step() == Step::Choose);
+    assert!(rating
+        .view()
+        .ticket_summary
+        .starts_with("Phiếu A002 · Hộ tịch · Quầy 1"));
+    press("Hài lòng");
+    pump_until("thanks", &|| rating.step() == Step::Thanks);
+    press("Xong");
+    assert!(!window.global::<RatingAdapter>().get_active());
+
+    // Scanned: the QR of A001.
+    press("Đánh giá");
+    window.global::<RatingAdapter>().invoke_scanned(
+        format!(
+            "MOTCUA:T:{}:{}",
+            a1["id"],
+            a1["lookup_token"].as_str().unwrap()
+        )
+        .into(),
+    );
+    pump_until("the levels", &|| rating.step() == Step::Choose);
+    press("Rất hài lòng");
+    pump_until("thanks", &|| rating.step() == Step::Thanks);
+
+    // Once only.
+    press("Xong");
+    press("Đánh giá");
+    press("A");
+    press("2");
+    press("Tiếp tục");
+    pump_until("the refusal", &|| rating.step() == Step::Refused);
+    assert!(
+        rating.view().message.contains("đã được đánh giá"),
+        "{:?}",
+        rating.view()
+    );
+
+    let (_, stats) = runtime.block_on(hub.client(TECHNICIAN).get("/api/v1/stats"));
+    assert_eq!(stats["ratings"]["total"]["very_satisfied"], 1);
+    assert_eq!(stats["ratings"]["total"]["satisfied"], 1);
+    runtime.block_on(hub.stop());
+}

@@ -492,6 +492,14 @@ impl RatingApp {
         self.render();
     }
 
+    /// Speaks the host screen's language (`vi` or `en`).
+    pub fn follow_language(&self, code: &str) {
+        let lang = if code == "en" { Lang::En } else { Lang::Vi };
+        if self.lock().lang != lang {
+            self.set_lang(lang);
+        }
+    }
+
     fn now(&self) -> Duration {
         (self.ctx.clock)()
     }

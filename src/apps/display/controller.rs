@@ -435,14 +435,13 @@ mod tests {
         }
     }
 
+    /// A call event: (ticket id, number, counter, recalls), made `at`
+    /// seconds into the test, with the service's waiting count.
     fn call_event(
         id: i64,
         kind: &str,
-        ticket: i64,
-        number: &str,
-        counter: u32,
+        (ticket, number, counter, recalls): (i64, &str, u32, u32),
         at: i64,
-        recalls: u32,
         waiting: u32,
     ) -> SseMessage {
         let data = serde_json::json!({
@@ -490,7 +489,7 @@ mod tests {
     fn a_call_is_shown_large_highlighted_announced_and_counts_update() {
         let mut b = loaded_board();
         let e = b.event(
-            &call_event(11, "ticket.called", 1, "A001", 3, 0, 0, 4),
+            &call_event(11, "ticket.called", (1, "A001", 3, 0), 0, 4),
             wall(1),
             secs(100),
         );
@@ -515,17 +514,17 @@ mod tests {
     fn a_recall_is_a_new_call_marked_as_a_recall() {
         let mut b = loaded_board();
         b.event(
-            &call_event(11, "ticket.called", 1, "A001", 3, 0, 0, 4),
+            &call_event(11, "ticket.called", (1, "A001", 3, 0), 0, 4),
             wall(0),
             secs(0),
         );
         b.event(
-            &call_event(12, "ticket.called", 2, "A002", 1, 0, 0, 3),
+            &call_event(12, "ticket.called", (2, "A002", 1, 0), 0, 3),
             wall(0),
             secs(1),
         );
         let e = b.event(
-            &call_event(13, "ticket.recalled", 1, "A001", 3, 30, 1, 3),
+            &call_event(13, "ticket.recalled", (1, "A001", 3, 1), 30, 3),
             wall(30),
             secs(30),
         );
@@ -547,13 +546,13 @@ mod tests {
     #[test]
     fn replayed_events_apply_once_and_are_said_once() {
         let mut b = loaded_board();
-        let call = call_event(11, "ticket.called", 1, "A001", 3, 0, 0, 4);
+        let call = call_event(11, "ticket.called", (1, "A001", 3, 0), 0, 4);
         assert_eq!(said(&b.event(&call, wall(0), secs(0))).len(), 1);
         assert!(b.event(&call, wall(1), secs(1)).is_empty());
         // Older than what was loaded: ignored too.
         assert!(b
             .event(
-                &call_event(9, "ticket.called", 9, "A009", 2, 0, 0, 4),
+                &call_event(9, "ticket.called", (9, "A009", 2, 0), 0, 4),
                 wall(0),
                 secs(1)
             )
@@ -565,7 +564,7 @@ mod tests {
     fn a_late_call_is_listed_but_not_shown_as_new() {
         let mut b = loaded_board();
         let e = b.event(
-            &call_event(11, "ticket.called", 1, "A001", 3, 0, 0, 4),
+            &call_event(11, "ticket.called", (1, "A001", 3, 0), 0, 4),
             wall(600),
             secs(600),
         );
@@ -615,7 +614,7 @@ mod tests {
         assert_eq!(e, vec![Effect::Reload]);
         // A call arrives before the snapshot: said now, listed after the load.
         let e = b.event(
-            &call_event(501, "ticket.called", 7, "A007", 2, 0, 0, 1),
+            &call_event(501, "ticket.called", (7, "A007", 2, 0), 0, 1),
             wall(0),
             secs(1),
         );
@@ -629,7 +628,7 @@ mod tests {
         // The same event replayed later changes nothing.
         assert!(b
             .event(
-                &call_event(501, "ticket.called", 7, "A007", 2, 0, 0, 1),
+                &call_event(501, "ticket.called", (7, "A007", 2, 0), 0, 1),
                 wall(1),
                 secs(2)
             )
@@ -644,10 +643,7 @@ mod tests {
                 &call_event(
                     11 + i,
                     "ticket.called",
-                    1 + i,
-                    &format!("A{:03}", i + 1),
-                    1,
-                    0,
+                    (1 + i, &format!("A{:03}", i + 1), 1, 0),
                     0,
                     0,
                 ),

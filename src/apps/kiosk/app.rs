@@ -113,12 +113,33 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
             post: event_loop_poster(),
         },
     );
+    // Đánh giá: the citizen rating screen over the kiosk's pages.
+    let rating = crate::apps::rating::attach(
+        &window,
+        crate::apps::rating::RatingFlow::new(
+            Duration::from_secs(config.kiosk.idle_timeout_seconds),
+            config.services.iter().map(|s| s.prefix.clone()).collect(),
+        ),
+        crate::apps::rating::RatingContext {
+            hub: HubClient::new(&hub_url, &token),
+            clock: system_clock(),
+            runtime: runtime.handle().clone(),
+            post: event_loop_poster(),
+        },
+    );
+    window
+        .global::<KioskAdapter>()
+        .set_rating_enabled(config.rating.enabled);
     let clock = slint::Timer::default();
     let a = app.clone();
     clock.start(
         slint::TimerMode::Repeated,
         Duration::from_secs(1),
-        move || a.tick(),
+        move || {
+            a.tick();
+            rating.follow_language(a.view().language);
+            rating.tick();
+        },
     );
     let refresh = slint::Timer::default();
     let a = app.clone();
