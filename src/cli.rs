@@ -84,6 +84,8 @@ pub enum ReportFormat {
     #[default]
     Table,
     Csv,
+    /// Ratings per counter and per officer, as CSV.
+    RatingsCsv,
 }
 
 #[derive(Debug, Args)]

@@ -32,6 +32,7 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let text = match args.format {
         ReportFormat::Table => table(&stats),
         ReportFormat::Csv => csv(&stats),
+        ReportFormat::RatingsCsv => ratings_csv(&stats),
     };
     print!("{text}");
     Ok(ExitCode::SUCCESS)
@@ -80,9 +81,29 @@ pub fn csv(stats: &DayStats) -> String {
         );
     }
     csv_row(&mut out, "total", "", "Tổng cộng", &stats.total);
-    out.push('\n');
-    out.push_str(RATINGS_CSV_HEADER);
-    out.push('\n');
+    out
+}
+
+const RATINGS_CSV_HEADER: &str =
+    "scope,key,name,very_satisfied,satisfied,unsatisfied,total,reasons";
+
+fn rating_csv_row(out: &mut String, scope: &str, key: &str, name: &str, f: &RatingFigures) {
+    let quoted = name.replace('"', "\"\"");
+    let _ = writeln!(
+        out,
+        "{scope},{key},\"{quoted}\",{},{},{},{},\"{}\"",
+        f.very_satisfied,
+        f.satisfied,
+        f.unsatisfied,
+        f.total,
+        reasons_text(f)
+    );
+}
+
+/// Ratings as CSV: one row per counter, per rated officer, and the total
+/// (`--format ratings-csv`).
+pub fn ratings_csv(stats: &DayStats) -> String {
+    let mut out = format!("{RATINGS_CSV_HEADER}\n");
     let r = &stats.ratings;
     for c in &r.counters {
         rating_csv_row(
@@ -98,19 +119,6 @@ pub fn csv(stats: &DayStats) -> String {
     }
     rating_csv_row(&mut out, "total", "", "Tổng cộng", &r.total);
     out
-}
-
-const RATINGS_CSV_HEADER: &str =
-    "ratings_scope,key,name,very_satisfied,satisfied,unsatisfied,total,reasons";
-
-fn rating_csv_row(out: &mut String, scope: &str, key: &str, name: &str, f: &RatingFigures) {
-    let quoted = name.replace('"', "\"\"");
-    let reasons = reasons_text(f);
-    let _ = writeln!(
-        out,
-        "{scope},{key},\"{quoted}\",{},{},{},{},\"{reasons}\"",
-        f.very_satisfied, f.satisfied, f.unsatisfied, f.total
-    );
 }
 
 fn reasons_text(f: &RatingFigures) -> String {

@@ -574,7 +574,7 @@ fn ratings_at_the_kiosk_by_qr_token_or_typed_number_and_in_the_report() {
     assert!(text.contains("Đánh giá theo quầy"), "{text}");
     assert!(text.contains("attitude=1 slow=1"), "{text}");
     let out = crate::util::motcua()
-        .args(["report", "--format", "csv", "--db"])
+        .args(["report", "--format", "ratings-csv", "--db"])
         .arg(dir.path().join("hub.db"))
         .output()
         .unwrap();

@@ -165,10 +165,8 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/services", get(services))
         .route("/api/v1/priorities", get(priorities))
         .route("/api/v1/queue", get(queue))
-        .route(
-            "/api/v1/tickets",
-            get(calls::list_tickets).post(issue_ticket),
-        )
+        .route("/api/v1/tickets", post(issue_ticket))
+        .route("/api/v1/tickets/print-failed", get(calls::print_failed))
         .route("/api/v1/tickets/{id}", get(get_ticket))
         .route("/api/v1/tickets/{id}/print-status", post(print_status))
         .route("/api/v1/tickets/{id}/cancel", post(cancel_ticket))

@@ -4,7 +4,7 @@
 //! - `GET /api/v1/calls?limit=N`: the latest calls and recalls of the day,
 //!   newest first, each with its event id — the hall board's list, exact
 //!   after a `resync`.
-//! - `GET /api/v1/tickets?print_status=print_failed`: today's tickets the
+//! - `GET /api/v1/tickets/print-failed`: today's tickets the
 //!   kiosk could not print that are still in the queue or at a counter, for
 //!   staff to reprint.
 
@@ -144,23 +144,12 @@ pub async fn calls(
     Reply::json(StatusCode::OK, &calls)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct TicketsQuery {
-    print_status: Option<String>,
-}
-
-/// `GET /api/v1/tickets?print_status=print_failed`.
-pub async fn list_tickets(
+/// `GET /api/v1/tickets/print-failed`.
+pub async fn print_failed(
     State(hub): State<Arc<Hub>>,
     principal: Principal,
-    Query(q): Query<TicketsQuery>,
 ) -> Result<Reply, ApiError> {
     principal.require(&[Role::Counter])?;
-    if q.print_status.as_deref() != Some("print_failed") {
-        return Err(ApiError::bad_query(
-            "list tickets with print_status=print_failed",
-        ));
-    }
     let rules = hub.rules.clone();
     let today = rules.today(hub.now());
     let list = hub

@@ -247,7 +247,7 @@ impl CounterApp {
                 self.ctx.runtime.spawn(async move {
                     let queue = hub.queue().await;
                     let failed = hub
-                        .get::<Vec<serde_json::Value>>("/api/v1/tickets?print_status=print_failed")
+                        .get::<Vec<serde_json::Value>>("/api/v1/tickets/print-failed")
                         .await;
                     app.post(move |app| match (queue, failed) {
                         (Ok(q), Ok(f)) => app.dispatch(|c| c.loaded(&q, f)),
