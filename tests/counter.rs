@@ -689,3 +689,45 @@ fn the_kiosk_rating_entry_takes_a_typed_number_or_a_scanned_ticket() {
     assert_eq!(stats["ratings"]["total"]["satisfied"], 1);
     runtime.block_on(hub.stop());
 }
+
+#[test]
+fn counter_snapshot_renders_every_page_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::util::motcua()
+        .args(["counter", "--counter", "2", "--snapshot"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pages = [
+        "sign-in",
+        "sign-in-error",
+        "work-idle",
+        "work-called",
+        "work-serving-dossier",
+        "work-transfer",
+        "work-paused",
+        "work-finished",
+        "citizen-rating",
+        "citizen-rating-reasons",
+        "citizen-rating-typed",
+    ];
+    let mut distinct = std::collections::HashSet::new();
+    for lang in ["vi", "en"] {
+        for page in pages {
+            let path = dir.path().join(format!("counter-{lang}-{page}.png"));
+            let bytes =
+                std::fs::read(&path).unwrap_or_else(|_| panic!("{} missing", path.display()));
+            let info = png::Decoder::new(std::io::Cursor::new(&bytes))
+                .read_info()
+                .unwrap();
+            assert_eq!((info.info().width, info.info().height), (1366, 768));
+            distinct.insert(bytes);
+        }
+    }
+    assert_eq!(distinct.len(), 22, "every page looks different");
+}

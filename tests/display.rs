@@ -246,3 +246,32 @@ fn a_board_started_after_calls_shows_them_without_announcing_any() {
     board.app.stop();
     runtime.block_on(hub.stop());
 }
+
+#[test]
+fn display_snapshot_renders_every_state_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::util::motcua()
+        .args(["display", "--snapshot"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut distinct = std::collections::HashSet::new();
+    for lang in ["vi", "en"] {
+        for state in motcua::apps::display::snapshot::STATES {
+            let path = dir.path().join(format!("display-{lang}-{state}.png"));
+            let bytes =
+                std::fs::read(&path).unwrap_or_else(|_| panic!("{} missing", path.display()));
+            let info = png::Decoder::new(std::io::Cursor::new(&bytes))
+                .read_info()
+                .unwrap();
+            assert_eq!((info.info().width, info.info().height), (1920, 1080));
+            distinct.insert(bytes);
+        }
+    }
+    assert_eq!(distinct.len(), 10, "every state looks different");
+}
