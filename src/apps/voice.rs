@@ -745,6 +745,17 @@ mod tests {
         assert!(decode_wav("t", b"not a wav").is_err());
     }
 
+    /// Needs `espeak-ng` (not on CI): `cargo test --lib espeak -- --ignored`.
+    #[test]
+    #[ignore]
+    fn espeak_ng_speaks_vietnamese_into_a_wav_we_read() {
+        let voice = TtsVoice::new(crate::config::VoiceConfig::default().tts_command);
+        let a = Announcement::call("A012", 3).unwrap();
+        let clip = voice.speak(&a.spoken).unwrap();
+        assert!(clip.duration() > Duration::from_secs(2), "{clip:?}");
+        assert!(clip.samples.iter().any(|s| s.abs() > 0.05), "not silent");
+    }
+
     #[test]
     fn the_chime_is_short_and_not_clipped() {
         let c = chime();
