@@ -178,10 +178,16 @@ impl Sessions {
             .map(|l| l.officer.clone())
     }
 
-    /// Remembers a committed session.
-    pub fn insert(&self, digest: String, officer: Officer, expires_at: DateTime<Utc>) {
+    /// Remembers a committed session (and forgets expired ones).
+    pub fn insert(
+        &self,
+        digest: String,
+        officer: Officer,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) {
         let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        live.retain(|_, l| l.expires_at > Utc::now().min(expires_at));
+        live.retain(|_, l| l.expires_at > now);
         live.insert(
             digest,
             Live {
@@ -362,7 +368,7 @@ pub async fn sign_in(
             ctx.emit(row.created_at_ms, "staff.signed_in", event)
         })
         .await?;
-    hub.sessions.insert(digest, officer.clone(), expires_at);
+    hub.sessions.insert(digest, officer.clone(), now, expires_at);
     tracing::info!(staff = %officer.code, counter = officer.counter, "officer signed in");
     Reply::json(
         StatusCode::OK,
@@ -471,7 +477,7 @@ mod tests {
             name: "Nguyễn Thị Lan".into(),
             counter: 2,
         };
-        sessions.insert(digest.clone(), officer.clone(), now + Duration::hours(1));
+        sessions.insert(digest.clone(), officer.clone(), now, now + Duration::hours(1));
         assert_eq!(sessions.lookup(&secret, now), Some(officer));
         assert_eq!(sessions.lookup(&format!("{secret}x"), now), None);
         assert_eq!(sessions.lookup(&secret, now + Duration::hours(2)), None);
