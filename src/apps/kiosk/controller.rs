@@ -205,6 +205,8 @@ pub struct KioskView {
     pub message_text: String,
     pub can_retry: bool,
     pub filing_enabled: bool,
+    /// A notice on the home page (the hub is unreachable).
+    pub home_notice: String,
     /// (code, name, group, detail)
     pub procedures: Vec<(String, String, String, String)>,
     pub search_text: String,
@@ -280,6 +282,8 @@ pub struct Kiosk {
     qr: QrPolicy,
     filing: Filing,
     today: Option<NaiveDate>,
+    /// The last queue refresh failed.
+    hub_down: bool,
     /// The queue ticket linked to a filed dossier (printed after the receipt).
     linked_ticket: Option<TicketView>,
     ticket_print: Option<PrintState>,
@@ -307,6 +311,7 @@ impl Kiosk {
             qr,
             filing: Filing::default(),
             today: None,
+            hub_down: false,
             linked_ticket: None,
             ticket_print: None,
         }
@@ -334,8 +339,15 @@ impl Kiosk {
         self.priorities = priorities;
     }
 
+    /// The hub did not answer a refresh: the home page says so, so a
+    /// citizen is not left touching buttons that cannot work.
+    pub fn queue_failed(&mut self) {
+        self.hub_down = true;
+    }
+
     /// Fresh waiting counts from the hub.
     pub fn queue_refreshed(&mut self, queue: &QueueView) {
+        self.hub_down = false;
         self.services = queue
             .services
             .iter()
@@ -977,6 +989,14 @@ impl Kiosk {
             view.message_title = l.pick(&m.title_vi, &m.title_en).to_owned();
             view.message_text = l.pick(&m.text_vi, &m.text_en).to_owned();
             view.can_retry = m.can_retry;
+        }
+        if self.hub_down {
+            view.home_notice = l
+                .pick(
+                    "Máy đang mất kết nối với hệ thống của bộ phận một cửa. Xin hỏi cán bộ tại quầy.",
+                    "The kiosk has lost its connection to the office system. Please ask at a counter.",
+                )
+                .to_owned();
         }
         self.filing_view(&mut view);
         view

@@ -282,7 +282,10 @@ impl KioskApp {
                             }
                             match queue {
                                 Ok(q) => k.queue_refreshed(&q),
-                                Err(err) => tracing::warn!(%err, "cannot load the queue"),
+                                Err(err) => {
+                                    tracing::warn!(%err, "cannot load the queue");
+                                    k.queue_failed();
+                                }
                             }
                             Vec::new()
                         })
@@ -478,6 +481,7 @@ pub fn render_view(window: &KioskWindow, view: &KioskView, qr: Option<slint::Ima
     adapter.set_message_title(view.message_title.as_str().into());
     adapter.set_message_text(view.message_text.as_str().into());
     adapter.set_can_retry(view.can_retry);
+    adapter.set_home_notice(view.home_notice.as_str().into());
     render_filing(&adapter, view);
 }
 
