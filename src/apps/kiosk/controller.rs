@@ -614,13 +614,18 @@ impl Kiosk {
         Vec::new()
     }
 
-    /// What to bring → consent.
-    pub fn continue_filing(&mut self, now: Duration) -> Vec<Effect> {
+    /// A touch that moves from page `from` to page `to`, when on `from`.
+    fn step(&mut self, now: Duration, from: Page, to: Page) -> Vec<Effect> {
         self.touched(now);
-        if self.page == Page::Procedure {
-            self.page = Page::Consent;
+        if self.page == from {
+            self.page = to;
         }
         Vec::new()
+    }
+
+    /// What to bring → consent.
+    pub fn continue_filing(&mut self, now: Duration) -> Vec<Effect> {
+        self.step(now, Page::Procedure, Page::Consent)
     }
 
     /// The citizen agrees to the card being read, or types instead.
@@ -636,11 +641,7 @@ impl Kiosk {
 
     /// From the scan page: type everything instead.
     pub fn manual_entry(&mut self, now: Duration) -> Vec<Effect> {
-        self.touched(now);
-        if self.page == Page::Scan {
-            self.page = Page::Form;
-        }
-        Vec::new()
+        self.step(now, Page::Scan, Page::Form)
     }
 
     /// Demo mode: read the sample card through the emulated scanner.
@@ -732,11 +733,7 @@ impl Kiosk {
 
     /// Review → form.
     pub fn edit(&mut self, now: Duration) -> Vec<Effect> {
-        self.touched(now);
-        if self.page == Page::Review {
-            self.page = Page::Form;
-        }
-        Vec::new()
+        self.step(now, Page::Review, Page::Form)
     }
 
     /// Review → submit, with one idempotency key for every retry.
