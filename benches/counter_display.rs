@@ -20,7 +20,7 @@ use motcua::apps::hub_client::HubClient;
 use motcua::apps::kiosk::UiTask;
 use motcua::apps::ui::DisplayWindow;
 use motcua::config::{Config, CounterConfig};
-use motcua::hub::{start, HubOptions};
+use motcua::hub::{start, HubOptions, PortalTarget};
 
 const CALLS: usize = 500;
 const WARM_UP: usize = 20;
@@ -56,6 +56,7 @@ fn main() {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 database: dir.path().join("hub.db"),
                 clock: None,
+                portal: PortalTarget::Embedded,
             },
         ))
         .unwrap();

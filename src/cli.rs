@@ -36,10 +36,16 @@ pub enum Command {
     /// Hash an officer's PIN (read from standard input) for `[[staff]]`
     /// `pin_hash` in the configuration.
     HashPin,
+    /// Run a public service portal sandbox (demos, training, tests).
+    PortalSandbox(PortalSandboxArgs),
     /// Technician checks and device tools.
     Diag(DiagArgs),
     /// Device emulators on pseudo-terminals, for tests, demos and training.
     Emulate(EmulateArgs),
+    /// Copy the hub database to a file, safely while the hub runs.
+    Backup(BackupArgs),
+    /// Replace the hub database with a backup (the hub must be stopped).
+    Restore(RestoreArgs),
 }
 
 #[derive(Debug, Args, Default)]
@@ -77,6 +83,52 @@ pub struct HubArgs {
     /// SQLite database file (overrides `hub.database`).
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Public service portal the outbox delivers dossiers to (overrides
+    /// `filing.portal_url`). Without one, the portal sandbox runs in-process.
+    #[arg(long, value_name = "URL")]
+    pub portal: Option<String>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct PortalSandboxArgs {
+    /// Address to listen on (default 127.0.0.1:8687).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// The sandbox's own SQLite database (default ./motcua-portal-sandbox.db).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Seconds per status step (received → processing → result ready);
+    /// 0: statuses change only through POST /sandbox/dossiers/{ref}/status.
+    #[arg(long, value_name = "SECONDS")]
+    pub pace: Option<u64>,
+    /// Every N-th dossier ends in "supplement requested" (0: never; default 10).
+    #[arg(long, value_name = "N")]
+    pub supplement_every: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy: a file (replaced atomically), or a folder
+    /// (existing, or ending in `/`) that gets `motcua-YYYYMMDD-HHMMSS.db`.
+    #[arg(long, value_name = "PATH")]
+    pub to: PathBuf,
+    /// SQLite database file (overrides `hub.database`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup to restore (a file written by `motcua backup`).
+    #[arg(long, value_name = "PATH")]
+    pub from: PathBuf,
+    /// SQLite database file (overrides `hub.database`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Restore even though a hub has the database open. That hub keeps
+    /// writing to the old file, which is kept: restart it at once.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]

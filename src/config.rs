@@ -40,6 +40,8 @@ pub struct Config {
     pub tokens: Vec<TokenConfig>,
     #[serde(default)]
     pub kiosk: KioskSection,
+    #[serde(default)]
+    pub filing: FilingSection,
     /// True for the built-in demo office (no file was given).
     #[serde(skip)]
     pub demo: bool,
@@ -126,6 +128,10 @@ pub struct KioskSection {
     /// kiosk shows the "CHẾ ĐỘ DEMO" banner.
     #[serde(default)]
     pub printer: Option<PrinterConfig>,
+    /// The ID-card / QR scanner (USB-CDC serial mode); without it the
+    /// emulated scanner is used.
+    #[serde(default)]
+    pub scanner: Option<ScannerConfig>,
 }
 
 impl Default for KioskSection {
@@ -138,6 +144,7 @@ impl Default for KioskSection {
             fullscreen: false,
             public_url: None,
             printer: None,
+            scanner: None,
         }
     }
 }
@@ -153,6 +160,156 @@ pub struct PrinterConfig {
     /// Text mode, code page, paper width, QR (see `motcua diag print-probe`).
     #[serde(default)]
     pub profile: motcua_drivers::PrinterProfile,
+}
+
+/// Online filing: the portal, the catalogue and calendar files, office
+/// hours, personal-data retention and the outbox's pace. Every key is
+/// optional.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilingSection {
+    /// Base URL of the public service portal; without one the hub runs the
+    /// portal sandbox in-process (demo, training).
+    pub portal_url: Option<String>,
+    /// Bearer token the portal expects, if any.
+    pub portal_token: Option<String>,
+    /// How long one portal request may take.
+    pub portal_timeout_seconds: u64,
+    /// A procedure catalogue file (TOML, the format of
+    /// `data/procedures.toml`) replacing the shipped one.
+    pub procedures: Option<PathBuf>,
+    /// A folder of calendar files (`2026.toml`, …) replacing the shipped
+    /// years with the same number.
+    pub calendar: Option<PathBuf>,
+    /// Office hours, `HH:MM` local time.
+    pub opens: String,
+    pub closes: String,
+    /// Same-day procedures received after this are due the next working
+    /// day (Luật Hộ tịch Điều 5 khoản 3: 15:00).
+    pub same_day_cutoff: String,
+    /// Where results are collected, printed on the receipt (default: the
+    /// one-stop section of the office).
+    pub collect_at: Option<String>,
+    /// Days after the portal accepted a dossier before its personal fields
+    /// are erased from the hub database.
+    pub retention_days: u32,
+    /// Dossiers delivered to the portal at the same time.
+    pub outbox_concurrency: u32,
+    /// First and longest wait between delivery attempts (exponential, with
+    /// jitter).
+    pub retry_initial_ms: u64,
+    pub retry_max_ms: u64,
+    /// How often statuses of delivered dossiers are refreshed from the
+    /// portal.
+    pub status_poll_seconds: u64,
+    /// The in-process sandbox moves a dossier one status every this many
+    /// seconds (0: never by itself).
+    pub sandbox_pace_seconds: u64,
+}
+
+impl Default for FilingSection {
+    fn default() -> Self {
+        Self {
+            portal_url: None,
+            portal_token: None,
+            portal_timeout_seconds: 15,
+            procedures: None,
+            calendar: None,
+            opens: "08:00".to_owned(),
+            closes: "17:00".to_owned(),
+            same_day_cutoff: "15:00".to_owned(),
+            collect_at: None,
+            retention_days: 30,
+            outbox_concurrency: 16,
+            retry_initial_ms: 1000,
+            retry_max_ms: 60_000,
+            status_poll_seconds: 300,
+            sandbox_pace_seconds: 60,
+        }
+    }
+}
+
+impl FilingSection {
+    /// Office hours (validated at load).
+    pub fn office_hours(&self) -> crate::domain::calendar::OfficeHours {
+        let default = crate::domain::calendar::OfficeHours::default();
+        crate::domain::calendar::OfficeHours {
+            opens: parse_hhmm(&self.opens).unwrap_or(default.opens),
+            closes: parse_hhmm(&self.closes).unwrap_or(default.closes),
+            same_day_cutoff: parse_hhmm(&self.same_day_cutoff).unwrap_or(default.same_day_cutoff),
+        }
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.portal_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(invalid(
+                    "filing.portal_url",
+                    "must start with http:// or https://",
+                ));
+            }
+        }
+        let mut times = Vec::new();
+        for (key, value) in [
+            ("filing.opens", &self.opens),
+            ("filing.same_day_cutoff", &self.same_day_cutoff),
+            ("filing.closes", &self.closes),
+        ] {
+            times.push(
+                parse_hhmm(value).ok_or_else(|| invalid(key, format!("{value:?} is not HH:MM")))?,
+            );
+        }
+        if !(times[0] < times[1] && times[1] <= times[2]) {
+            return Err(invalid(
+                "filing.same_day_cutoff",
+                "office hours must satisfy opens < same_day_cutoff <= closes",
+            ));
+        }
+        if self.portal_timeout_seconds == 0 {
+            return Err(invalid(
+                "filing.portal_timeout_seconds",
+                "must be at least 1",
+            ));
+        }
+        if self.retention_days == 0 {
+            return Err(invalid("filing.retention_days", "must be at least 1"));
+        }
+        if !(1..=256).contains(&self.outbox_concurrency) {
+            return Err(invalid(
+                "filing.outbox_concurrency",
+                "must be between 1 and 256",
+            ));
+        }
+        if self.retry_initial_ms < 10 {
+            return Err(invalid("filing.retry_initial_ms", "must be at least 10"));
+        }
+        if self.retry_max_ms < self.retry_initial_ms {
+            return Err(invalid(
+                "filing.retry_max_ms",
+                "must not be less than filing.retry_initial_ms",
+            ));
+        }
+        if self.status_poll_seconds == 0 {
+            return Err(invalid("filing.status_poll_seconds", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+/// `HH:MM` → a time of day.
+fn parse_hhmm(s: &str) -> Option<chrono::NaiveTime> {
+    chrono::NaiveTime::parse_from_str(s, "%H:%M").ok()
+}
+
+/// `[kiosk.scanner]`: a 2D scanner in serial (USB-CDC) mode.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScannerConfig {
+    #[serde(default)]
+    pub serial: motcua_drivers::SerialSettings,
+    /// Line terminator and the gap after which a partial line is dropped.
+    #[serde(default)]
+    pub profile: motcua_drivers::ScannerProfile,
 }
 
 /// `[[staff]]`: an officer who signs in at a counter with a code and PIN.
@@ -546,6 +703,7 @@ impl Config {
                     name: Some(format!("demo-{}", role.as_str())),
                 })
                 .collect(),
+            filing: FilingSection::default(),
             demo: true,
         }
     }
@@ -707,6 +865,7 @@ impl Config {
                 ));
             }
         }
+        self.filing.validate()?;
         self.validate_tokens()
     }
 
@@ -936,6 +1095,27 @@ mod tests {
         );
         let err = Config::from_toml(&text).unwrap_err().to_string();
         assert!(err.contains("tokens[0].token"), "{err}");
+    }
+
+    #[test]
+    fn filing_defaults_and_checks() {
+        let config = Config::demo();
+        let hours = config.filing.office_hours();
+        assert_eq!(hours.same_day_cutoff.to_string(), "15:00:00");
+        let example = Config::from_toml(include_str!("../packaging/motcua.toml")).unwrap();
+        assert_eq!(example.filing.retention_days, 30);
+        assert!(example.filing.portal_url.is_none());
+        let mut bad = Config::demo();
+        bad.filing.same_day_cutoff = "18:00".into();
+        let err = bad.validate().unwrap_err().to_string();
+        assert!(err.contains("filing.same_day_cutoff"), "{err}");
+        let mut bad = Config::demo();
+        bad.filing.portal_url = Some("ftp://x".into());
+        assert!(bad
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("filing.portal_url"));
     }
 
     #[test]

@@ -13,12 +13,15 @@
 //! - [`store`]: SQLite (rusqlite): migrations, one writer thread with group
 //!   commit, typed errors.
 //! - [`hub`]: the office hub — axum routes under `/api/v1`, auth, Server-Sent
-//!   Events, stats.
+//!   Events, stats, online filing and the outbox worker.
+//! - [`portal`]: the public service portal — the `Portal` trait, the HTTP
+//!   client, and `motcua portal-sandbox`.
 //! - [`report`]: `motcua report`.
+//! - [`notify`]: systemd's readiness and watchdog protocol (`sd_notify`).
 //! - [`apps`]: the kiosk (controller + Slint adapter), the hub client,
-//!   devices, paper documents, the headless renderer.
+//!   devices, paper documents, the headless renderer, the UI watchdog.
 //! - [`cmd`]: technician and device commands (`diag`, `emulate`,
-//!   `hash-pin`).
+//!   `backup`, `restore`, `hash-pin`).
 //!
 //! Device drivers live in the sibling crate `motcua-drivers` (`drivers/`),
 //! which knows nothing of this application.
@@ -29,6 +32,8 @@ pub mod cmd;
 pub mod config;
 pub mod domain;
 pub mod hub;
+pub mod notify;
+pub mod portal;
 pub mod report;
 pub mod store;
 
@@ -54,8 +59,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Counter(args)) => apps::counter::app::run(config, args),
         Some(Command::Display(args)) => apps::display::app::run(config, args),
         Some(Command::HashPin) => cmd::voice::hash_pin(),
+        Some(Command::PortalSandbox(args)) => portal::sandbox::run(args),
         Some(Command::Diag(args)) => cmd::devices::diag(&config, args),
         Some(Command::Emulate(args)) => cmd::devices::emulate(args),
+        Some(Command::Backup(args)) => cmd::backup::backup(&config, args),
+        Some(Command::Restore(args)) => cmd::backup::restore(&config, args),
     }
 }
 

@@ -12,15 +12,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use i_slint_backend_testing::ElementHandle;
-use motcua::apps::devices::TicketPrinter;
+use motcua::apps::devices::{ScannerDevice, TicketPrinter};
 use motcua::apps::hub_client::HubClient;
 use motcua::apps::kiosk::controller::QrPolicy;
 use motcua::apps::kiosk::{KioskApp, KioskContext, UiTask};
 use motcua::apps::ui::{KioskAdapter, KioskWindow};
-use motcua::config::PrinterConfig;
-use motcua_drivers::emulator::{Fault, PrinterEmulator, PrinterEmulatorOptions};
-use motcua_drivers::SerialSettings;
-use slint::ComponentHandle;
+use motcua::config::{PrinterConfig, ScannerConfig};
+use motcua_drivers::emulator::{Fault, PrinterEmulator, PrinterEmulatorOptions, ScannerEmulator};
+use motcua_drivers::{SerialSettings, Terminator};
+use slint::{ComponentHandle, Model};
 
 use crate::util::{SseReader, TestHub, DISPLAY, KIOSK};
 
@@ -29,6 +29,7 @@ struct Harness {
     runtime: tokio::runtime::Runtime,
     hub: Option<TestHub>,
     emulator: PrinterEmulator,
+    scanner: ScannerEmulator,
     window: KioskWindow,
     app: KioskApp,
     tasks: mpsc::Receiver<UiTask>,
@@ -46,9 +47,19 @@ impl Harness {
         let hub = runtime.block_on(TestHub::start());
         let emulator = PrinterEmulator::start(PrinterEmulatorOptions::default()).unwrap();
         let mut serial = SerialSettings::for_port(emulator.path());
-        serial.read_timeout_ms = 500;
+        // Generous: the machine may be busy; only a stalled printer waits this long.
+        serial.read_timeout_ms = 3000;
         let printer = TicketPrinter::from_config(Some(&PrinterConfig {
             serial,
+            profile: Default::default(),
+        }))
+        .unwrap();
+        // A real serial scanner driver reading the scanner emulator's pty.
+        let scanner = ScannerEmulator::start(Terminator::Crlf).unwrap();
+        let mut scanner_serial = SerialSettings::for_port(scanner.path());
+        scanner_serial.exclusive = false;
+        let scanner_device = ScannerDevice::from_config(Some(&ScannerConfig {
+            serial: scanner_serial,
             profile: Default::default(),
         }))
         .unwrap();
@@ -57,6 +68,9 @@ impl Harness {
         let clock = Arc::new(Mutex::new(Duration::ZERO));
         let c = Arc::clone(&clock);
         let window = KioskWindow::new().unwrap();
+        window
+            .window()
+            .set_size(slint::PhysicalSize::new(1080, 1920));
         let app = KioskApp::attach(
             &window,
             Duration::from_secs(90),
@@ -72,19 +86,23 @@ impl Harness {
                 post: Arc::new(move |task| {
                     let _ = tx.lock().unwrap().send(task);
                 }),
+                scanner_emulator: None,
+                stop: Arc::default(),
             },
         );
+        app.start_scanner(scanner_device);
         let harness = Self {
             runtime,
             hub: Some(hub),
             emulator,
+            scanner,
             window,
             app,
             tasks,
             clock,
         };
-        // The services load at start.
-        harness.pump_until(|h| !h.app.view().services.is_empty());
+        // The services and the procedure catalogue load at start.
+        harness.pump_until(|h| !h.app.view().services.is_empty() && h.app.view().filing_enabled);
         harness
     }
 
@@ -113,8 +131,73 @@ impl Harness {
         i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
         let button = ElementHandle::find_by_accessible_label(&self.window, label)
             .next()
-            .unwrap_or_else(|| panic!("no button {label:?} on page {}", self.page()));
+            .unwrap_or_else(|| {
+                let labels: Vec<String> =
+                    i_slint_backend_testing::ElementQuery::from_root(&self.window)
+                        .match_descendants()
+                        .find_all()
+                        .iter()
+                        .filter_map(|e| e.accessible_label().map(|l| l.to_string()))
+                        .filter(|l| !l.is_empty())
+                        .collect();
+                panic!(
+                    "no button {label:?} on page {}; labels: {labels:?}",
+                    self.page()
+                )
+            });
         button.invoke_accessible_default_action();
+    }
+
+    /// The accessible value of the element labelled `label` (a form field).
+    fn value_of(&self, label: &str) -> String {
+        self.find_on_form(label)
+            .accessible_value()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Finds the control labelled `label` on the form (an input, an option,
+    /// a checkbox — not the caption above it), swiping the form as a
+    /// citizen would until it comes into view: back to the top first, then
+    /// down.
+    fn find_on_form(&self, label: &str) -> ElementHandle {
+        use i_slint_backend_testing::AccessibleRole;
+        let form = || {
+            ElementHandle::find_by_accessible_label(&self.window, "Tờ khai")
+                .next()
+                .expect("the form is on screen")
+        };
+        form().scroll(0.0, 100_000.0);
+        for _ in 0..30 {
+            i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
+            let control = ElementHandle::find_by_accessible_label(&self.window, label).find(|e| {
+                matches!(
+                    e.accessible_role(),
+                    Some(
+                        AccessibleRole::TextInput
+                            | AccessibleRole::Button
+                            | AccessibleRole::Checkbox
+                    )
+                )
+            });
+            if let Some(e) = control {
+                return e;
+            }
+            form().scroll(0.0, -300.0);
+        }
+        panic!("no {label:?} on the form")
+    }
+
+    /// Types on the on-screen keyboard, key by key.
+    fn type_keys(&self, keys: &str) {
+        for c in keys.chars() {
+            let label = if c == ' ' {
+                "phím dấu cách".to_owned()
+            } else {
+                format!("phím {c}")
+            };
+            self.touch(&label);
+        }
     }
 
     fn page(&self) -> String {
@@ -150,6 +233,7 @@ impl Harness {
 
 impl Drop for Harness {
     fn drop(&mut self) {
+        self.app.stop();
         if let Some(hub) = self.hub.take() {
             self.runtime.block_on(hub.stop());
         }
@@ -322,5 +406,168 @@ fn a_hub_that_went_away_is_explained_with_a_retry_button() {
     let adapter = h.window.global::<KioskAdapter>();
     assert!(adapter.get_message_text().contains("chưa kết nối được"));
     assert!(adapter.get_can_retry());
+    // Home says the kiosk is cut off, so the next citizen is not misled.
+    h.touch("Về trang chủ");
+    h.pump_until(|h| !h.app.view().home_notice.is_empty());
+    assert!(
+        h.shows("Máy đang mất kết nối với hệ thống của bộ phận một cửa. Xin hỏi cán bộ tại quầy.")
+    );
     drop(dir);
+}
+
+#[test]
+fn filing_a_dossier_with_the_id_card_prints_the_receipt() {
+    let h = Harness::start();
+    h.touch("Nộp hồ sơ trực tuyến");
+    assert_eq!(h.page(), "procedures");
+    // Search on the on-screen keyboard, then choose.
+    h.type_keys("xac nhan");
+    assert_eq!(
+        h.window.global::<KioskAdapter>().get_search_text(),
+        "xac nhan"
+    );
+    h.touch("Cấp Giấy xác nhận tình trạng hôn nhân");
+    assert_eq!(h.page(), "procedure");
+    h.touch("Tiếp tục");
+    assert_eq!(h.page(), "consent");
+    // Nothing is read before consent: a card scanned now is dropped.
+    h.touch("Đồng ý");
+    assert_eq!(h.page(), "scan");
+
+    // The citizen holds the card under the scanner (DOMAIN.md vector).
+    h.scanner
+        .send_line("001090012345|012345678|Nguyễn Văn An|15031990|Nam|Số 1 Tràng Tiền, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội|20042021")
+        .unwrap();
+    h.pump_until(|h| h.page() == "form");
+    assert_eq!(h.value_of("Họ, chữ đệm và tên"), "Nguyễn Văn An");
+    assert_eq!(h.value_of("Số định danh cá nhân (CCCD)"), "001090012345");
+    assert_eq!(h.value_of("Ngày sinh"), "15/03/1990");
+
+    // Review refuses an incomplete form and says why beside the field.
+    h.touch("Xem lại");
+    assert_eq!(h.page(), "form");
+    let adapter = h.window.global::<KioskAdapter>();
+    assert!(
+        adapter.get_form_summary().contains("cần sửa"),
+        "{}",
+        adapter.get_form_summary()
+    );
+
+    h.find_on_form("Tình trạng hôn nhân: Chưa đăng ký kết hôn với ai")
+        .invoke_accessible_default_action();
+    // Telex on the on-screen keyboard: "keets hoon" → "kết hôn".
+    h.find_on_form("Mục đích sử dụng")
+        .invoke_accessible_default_action();
+    h.type_keys("keets hoon");
+    assert_eq!(h.value_of("Mục đích sử dụng"), "kết hôn");
+    h.touch("phím xong");
+    h.find_on_form("Tôi cam đoan nội dung khai trên đây là đúng sự thật và chịu trách nhiệm trước pháp luật về cam đoan của mình.")
+        .invoke_accessible_default_action();
+    h.touch("Xem lại");
+    assert_eq!(h.page(), "review", "{}", adapter.get_form_summary());
+    assert!(
+        adapter.get_review_fee().contains("3.000đ"),
+        "{}",
+        adapter.get_review_fee()
+    );
+
+    h.touch("Nộp hồ sơ");
+    h.pump_until(|h| h.page() == "filed" && h.app.view().print_state != "printing");
+    let code = adapter.get_filed_code().to_string();
+    assert!(code.starts_with("000.25.31.H26-"), "{code}");
+    assert!(h.shows(&format!("Mã hồ sơ {code}")));
+    assert_eq!(h.app.view().print_state, "printed");
+    let due = adapter.get_filed_due().to_string();
+    let due = due.split(": ").nth(1).unwrap().to_owned();
+    assert!(due.contains(" giờ ") && due.contains(" năm "), "{due}");
+
+    let receipt = h
+        .emulator
+        .recv_receipt(Duration::from_secs(10))
+        .expect("a receipt came out");
+    let text = receipt
+        .transcript
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains(&code), "{text}");
+    assert!(text.contains(&due), "due time {due:?} not in {text}");
+    assert!(
+        text.contains("001******345"),
+        "the ID number is masked on paper: {text}"
+    );
+    assert!(!text.contains("001090012345"), "{text}");
+    assert_eq!(receipt.qr_payloads, vec![code.clone()]);
+
+    // Lookup: the receipt's QR code at the scanner shows the status.
+    h.touch("Xong, về trang chủ");
+    h.touch("Tra cứu hồ sơ");
+    assert_eq!(h.page(), "lookup");
+    h.scanner.send_line(&code).unwrap();
+    h.pump_until(|h| h.page() == "lookup-result");
+    assert!(adapter.get_lookup_title().starts_with(&code));
+    assert!(!adapter.get_lookup_status().is_empty());
+    assert!(adapter.get_lookup_timeline().row_count() >= 1);
+}
+
+#[test]
+fn a_procedure_that_needs_the_citizen_at_a_counter_prints_a_ticket_too() {
+    let h = Harness::start();
+    h.touch("Nộp hồ sơ trực tuyến");
+    h.type_keys("ket hon");
+    h.touch("Đăng ký kết hôn");
+    assert!(h
+        .window
+        .global::<KioskAdapter>()
+        .get_procedure_presence()
+        .contains("đến quầy"));
+    h.touch("Tiếp tục");
+    h.touch("Không đồng ý, tôi tự nhập");
+    assert_eq!(
+        h.page(),
+        "form",
+        "without consent the citizen types everything"
+    );
+    // A card scanned without consent is ignored.
+    h.scanner.send_line("079195001234||Trần Thị Bình|01021995|Nữ|Phường Bến Nghé, Quận 1, Thành phố Hồ Chí Minh|10072022").unwrap();
+    let fill = |label: &str, keys: &str| {
+        h.find_on_form(label).invoke_accessible_default_action();
+        h.type_keys(keys);
+    };
+    fill("Họ, chữ đệm và tên", "tran thi binh");
+    fill("Số định danh cá nhân (CCCD)", "079195001234");
+    fill("Nơi cư trú", "phuong ben nghe");
+    fill("Họ, chữ đệm và tên bên kia", "le van cuong");
+    fill("Ngày sinh bên kia", "01/01/1994");
+    h.find_on_form("Giới tính bên kia: Nam")
+        .invoke_accessible_default_action();
+    fill("Số định danh cá nhân bên kia", "079094001235");
+    fill("Nơi cư trú bên kia", "phuong ben nghe");
+    h.find_on_form("Chúng tôi cam đoan những lời khai trên đây là đúng sự thật, việc kết hôn là tự nguyện, không vi phạm Luật Hôn nhân và gia đình.")
+        .invoke_accessible_default_action();
+    assert_eq!(
+        h.value_of("Họ, chữ đệm và tên"),
+        "Tran Thi Binh",
+        "scanned data without consent was dropped"
+    );
+    h.touch("Xem lại");
+    let adapter = h.window.global::<KioskAdapter>();
+    assert_eq!(h.page(), "review", "{}", adapter.get_form_summary());
+    h.touch("Nộp hồ sơ");
+    h.pump_until(|h| h.page() == "filed" && h.app.view().print_state != "printing");
+    let ticket = adapter.get_filed_ticket().to_string();
+    assert!(ticket.contains("A001"), "{ticket}");
+    let receipt = h.emulator.recv_receipt(Duration::from_secs(10)).unwrap();
+    assert!(receipt
+        .transcript
+        .contains(adapter.get_filed_code().as_str()));
+    let queue_ticket = h
+        .emulator
+        .recv_receipt(Duration::from_secs(10))
+        .expect("the queue ticket is printed too");
+    assert!(
+        queue_ticket.transcript.contains("A001"),
+        "{}",
+        queue_ticket.transcript
+    );
 }

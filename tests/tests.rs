@@ -3,10 +3,14 @@
 //! loopback, real SQLite files, real pseudo-terminals and real Slint
 //! rendering.
 
+mod backup;
 mod counter;
 mod devices;
 mod display;
+mod filing;
 mod hub;
 mod kiosk;
+mod packaging;
 mod screens;
 mod util;
+mod watchdog;

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use motcua::config::Config;
-use motcua::hub::{start, Clock, HubOptions, RunningHub};
+use motcua::hub::{start, Clock, HubOptions, PortalTarget, RunningHub};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -31,6 +31,11 @@ impl TestHub {
     }
 
     pub async fn with(config: Config, clock: Option<Clock>) -> Self {
+        Self::with_portal(config, clock, PortalTarget::Embedded).await
+    }
+
+    /// A hub delivering dossiers to `portal`.
+    pub async fn with_portal(config: Config, clock: Option<Clock>, portal: PortalTarget) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let running = start(
             Arc::new(config),
@@ -38,6 +43,7 @@ impl TestHub {
                 listen: "127.0.0.1:0".parse().unwrap(),
                 database: dir.path().join("hub.db"),
                 clock,
+                portal,
             },
         )
         .await
@@ -237,12 +243,19 @@ pub struct HubProcess {
 
 impl HubProcess {
     pub fn start(db: &Path) -> Self {
+        Self::start_with(db, &[], Stdio::inherit(), "warn")
+    }
+
+    /// A hub with extra `motcua hub` arguments, its stderr (the log) sent
+    /// to `stderr`, at log level `log`.
+    pub fn start_with(db: &Path, args: &[&str], stderr: Stdio, log: &str) -> Self {
         let mut child = motcua()
             .args(["hub", "--listen", "127.0.0.1:0", "--db"])
             .arg(db)
-            .env("MOTCUA_LOG", "warn")
+            .args(args)
+            .env("MOTCUA_LOG", log)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();

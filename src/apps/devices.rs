@@ -14,6 +14,8 @@ use crate::config::PrinterConfig;
 /// The printer a kiosk prints tickets and receipts on.
 pub struct TicketPrinter {
     printer: Box<dyn Printer>,
+    /// Characters per line in the normal font (48 on 80 mm, 32 on 58 mm).
+    columns: usize,
     /// In demo mode: the emulator at the other end of the pty, whose
     /// rendering of each job becomes the on-screen preview.
     emulator: Option<PrinterEmulator>,
@@ -38,6 +40,7 @@ impl TicketPrinter {
                     .map_err(|e| std::io::Error::other(e.to_string()))?;
                 Ok(Self {
                     printer: Box::new(printer),
+                    columns: c.profile.paper.columns(),
                     emulator: None,
                     description: format!("{} ({})", c.serial.port, c.profile.text_mode),
                 })
@@ -54,11 +57,13 @@ impl TicketPrinter {
         })?;
         let mut settings = SerialSettings::for_port(emulator.path());
         settings.exclusive = false;
+        let columns = profile.paper.columns();
         let printer = SerialPrinter::open(settings, profile)
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         let description = format!("emulator {}", emulator.path().display());
         Ok(Self {
             printer: Box::new(printer),
+            columns,
             emulator: Some(emulator),
             description,
         })
@@ -68,6 +73,7 @@ impl TicketPrinter {
     pub fn with_printer(printer: Box<dyn Printer>, description: &str) -> Self {
         Self {
             printer,
+            columns: 48,
             emulator: None,
             description: description.to_owned(),
         }
@@ -80,6 +86,11 @@ impl TicketPrinter {
     /// The emulator, in demo mode (for technicians' fault switches).
     pub fn emulator(&self) -> Option<&PrinterEmulator> {
         self.emulator.as_ref()
+    }
+
+    /// Characters per line of the paper, for wrapping receipts.
+    pub fn columns(&self) -> usize {
+        self.columns
     }
 
     pub fn description(&self) -> &str {
@@ -122,3 +133,48 @@ impl TicketPrinter {
         }
     }
 }
+
+/// The kiosk's ID-card / QR scanner: a real one on a serial port, or — with
+/// none configured — the scanner emulator on a pty read through the same
+/// serial driver (its "sample card" button sends a test card through it).
+pub struct ScannerDevice {
+    pub scanner: Box<dyn motcua_drivers::Scanner>,
+    pub emulator: Option<motcua_drivers::emulator::ScannerEmulator>,
+    pub description: String,
+}
+
+impl ScannerDevice {
+    /// The configured scanner, or the emulator when `config` is `None`.
+    pub fn from_config(config: Option<&crate::config::ScannerConfig>) -> std::io::Result<Self> {
+        use motcua_drivers::emulator::ScannerEmulator;
+        use motcua_drivers::{SerialScanner, Terminator};
+        match config {
+            Some(c) => {
+                let scanner = SerialScanner::open(c.serial.clone(), &c.profile)
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                Ok(Self {
+                    scanner: Box::new(scanner),
+                    emulator: None,
+                    description: c.serial.port.to_string(),
+                })
+            }
+            None => {
+                let emulator = ScannerEmulator::start(Terminator::Crlf)?;
+                let mut settings = SerialSettings::for_port(emulator.path());
+                settings.exclusive = false;
+                let scanner = SerialScanner::open(settings, &Default::default())
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                let description = format!("emulator {}", emulator.path().display());
+                Ok(Self {
+                    scanner: Box::new(scanner),
+                    emulator: Some(emulator),
+                    description,
+                })
+            }
+        }
+    }
+}
+
+/// The sample card the demo's "Quét thẻ mẫu" button sends (DOMAIN.md
+/// vector; synthetic person).
+pub const SAMPLE_CARD: &str = "001090012345|012345678|Nguyễn Văn An|15031990|Nam|Số 1 Tràng Tiền, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội|20042021";

@@ -26,6 +26,8 @@ pub enum HubError {
         code: String,
         message_vi: String,
         message_en: String,
+        /// Per-field messages of a refused form (`422 invalid_form`).
+        fields: crate::domain::form::FieldErrors,
     },
     /// The hub answered something this client does not understand.
     #[error("unexpected answer from the hub: {0}")]
@@ -72,6 +74,8 @@ struct ErrorBody {
     code: String,
     message_vi: String,
     message_en: String,
+    #[serde(default)]
+    fields: crate::domain::form::FieldErrors,
 }
 
 /// A service as `GET /api/v1/services` lists it.
@@ -149,6 +153,7 @@ impl HubClient {
                 code: e.code,
                 message_vi: e.message_vi,
                 message_en: e.message_en,
+                fields: e.fields,
             }),
             Err(_) if status.is_server_error() => {
                 Err(HubError::Unreachable(format!("HTTP {status}")))
@@ -235,6 +240,31 @@ impl HubClient {
         self.post_retrying("/api/v1/tickets", Some(&body), key, 4)
             .await?
             .ok_or_else(|| HubError::BadAnswer("no ticket in the answer".to_owned()))
+    }
+
+    /// The procedure catalogue with each form.
+    pub async fn procedures(&self) -> Result<crate::hub::filing::CatalogueView, HubError> {
+        self.get("/api/v1/procedures").await
+    }
+
+    /// Files a dossier, retried with `key` until the hub answers.
+    pub async fn file_dossier(
+        &self,
+        body: &serde_json::Value,
+        key: &str,
+    ) -> Result<crate::hub::filing::FiledDossier, HubError> {
+        self.post_retrying("/api/v1/dossiers", Some(body), key, 8)
+            .await?
+            .ok_or_else(|| HubError::BadAnswer("no dossier in the answer".to_owned()))
+    }
+
+    /// A dossier's status and timeline.
+    pub async fn dossier(&self, code: &str) -> Result<crate::hub::filing::DossierView, HubError> {
+        let encoded: String = code
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+            .collect();
+        self.get(&format!("/api/v1/dossiers/{encoded}")).await
     }
 
     /// Tells the hub what the printer did with a ticket.

@@ -18,6 +18,7 @@ pub mod kiosk;
 pub mod printing;
 pub mod rating;
 pub mod voice;
+pub mod watchdog;
 
 pub mod ui {
     //! The compiled Slint UI (`ui/app.slint`).

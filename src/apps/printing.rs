@@ -48,3 +48,31 @@ pub fn ticket_receipt(office: &str, ticket: &TicketView, qr_payload: &str) -> Re
         .feed(2)
         .cut()
 }
+
+/// The filing receipt (Mẫu số 01) from the hub's answer, wrapped to the
+/// paper: its lines, the lookup QR code, then the footer.
+pub fn dossier_receipt(filed: &crate::hub::filing::FiledDossier, columns: usize) -> Receipt {
+    use crate::domain::receipt::{receipt, Align, Emphasis};
+    let doc = receipt(&filed.receipt, columns);
+    let line = |l: &crate::domain::receipt::ReceiptLine| {
+        let mut out = Line::new(&l.text);
+        out = match l.emphasis {
+            Emphasis::Normal => out,
+            Emphasis::Bold => out.bold(),
+            Emphasis::Large => out.bold().size(2, 2),
+        };
+        match l.align {
+            Align::Left => out,
+            Align::Center => out.center(),
+        }
+    };
+    let mut out = Receipt::new();
+    for l in &doc.lines {
+        out = out.line(line(l));
+    }
+    out = out.qr(&doc.qr_payload);
+    for l in &doc.footer {
+        out = out.line(line(l));
+    }
+    out.feed(2).cut()
+}

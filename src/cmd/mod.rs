@@ -1,5 +1,6 @@
-//! Commands for technicians and devices: `motcua diag …`, `motcua emulate …`
-//! and `motcua hash-pin`.
+//! Commands for technicians and devices: `motcua diag …`, `motcua emulate …`,
+//! `motcua backup`, `motcua restore` and `motcua hash-pin`.
 
+pub mod backup;
 pub mod devices;
 pub mod voice;

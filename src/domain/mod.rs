@@ -8,12 +8,28 @@
 //! - [`ticket`]: ticket numbers and the ticket state machine.
 //! - [`queue`]: daily numbering, caps and the priority-interleaving rule.
 //! - [`estimate`]: estimated waiting time per service.
+//! - [`procedure`]: the procedure catalogue (data) and its forms.
+//! - [`form`]: form validation with Vietnamese messages per field.
+//! - [`fee`]: fees from a procedure's rule and the citizen's choices.
+//! - [`calendar`]: working days (per-year data) and due times.
+//! - [`dossier`]: dossier codes and statuses.
+//! - [`receipt`]: the filing receipt (Mẫu số 01) as printable lines.
+//! - [`vietnamese_input`]: Telex and VNI for the on-screen keyboard.
+//! - [`personal`]: masking personal data for display and logs.
 //! - [`announce`]: Vietnamese number words and the hall call sentence.
 //! - [`rating`]: the satisfaction scale and ticket references for rating.
 
 pub mod announce;
+pub mod calendar;
+pub mod dossier;
 pub mod estimate;
+pub mod fee;
+pub mod form;
+pub mod personal;
+pub mod procedure;
 pub mod queue;
 pub mod rating;
+pub mod receipt;
 pub mod ticket;
 pub mod time;
+pub mod vietnamese_input;

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::Principal;
 use super::error::ApiError;
 use super::extract::{fingerprint, parse_json, read_limited, IdempotencyKey};
+use super::filing::{dossier_view, FileRequest};
 use super::queue::{
     CounterAction, IssueRequest, PrintStatusRequest, Rules, TransferRequest, COUNTER_CLOSED,
     COUNTER_OPEN, COUNTER_PAUSED,
@@ -215,6 +216,9 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/ratings/lookup", get(rating::lookup))
         .route("/api/v1/events", get(sse::events))
         .route("/api/v1/stats", get(stats_handler))
+        .route("/api/v1/procedures", get(procedures))
+        .route("/api/v1/dossiers", post(file_dossier))
+        .route("/api/v1/dossiers/{code}", get(get_dossier))
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
         .with_state(hub)
@@ -487,4 +491,80 @@ async fn stats_handler(
         .read(move |conn| stats::day_stats(conn, &config, date))
         .await?;
     Reply::json(StatusCode::OK, &report)
+}
+
+async fn procedures(State(hub): State<Arc<Hub>>, principal: Principal) -> Result<Reply, ApiError> {
+    principal.require(&[Role::Kiosk, Role::Counter])?;
+    Reply::json(StatusCode::OK, &hub.filing.catalogue_view(hub.rules.tz))
+}
+
+/// The stored answer for an idempotency key seen before, read outside the
+/// writer so a kiosk's retry is answered even if the catalogue changed
+/// since (the writer checks again, race-free).
+async fn stored_reply(hub: &Hub, idem: &Idempotency) -> Result<Option<Reply>, ApiError> {
+    let (principal, key) = (idem.principal.clone(), idem.key.clone());
+    let stored = hub
+        .store
+        .read(move |conn| tickets::idempotent_response(conn, &principal, &key))
+        .await?;
+    let Some(stored) = stored else {
+        return Ok(None);
+    };
+    if stored.fingerprint != idem.fingerprint {
+        return Err(ApiError::idempotency_key_reused());
+    }
+    let status = StatusCode::from_u16(stored.status).map_err(|_| ApiError::internal())?;
+    let body = (!stored.body.is_empty()).then_some(stored.body);
+    Ok(Some(Reply { status, body }))
+}
+
+async fn file_dossier(
+    State(hub): State<Arc<Hub>>,
+    principal: Principal,
+    key: IdempotencyKey,
+    req: Request,
+) -> Result<Reply, ApiError> {
+    principal.require(&[Role::Kiosk, Role::Counter])?;
+    let path = req.uri().path().to_owned();
+    let raw = read_limited(req).await?;
+    let idem = Idempotency::new(&principal, key, "POST", &path, &raw);
+    if let Some(idem) = &idem {
+        if let Some(reply) = stored_reply(&hub, idem).await? {
+            return Ok(reply);
+        }
+    }
+    let body: FileRequest = parse_json(&raw)?;
+    // Refuse an incomplete or malformed form before touching the writer.
+    let prepared = hub.filing.prepare(body, hub.rules.today(hub.now()))?;
+    let by = principal.name.clone();
+    let filing = Arc::clone(&hub.filing);
+    let reply = change(&hub, idem, move |rules, ctx, now| {
+        let filed = filing.file(rules, ctx, &prepared, &by, now)?;
+        Reply::json(StatusCode::CREATED, &filed)
+    })
+    .await?;
+    // Committed: the outbox worker may deliver it now.
+    hub.filing.wake.notify_one();
+    Ok(reply)
+}
+
+async fn get_dossier(
+    State(hub): State<Arc<Hub>>,
+    principal: Principal,
+    Path(code): Path<String>,
+) -> Result<Reply, ApiError> {
+    principal.require(&[Role::Kiosk, Role::Counter])?;
+    let parsed = crate::domain::dossier::parse_code(&code)
+        .ok_or_else(|| ApiError::dossier_not_found(&code))?;
+    let code = crate::domain::dossier::format_code(&parsed.unit, parsed.date, parsed.sequence);
+    // Fresh from the portal when it answers quickly; from the hub otherwise.
+    super::outbox::refresh_for_lookup(&hub, &code).await;
+    let staff = principal.role != Role::Kiosk;
+    let filing = Arc::clone(&hub.filing);
+    let tz = hub.rules.tz;
+    let view = hub
+        .store
+        .read(move |conn| dossier_view(&filing, conn, &code, staff, tz))
+        .await?;
+    Reply::json(StatusCode::OK, &view)
 }

@@ -5,6 +5,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
+use crate::domain::form::FieldErrors;
 use crate::domain::queue::NumberingError;
 use crate::domain::ticket::IllegalTransition;
 use crate::store::StoreError;
@@ -17,6 +20,10 @@ pub struct ApiError {
     pub code: &'static str,
     pub message_vi: String,
     pub message_en: String,
+    /// Per-field messages for a form that failed validation, keyed by the
+    /// field (`applicant.id_number`, `child_birth_date`, `pages`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<FieldErrors>,
 }
 
 impl ApiError {
@@ -31,7 +38,64 @@ impl ApiError {
             code,
             message_vi: message_vi.into(),
             message_en: message_en.into(),
+            fields: None,
         }
+    }
+
+    pub fn invalid_form(fields: FieldErrors) -> Self {
+        let mut err = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_form",
+            "Hồ sơ còn thiếu hoặc sai thông tin; xin xem thông báo bên cạnh từng ô.",
+            "Some fields are missing or wrong; see the message beside each field.",
+        );
+        err.fields = Some(fields);
+        err
+    }
+
+    pub fn unknown_procedure(code: &str) -> Self {
+        let mut err = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_procedure",
+            format!("Không có thủ tục \"{code}\" trong danh mục."),
+            format!("There is no procedure \"{code}\" in the catalogue."),
+        );
+        err.fields = Some(BTreeMap::from([(
+            "procedure".to_owned(),
+            crate::domain::form::FieldError {
+                code: "choice".into(),
+                message_vi: "Vui lòng chọn một thủ tục trong danh mục.".into(),
+                message_en: "Please choose a procedure from the catalogue.".into(),
+            },
+        )]));
+        err
+    }
+
+    pub fn dossier_not_found(code: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "dossier_not_found",
+            format!("Không tìm thấy hồ sơ {code}. Xin kiểm tra lại mã hồ sơ trên giấy tiếp nhận."),
+            format!("Dossier {code} was not found. Please check the code on the receipt."),
+        )
+    }
+
+    pub fn dossier_daily_limit() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "dossier_daily_limit",
+            "Hôm nay đơn vị đã tiếp nhận đủ 9999 hồ sơ, mức tối đa của mã hồ sơ. Xin mời nộp vào ngày làm việc tiếp theo.",
+            "The office has received 9999 dossiers today, the most a dossier code allows. Please file on the next working day.",
+        )
+    }
+
+    pub fn fee_input(detail: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_form",
+            format!("Chưa tính được lệ phí: {detail}"),
+            format!("The fee cannot be computed: {detail}"),
+        )
     }
 
     pub fn unauthorized() -> Self {

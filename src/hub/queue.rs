@@ -90,6 +90,10 @@ pub struct TicketView {
     pub estimated_wait_minutes: u32,
     pub print_status: Option<String>,
     pub print_error: Option<String>,
+    /// The dossier the ticket was issued for (filing that needs the citizen
+    /// at a counter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dossier_code: Option<String>,
     /// Short secret for lookup QR codes; only shown to kiosks, counters and
     /// technicians, never in the public event stream.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -644,6 +648,7 @@ impl Rules {
             estimated_wait_minutes,
             print_status: t.print_status.clone(),
             print_error: t.print_error.clone(),
+            dossier_code: t.dossier_code.clone(),
             lookup_token: with_token.then(|| t.lookup_token.clone()),
         })
     }

@@ -368,7 +368,8 @@ pub async fn sign_in(
             ctx.emit(row.created_at_ms, "staff.signed_in", event)
         })
         .await?;
-    hub.sessions.insert(digest, officer.clone(), now, expires_at);
+    hub.sessions
+        .insert(digest, officer.clone(), now, expires_at);
     tracing::info!(staff = %officer.code, counter = officer.counter, "officer signed in");
     Reply::json(
         StatusCode::OK,
@@ -477,7 +478,12 @@ mod tests {
             name: "Nguyễn Thị Lan".into(),
             counter: 2,
         };
-        sessions.insert(digest.clone(), officer.clone(), now, now + Duration::hours(1));
+        sessions.insert(
+            digest.clone(),
+            officer.clone(),
+            now,
+            now + Duration::hours(1),
+        );
         assert_eq!(sessions.lookup(&secret, now), Some(officer));
         assert_eq!(sessions.lookup(&format!("{secret}x"), now), None);
         assert_eq!(sessions.lookup(&secret, now + Duration::hours(2)), None);

@@ -20,8 +20,10 @@
 //! the publisher after the commit, in id order, so live streams never show
 //! something that a power cut could take back.
 
+pub mod dossiers;
+pub mod lock;
 pub mod ratings;
-mod schema;
+pub mod schema;
 pub mod staff;
 pub mod tickets;
 
@@ -58,6 +60,11 @@ pub enum StoreError {
     JobPanicked(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("cannot lock database {path}: {source}")]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// One row of the append-only `events` table, as published after commit.
@@ -122,19 +129,34 @@ pub struct Store {
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// Held while open, so `motcua restore` can tell the database is in use.
+    lock: Mutex<Option<lock::DatabaseLock>>,
 }
 
 impl Store {
     /// Opens (creating if needed) and migrates the database at `path`, and
     /// starts the writer thread. `publish` receives committed events.
     pub fn open(path: &Path, publish: Publisher) -> Result<Self, StoreError> {
+        Self::open_with(path, schema::HUB, publish)
+    }
+
+    /// [`Store::open`] with another schema (the portal sandbox's).
+    pub fn open_with(
+        path: &Path,
+        migrations: &'static [&'static str],
+        publish: Publisher,
+    ) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             // A missing data directory is an installation problem the open
             // below reports clearly; creating it here is the friendly case.
             let _ = std::fs::create_dir_all(dir);
         }
+        let held = lock::DatabaseLock::shared(path).map_err(|source| StoreError::Lock {
+            path: path.to_owned(),
+            source,
+        })?;
         let mut conn = open_connection(path, false)?;
-        schema::migrate(&mut conn, path)?;
+        schema::migrate_with(&mut conn, path, migrations)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let writer = std::thread::Builder::new()
             .name("motcua-db-writer".into())
@@ -145,6 +167,7 @@ impl Store {
             jobs: Mutex::new(Some(tx)),
             writer: Mutex::new(Some(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            lock: Mutex::new(Some(held)),
         })
     }
 
@@ -239,6 +262,9 @@ impl Store {
         if let Ok(mut readers) = self.readers.lock() {
             readers.clear();
         }
+        if let Ok(mut held) = self.lock.lock() {
+            held.take();
+        }
     }
 }
 
@@ -287,6 +313,9 @@ pub fn open_connection(path: &Path, read_only: bool) -> Result<Connection, Store
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Erased personal data (the retention purge) is overwritten on
+        // disk, not left in free pages.
+        conn.pragma_update(None, "secure_delete", "ON")?;
     }
     Ok(conn)
 }

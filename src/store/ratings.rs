@@ -109,21 +109,13 @@ pub fn on_date(conn: &Connection, date: NaiveDate) -> Result<Vec<RatingRow>, Sto
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The dossier a ticket was issued for, when the database records one.
-///
-/// The link (`tickets.dossier_code`) belongs to online filing; on a
-/// database without that column a ticket has no dossier, which is the
-/// truth for such an office.
+/// The dossier a ticket was issued for (online filing links them).
 pub fn linked_dossier(conn: &Connection, ticket: i64) -> Result<Option<String>, StoreError> {
-    let stmt = conn.prepare_cached("SELECT dossier_code FROM tickets WHERE id = ?1");
-    match stmt {
-        Ok(mut stmt) => Ok(stmt
-            .query_row([ticket], |r| r.get::<_, Option<String>>(0))
-            .optional()?
-            .flatten()),
-        Err(e) if e.to_string().contains("no such column") => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    Ok(conn
+        .prepare_cached("SELECT dossier_code FROM tickets WHERE id = ?1")?
+        .query_row([ticket], |r| r.get::<_, Option<String>>(0))
+        .optional()?
+        .flatten())
 }
 
 /// The ticket shown as `number` (e.g. `A012`) on a business date.

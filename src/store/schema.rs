@@ -110,7 +110,71 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (principal, key)
     ) WITHOUT ROWID;
     "#,
-    // 2: officers at counters, and citizen ratings.
+    // 2: online filing — dossiers, their timeline, the portal outbox.
+    r#"
+    -- A dossier filed at the office. `code` is <unit>-YYMMDD-XXXX; the
+    -- running count is (business_date, sequence), unique, so a duplicate
+    -- code is impossible even if the logic were wrong.
+    CREATE TABLE dossiers (
+        code                 TEXT PRIMARY KEY,
+        business_date        TEXT NOT NULL,
+        sequence             INTEGER NOT NULL,
+        procedure            TEXT NOT NULL,
+        received_at_ms       INTEGER NOT NULL,
+        due_at_ms            INTEGER NOT NULL,
+        fee                  INTEGER NOT NULL,
+        pages                INTEGER,
+        copies               INTEGER,
+        -- Personal data (JSON), NULL once purged after the retention.
+        applicant            TEXT,
+        fields               TEXT,
+        -- Kept after the purge: the masked ID and a non-personal summary
+        -- (procedure, documents, legal time, fee lines) for lookups.
+        masked_id            TEXT NOT NULL,
+        summary              TEXT NOT NULL,
+        -- Sent with every delivery attempt; the portal deduplicates on it.
+        portal_key           TEXT NOT NULL UNIQUE,
+        filed_by             TEXT NOT NULL,
+        ticket_id            INTEGER REFERENCES tickets (id),
+        portal_status        TEXT NOT NULL,
+        portal_reference     TEXT,
+        accepted_at_ms       INTEGER,
+        portal_checked_at_ms INTEGER,
+        purged_at_ms         INTEGER,
+        UNIQUE (business_date, sequence)
+    );
+    CREATE INDEX dossiers_to_purge ON dossiers (accepted_at_ms) WHERE purged_at_ms IS NULL;
+    CREATE INDEX dossiers_open ON dossiers (portal_checked_at_ms)
+        WHERE portal_reference IS NOT NULL AND portal_status NOT IN ('result_ready', 'refused');
+
+    -- What happened to a dossier, oldest first.
+    CREATE TABLE dossier_timeline (
+        id      INTEGER PRIMARY KEY,
+        code    TEXT NOT NULL REFERENCES dossiers (code),
+        at_ms   INTEGER NOT NULL,
+        stage   TEXT NOT NULL,
+        note    TEXT
+    );
+    CREATE INDEX dossier_timeline_code ON dossier_timeline (code, id);
+
+    -- Dossiers the portal has not acknowledged yet. A row is written in the
+    -- transaction that files the dossier and deleted in the one that
+    -- records the portal's reference: a dossier is in exactly one of the
+    -- two states, whatever crashes in between.
+    CREATE TABLE outbox (
+        code               TEXT PRIMARY KEY REFERENCES dossiers (code),
+        created_at_ms      INTEGER NOT NULL,
+        attempts           INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at_ms INTEGER,
+        next_attempt_at_ms INTEGER,
+        last_error         TEXT
+    );
+    CREATE INDEX outbox_order ON outbox (created_at_ms, code);
+
+    -- The dossier a ticket was issued for (citizen must come to a counter).
+    ALTER TABLE tickets ADD COLUMN dossier_code TEXT;
+    "#,
+    // 3: officers at counters, and citizen ratings.
     r#"
     -- The officer (staff code) who last acted on a ticket at a counter:
     -- called it, started or finished it. NULL for work done with a plain
@@ -151,17 +215,32 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// Brings the database up to [`VERSION`], each step in its own transaction.
+/// The hub's migrations.
+pub const HUB: &[&str] = MIGRATIONS;
+
+/// Brings the hub database up to [`VERSION`], each step in its own
+/// transaction.
 pub fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    migrate_with(conn, path, MIGRATIONS)
+}
+
+/// Brings a database up to `migrations.len()` (the portal sandbox keeps its
+/// own schema in its own file).
+pub fn migrate_with(
+    conn: &mut Connection,
+    path: &Path,
+    migrations: &[&str],
+) -> Result<(), StoreError> {
+    let version = migrations.len() as i64;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if found > VERSION {
+    if found > version {
         return Err(StoreError::SchemaTooNew {
             path: path.to_owned(),
             found,
-            supported: VERSION,
+            supported: version,
         });
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+    for (i, sql) in migrations.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i as i64 + 1)?;

@@ -33,11 +33,14 @@ pub struct TicketRow {
     pub issued_by: String,
     pub print_status: Option<String>,
     pub print_error: Option<String>,
+    /// The dossier this ticket was issued for, when filing needs the
+    /// citizen at a counter.
+    pub dossier_code: Option<String>,
 }
 
 const TICKET_COLUMNS: &str = "id, business_date, number_service, number, display, service, priority, state, \
      issued_at_ms, called_at_ms, started_at_ms, finished_at_ms, counter, recall_count, transfer_count, \
-     lookup_token, issued_by, print_status, print_error";
+     lookup_token, issued_by, print_status, print_error, dossier_code";
 
 fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
     let date: String = row.get(1)?;
@@ -67,6 +70,7 @@ fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
         issued_by: row.get(16)?,
         print_status: row.get(17)?,
         print_error: row.get(18)?,
+        dossier_code: row.get(19)?,
     })
 }
 
@@ -117,6 +121,17 @@ pub fn insert(conn: &Connection, t: &NewTicket<'_>) -> Result<i64, StoreError> {
         t.issued_by,
     ])?;
     Ok(conn.last_insert_rowid())
+}
+
+/// Links a ticket to the dossier it was issued for.
+pub fn set_dossier_code(conn: &Connection, id: i64, code: &str) -> Result<(), StoreError> {
+    let changed = conn
+        .prepare_cached("UPDATE tickets SET dossier_code = ?2 WHERE id = ?1")?
+        .execute(params![id, code])?;
+    if changed != 1 {
+        return Err(StoreError::Corrupt(format!("ticket {id} vanished")));
+    }
+    Ok(())
 }
 
 /// Writes back the mutable fields of a ticket.

@@ -63,18 +63,17 @@ pub struct CounterTicket {
 }
 
 impl CounterTicket {
-    /// Reads a ticket from the hub's JSON, keeping the optional
-    /// `dossier_code` even where [`TicketView`] does not know it.
-    pub fn from_json(value: &serde_json::Value) -> Option<Self> {
-        let ticket: TicketView = serde_json::from_value(value.clone()).ok()?;
-        let dossier_code = value
-            .get("dossier_code")
-            .and_then(|v| v.as_str())
-            .map(str::to_owned);
-        Some(Self {
+    pub fn new(ticket: TicketView) -> Self {
+        let dossier_code = ticket.dossier_code.clone();
+        Self {
             ticket,
             dossier_code,
-        })
+        }
+    }
+
+    /// Reads a ticket from the hub's JSON.
+    pub fn from_json(value: &serde_json::Value) -> Option<Self> {
+        serde_json::from_value(value.clone()).ok().map(Self::new)
     }
 }
 
@@ -369,10 +368,7 @@ impl Counter {
         if let Some(c) = queue.counters.iter().find(|c| c.number == self.counter) {
             self.state = c.state.clone();
             self.serves = c.services.clone();
-            let current = c.current.as_ref().map(|t| CounterTicket {
-                ticket: t.clone(),
-                dossier_code: None,
-            });
+            let current = c.current.clone().map(CounterTicket::new);
             effects.extend(self.set_current(current));
         }
         self.print_failed = print_failed
@@ -398,8 +394,7 @@ impl Counter {
     /// Replaces the current ticket; asks for its dossier when it has one.
     fn set_current(&mut self, ticket: Option<CounterTicket>) -> Vec<Effect> {
         let old_code = self.current.as_ref().and_then(|c| c.dossier_code.clone());
-        // A ticket read from the queue does not carry the dossier link; keep
-        // the one the action's answer gave for the same ticket.
+        // Keep a dossier link already known for the same ticket.
         let ticket = ticket.map(|mut t| {
             if t.dossier_code.is_none() {
                 if let Some(old) = &self.current {
@@ -1125,6 +1120,7 @@ mod tests {
             code: "bad_credentials".into(),
             message_vi: "Mã cán bộ hoặc mã PIN không đúng.".into(),
             message_en: "Wrong staff code or PIN.".into(),
+            fields: Default::default(),
         }));
         let v = c.view(now());
         assert_eq!(v.page, "sign-in");
@@ -1313,6 +1309,7 @@ mod tests {
                 code: "unauthorized".into(),
                 message_vi: "x".into(),
                 message_en: "x".into(),
+                fields: Default::default(),
             }),
         );
         assert_eq!(c.page(), Page::SignIn);

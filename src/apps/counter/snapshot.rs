@@ -132,6 +132,7 @@ fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
         code: "bad_credentials".into(),
         message_vi: "Mã cán bộ hoặc mã PIN không đúng.".into(),
         message_en: "Wrong staff code or PIN.".into(),
+        fields: Default::default(),
     }));
     pages.push(("sign-in-error", wrong, closed.clone(), false));
 

@@ -10,7 +10,7 @@ use slint::ComponentHandle;
 
 use super::controller::QrPolicy;
 use super::{event_loop_poster, system_clock, KioskApp, KioskContext, QUEUE_REFRESH};
-use crate::apps::devices::TicketPrinter;
+use crate::apps::devices::{ScannerDevice, TicketPrinter};
 use crate::apps::headless::Headless;
 use crate::apps::hub_client::HubClient;
 use crate::apps::ui::{KioskAdapter, KioskWindow};
@@ -59,7 +59,11 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
     let printer = TicketPrinter::from_config(config.kiosk.printer.as_ref())
         .context("cannot set up the printer")?;
     tracing::info!(printer = printer.description(), "printer ready");
-    let demo = printer.is_emulated();
+    let mut scanner = ScannerDevice::from_config(config.kiosk.scanner.as_ref())
+        .context("cannot set up the scanner")?;
+    tracing::info!(scanner = %scanner.description, "scanner ready");
+    let scanner_emulator = scanner.emulator.take().map(|e| Arc::new(Mutex::new(e)));
+    let demo = printer.is_emulated() || scanner_emulator.is_some();
 
     let headless = if has_display() {
         None
@@ -111,8 +115,11 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
             demo,
             runtime: runtime.handle().clone(),
             post: event_loop_poster(),
+            scanner_emulator,
+            stop: Arc::default(),
         },
     );
+    app.start_scanner(scanner);
     // Đánh giá: the citizen rating screen over the kiosk's pages.
     let rating = crate::apps::rating::attach(
         &window,
@@ -130,6 +137,15 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
     window
         .global::<KioskAdapter>()
         .set_rating_enabled(config.rating.enabled);
+    // While it asks for a ticket, the rating screen reads the scanner.
+    let r = rating.clone();
+    app.set_scan_hook(Box::new(move |line| {
+        if r.step() != crate::apps::rating::Step::Identify {
+            return false;
+        }
+        r.scanned(line);
+        true
+    }));
     let clock = slint::Timer::default();
     let a = app.clone();
     clock.start(
@@ -147,9 +163,19 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
         a.refresh_queue()
     });
 
+    // READY=1 and watchdog pings come from this, the UI thread: a frozen
+    // screen stops them and systemd restarts the kiosk (apps::watchdog).
+    let watchdog = crate::apps::watchdog::UiWatchdog::from_env();
+    // systemd stops the kiosk with SIGTERM: leave the event loop, so the
+    // embedded hub closes its database and systemd hears STOPPING=1.
+    runtime.spawn(async {
+        hub::terminated().await;
+        let _ = slint::quit_event_loop();
+    });
     window
         .run()
         .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
+    drop(watchdog);
 
     if let Some(hub) = embedded {
         runtime.block_on(hub.shutdown())?;

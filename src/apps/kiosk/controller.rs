@@ -14,7 +14,11 @@ use std::time::Duration;
 
 use motcua_drivers::DeviceErrorKind;
 
+use chrono::NaiveDate;
+
+use super::filing::Filing;
 use crate::apps::hub_client::{HubError, PriorityInfo};
+use crate::hub::filing::{CatalogueView, DossierView, FiledDossier};
 use crate::hub::queue::{QueueView, TicketView};
 
 /// The pages of the kiosk.
@@ -26,6 +30,16 @@ pub enum Page {
     Issuing,
     Ticket,
     Message,
+    Procedures,
+    Procedure,
+    Consent,
+    Scan,
+    Form,
+    Review,
+    Submitting,
+    Filed,
+    Lookup,
+    LookupResult,
 }
 
 impl Page {
@@ -38,6 +52,16 @@ impl Page {
             Page::Issuing => "issuing",
             Page::Ticket => "ticket",
             Page::Message => "message",
+            Page::Procedures => "procedures",
+            Page::Procedure => "procedure",
+            Page::Consent => "consent",
+            Page::Scan => "scan",
+            Page::Form => "form",
+            Page::Review => "review",
+            Page::Submitting => "submitting",
+            Page::Filed => "filed",
+            Page::Lookup => "lookup",
+            Page::LookupResult => "lookup-result",
         }
     }
 }
@@ -124,6 +148,19 @@ pub enum Effect {
         ticket: Box<TicketView>,
         qr_payload: String,
     },
+    /// Load the procedure catalogue (filing).
+    LoadCatalogue,
+    /// Send the dossier to the hub with its idempotency key.
+    SubmitDossier {
+        key: String,
+        body: serde_json::Value,
+    },
+    /// Print the filing receipt, then the linked queue ticket if any.
+    PrintFiled(Box<FiledDossier>),
+    /// Look a dossier up by its code.
+    LookupDossier(String),
+    /// Demo mode: the emulated scanner reads the sample ID card.
+    DemoScan,
     /// Tell the hub whether the ticket was printed (`None`) or why not.
     ReportPrint {
         ticket: i64,
@@ -167,6 +204,41 @@ pub struct KioskView {
     pub message_title: String,
     pub message_text: String,
     pub can_retry: bool,
+    pub filing_enabled: bool,
+    /// A notice on the home page (the hub is unreachable).
+    pub home_notice: String,
+    /// (code, name, group, detail)
+    pub procedures: Vec<(String, String, String, String)>,
+    pub search_text: String,
+    pub procedure_name: String,
+    pub procedure_documents: Vec<String>,
+    pub procedure_fee: String,
+    pub procedure_time: String,
+    pub procedure_presence: String,
+    pub scan_message: String,
+    pub scan_failed: bool,
+    pub form_fields: Vec<super::filing::FieldView>,
+    pub form_summary: String,
+    pub keyboard: &'static str,
+    pub active_label: String,
+    pub active_value: String,
+    pub shift: bool,
+    pub input_method: &'static str,
+    pub review_lines: Vec<String>,
+    pub review_fee: String,
+    pub filed_code: String,
+    pub filed_received: String,
+    pub filed_due: String,
+    pub filed_fee: String,
+    pub filed_collect: String,
+    pub filed_ticket: String,
+    pub filed_note: String,
+    pub lookup_input: String,
+    pub lookup_title: String,
+    pub lookup_status: String,
+    pub lookup_due: String,
+    /// (at, label, note)
+    pub lookup_timeline: Vec<(String, String, String)>,
 }
 
 /// Where lookup QR codes point.
@@ -208,6 +280,13 @@ pub struct Kiosk {
     last_activity: Duration,
     idle_timeout: Duration,
     qr: QrPolicy,
+    filing: Filing,
+    today: Option<NaiveDate>,
+    /// The last queue refresh failed.
+    hub_down: bool,
+    /// The queue ticket linked to a filed dossier (printed after the receipt).
+    linked_ticket: Option<TicketView>,
+    ticket_print: Option<PrintState>,
 }
 
 impl Kiosk {
@@ -230,6 +309,11 @@ impl Kiosk {
             last_activity: now,
             idle_timeout,
             qr,
+            filing: Filing::default(),
+            today: None,
+            hub_down: false,
+            linked_ticket: None,
+            ticket_print: None,
         }
     }
 
@@ -255,8 +339,15 @@ impl Kiosk {
         self.priorities = priorities;
     }
 
+    /// The hub did not answer a refresh: the home page says so, so a
+    /// citizen is not left touching buttons that cannot work.
+    pub fn queue_failed(&mut self) {
+        self.hub_down = true;
+    }
+
     /// Fresh waiting counts from the hub.
     pub fn queue_refreshed(&mut self, queue: &QueueView) {
+        self.hub_down = false;
         self.services = queue
             .services
             .iter()
@@ -345,6 +436,12 @@ impl Kiosk {
         if self.page != Page::Message || self.in_flight {
             return Vec::new();
         }
+        if let Some((key, body)) = self.filing.submission.clone() {
+            self.page = Page::Submitting;
+            self.in_flight = true;
+            self.message = None;
+            return vec![Effect::SubmitDossier { key, body }];
+        }
         let Some(request) = self.request.clone() else {
             return Vec::new();
         };
@@ -427,8 +524,14 @@ impl Kiosk {
     pub fn back(&mut self, now: Duration) -> Vec<Effect> {
         self.touched(now);
         match self.page {
-            Page::Services => self.reset(),
+            Page::Services | Page::Procedures | Page::Lookup => self.reset(),
             Page::Priority => self.page = Page::Services,
+            Page::Procedure => {
+                self.filing.start_search();
+                self.page = Page::Procedures;
+            }
+            Page::Scan => self.page = Page::Consent,
+            Page::Form => self.page = Page::Procedure,
             _ => {}
         }
         Vec::new()
@@ -437,7 +540,7 @@ impl Kiosk {
     /// "Về trang chủ".
     pub fn go_home(&mut self, now: Duration) -> Vec<Effect> {
         self.touched(now);
-        if self.page == Page::Issuing {
+        if matches!(self.page, Page::Issuing | Page::Submitting) {
             return Vec::new();
         }
         self.reset();
@@ -448,7 +551,9 @@ impl Kiosk {
     /// wiped and the kiosk returns home. Returns whether anything changed.
     pub fn tick(&mut self, now: Duration) -> bool {
         let idle = now.saturating_sub(self.last_activity);
-        if self.page == Page::Home || self.page == Page::Issuing || idle < self.idle_timeout {
+        if matches!(self.page, Page::Home | Page::Issuing | Page::Submitting)
+            || idle < self.idle_timeout
+        {
             return false;
         }
         self.reset();
@@ -467,6 +572,327 @@ impl Kiosk {
         self.print = None;
         self.preview = None;
         self.message = None;
+        self.filing.reset();
+        self.linked_ticket = None;
+        self.ticket_print = None;
+    }
+
+    // ----- Filing ---------------------------------------------------------
+
+    /// The catalogue arrived (or not): filing and lookup show on the home
+    /// page only when the hub serves procedures.
+    pub fn catalogue_loaded(&mut self, catalogue: Result<CatalogueView, HubError>) {
+        match catalogue {
+            Ok(c) => self.filing.catalogue = Some(Arc::new(c)),
+            Err(err) => tracing::warn!(%err, "no procedure catalogue: filing hidden"),
+        }
+    }
+
+    pub fn filing_enabled(&self) -> bool {
+        self.filing.has_catalogue()
+    }
+
+    /// Home → the procedure list.
+    pub fn start_filing(&mut self, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page != Page::Home {
+            return Vec::new();
+        }
+        if !self.filing.has_catalogue() {
+            return vec![Effect::LoadCatalogue];
+        }
+        self.filing.start_search();
+        self.page = Page::Procedures;
+        Vec::new()
+    }
+
+    pub fn choose_procedure(&mut self, code: &str, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page == Page::Procedures && self.filing.choose(code) {
+            self.page = Page::Procedure;
+        }
+        Vec::new()
+    }
+
+    /// A touch that moves from page `from` to page `to`, when on `from`.
+    fn step(&mut self, now: Duration, from: Page, to: Page) -> Vec<Effect> {
+        self.touched(now);
+        if self.page == from {
+            self.page = to;
+        }
+        Vec::new()
+    }
+
+    /// What to bring → consent.
+    pub fn continue_filing(&mut self, now: Duration) -> Vec<Effect> {
+        self.step(now, Page::Procedure, Page::Consent)
+    }
+
+    /// The citizen agrees to the card being read, or types instead.
+    pub fn consent(&mut self, agree: bool, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page != Page::Consent {
+            return Vec::new();
+        }
+        self.filing.open_form(agree);
+        self.page = if agree { Page::Scan } else { Page::Form };
+        Vec::new()
+    }
+
+    /// From the scan page: type everything instead.
+    pub fn manual_entry(&mut self, now: Duration) -> Vec<Effect> {
+        self.step(now, Page::Scan, Page::Form)
+    }
+
+    /// Demo mode: read the sample card through the emulated scanner.
+    pub fn demo_scan(&mut self, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page == Page::Scan {
+            vec![Effect::DemoScan]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// A line from the scanner. On the scan page (after consent) it is an ID
+    /// card; on the lookup page a receipt's QR code; anywhere else it is
+    /// dropped — nothing read from a card is kept without consent.
+    pub fn scanned(&mut self, raw: &str, now: Duration) -> Vec<Effect> {
+        match self.page {
+            Page::Scan if self.filing.consented() => {
+                self.touched(now);
+                // An MRZ comes as three lines; a QR code as one.
+                if let Some(parsed) = self.filing.assemble(raw) {
+                    if self.filing.card_scanned(parsed).is_ok() {
+                        self.page = Page::Form;
+                    }
+                }
+                Vec::new()
+            }
+            Page::Lookup | Page::LookupResult => {
+                self.touched(now);
+                if raw.starts_with("MOTCUA:T:") || raw.contains("/t/") {
+                    self.message = Some(Message {
+                        title_vi: String::new(),
+                        title_en: String::new(),
+                        text_vi:
+                            "Đây là mã QR của phiếu số thứ tự, không phải của giấy biên nhận hồ sơ."
+                                .into(),
+                        text_en: "That is a queue ticket's QR code, not a dossier receipt's."
+                            .into(),
+                        can_retry: false,
+                    });
+                    self.page = Page::Lookup;
+                    return Vec::new();
+                }
+                self.filing.focus_lookup();
+                self.filing.set_lookup(raw);
+                self.lookup(now)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn focus_field(&mut self, key: &str, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page == Page::Form {
+            self.filing.focus_field(key);
+        }
+        Vec::new()
+    }
+
+    pub fn choose_option(&mut self, key: &str, value: &str, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page == Page::Form {
+            self.filing.choose_option(key, value);
+        }
+        Vec::new()
+    }
+
+    /// A key of the on-screen keyboard.
+    pub fn key(&mut self, key: &str, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if matches!(self.page, Page::Procedures | Page::Form | Page::Lookup) {
+            self.filing.key(key);
+            if self.page == Page::Lookup {
+                self.message = None;
+            }
+        }
+        Vec::new()
+    }
+
+    /// Form → review, when the form is complete and valid.
+    pub fn review(&mut self, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        let today = self.review_date();
+        if self.page == Page::Form && self.filing.check(today) {
+            self.page = Page::Review;
+        }
+        Vec::new()
+    }
+
+    /// Review → form.
+    pub fn edit(&mut self, now: Duration) -> Vec<Effect> {
+        self.step(now, Page::Review, Page::Form)
+    }
+
+    /// Review → submit, with one idempotency key for every retry.
+    pub fn submit(&mut self, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page != Page::Review {
+            return Vec::new();
+        }
+        let Some(body) = self.filing.request_body() else {
+            return Vec::new();
+        };
+        let key = uuid::Uuid::new_v4().to_string();
+        self.filing.submission = Some((key.clone(), body.clone()));
+        self.page = Page::Submitting;
+        self.in_flight = true;
+        vec![Effect::SubmitDossier { key, body }]
+    }
+
+    /// The hub answered the submission.
+    pub fn dossier_filed(
+        &mut self,
+        key: &str,
+        result: Result<FiledDossier, HubError>,
+    ) -> Vec<Effect> {
+        if self.filing.submission.as_ref().map(|(k, _)| k.as_str()) != Some(key) {
+            return Vec::new();
+        }
+        self.in_flight = false;
+        match result {
+            Ok(filed) => {
+                self.page = Page::Filed;
+                self.print = Some(PrintState::Printing);
+                self.linked_ticket = filed.ticket.clone();
+                self.ticket_print = filed.ticket.as_ref().map(|_| PrintState::Printing);
+                self.filing.filed = Some(filed.clone());
+                vec![Effect::PrintFiled(Box::new(filed))]
+            }
+            Err(HubError::Refused { fields, .. }) if !fields.is_empty() => {
+                // The hub found what the local check did not (a newer
+                // catalogue): back to the form with its messages.
+                self.filing.submission = None;
+                self.filing.set_errors(fields);
+                self.page = Page::Form;
+                Vec::new()
+            }
+            Err(err) => {
+                let transient = err.is_transient();
+                self.message = Some(Message {
+                    title_vi: "Chưa nộp được hồ sơ".into(),
+                    title_en: "The dossier was not filed yet".into(),
+                    text_vi: format!(
+                        "{} Hồ sơ bạn đã nhập vẫn còn trên máy: chạm \"Thử lại\".",
+                        err.message(false)
+                    ),
+                    text_en: format!(
+                        "{} What you entered is still here: touch \"Try again\".",
+                        err.message(true)
+                    ),
+                    can_retry: transient,
+                });
+                if !transient {
+                    self.filing.submission = None;
+                }
+                self.page = Page::Message;
+                Vec::new()
+            }
+        }
+    }
+
+    /// The receipt (and the linked ticket) came out of the printer, or not.
+    pub fn filed_printed(
+        &mut self,
+        receipt: PrintOutcome,
+        ticket: Option<PrintOutcome>,
+    ) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if self.page == Page::Filed {
+            self.print = Some(match receipt.result {
+                Ok(near_end) => PrintState::Printed {
+                    paper_near_end: near_end,
+                },
+                Err(kind) => PrintState::Failed { kind },
+            });
+            self.preview = receipt.preview;
+        }
+        if let (Some(t), Some(outcome)) = (self.linked_ticket.clone(), ticket) {
+            effects.push(Effect::ReportPrint {
+                ticket: t.id,
+                failure: outcome.result.err().map(kind_code),
+                key: format!("print-{}-{}", t.id, uuid::Uuid::new_v4()),
+            });
+            self.ticket_print = Some(match outcome.result {
+                Ok(near_end) => PrintState::Printed {
+                    paper_near_end: near_end,
+                },
+                Err(kind) => PrintState::Failed { kind },
+            });
+        }
+        effects
+    }
+
+    /// Home → lookup.
+    pub fn start_lookup(&mut self, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if !matches!(self.page, Page::Home | Page::LookupResult) {
+            return Vec::new();
+        }
+        self.filing.focus_lookup();
+        self.message = None;
+        self.page = Page::Lookup;
+        Vec::new()
+    }
+
+    /// Look up the typed (or scanned) code.
+    pub fn lookup(&mut self, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        let code = self.filing.lookup_input().trim().to_owned();
+        if self.page != Page::Lookup || code.is_empty() || self.in_flight {
+            return Vec::new();
+        }
+        self.in_flight = true;
+        vec![Effect::LookupDossier(code)]
+    }
+
+    pub fn lookup_answered(
+        &mut self,
+        code: &str,
+        result: Result<DossierView, HubError>,
+    ) -> Vec<Effect> {
+        self.in_flight = false;
+        if self.page != Page::Lookup || self.filing.lookup_input().trim() != code {
+            return Vec::new();
+        }
+        match result {
+            Ok(view) => {
+                self.filing.lookup = Some(view);
+                self.page = Page::LookupResult;
+            }
+            Err(err) => {
+                let (vi, en) = if err.code() == Some("dossier_not_found") {
+                    (
+                        format!(
+                            "Không tìm thấy hồ sơ {code}. Hãy kiểm tra lại mã trên giấy biên nhận."
+                        ),
+                        format!("No dossier {code}. Please check the code on your receipt."),
+                    )
+                } else {
+                    (err.message(false), err.message(true))
+                };
+                self.message = Some(Message {
+                    title_vi: String::new(),
+                    title_en: String::new(),
+                    text_vi: vi,
+                    text_en: en,
+                    can_retry: false,
+                });
+            }
+        }
+        Vec::new()
     }
 
     /// What the screen shows now.
@@ -547,7 +973,11 @@ impl Kiosk {
             view.qr_payload = self.qr_payload.clone();
         }
         if let Some(print) = &self.print {
-            let (state, message) = print_message(l, print);
+            let (state, message) = if self.page == Page::Filed {
+                receipt_print_message(l, print)
+            } else {
+                print_message(l, print)
+            };
             view.print_state = state;
             view.print_message = message;
         }
@@ -557,7 +987,218 @@ impl Kiosk {
             view.message_text = l.pick(&m.text_vi, &m.text_en).to_owned();
             view.can_retry = m.can_retry;
         }
+        if self.hub_down {
+            view.home_notice = l
+                .pick(
+                    "Máy đang mất kết nối với hệ thống của bộ phận một cửa. Xin hỏi cán bộ tại quầy.",
+                    "The kiosk has lost its connection to the office system. Please ask at a counter.",
+                )
+                .to_owned();
+        }
+        self.filing_view(&mut view);
         view
+    }
+
+    fn filing_view(&self, view: &mut KioskView) {
+        let l = self.lang;
+        let f = &self.filing;
+        view.filing_enabled = f.has_catalogue();
+        view.keyboard = f.keyboard();
+        view.shift = f.shift();
+        view.input_method = match f.method() {
+            crate::domain::vietnamese_input::InputMethod::Telex => "telex",
+            crate::domain::vietnamese_input::InputMethod::Vni => "vni",
+        };
+        match self.page {
+            Page::Procedures => {
+                view.procedures = f.procedure_rows(l);
+                view.search_text = f.search_text().to_owned();
+            }
+            Page::Procedure | Page::Consent | Page::Scan => {
+                if let Some(p) = f.procedure() {
+                    view.procedure_name = l.pick(&p.name_vi, &p.name_en).to_owned();
+                    view.procedure_documents = p
+                        .documents
+                        .iter()
+                        .map(|d| {
+                            let name = l.pick(&d.name_vi, &d.name_en);
+                            match (l, d.original, d.optional) {
+                                (Lang::Vi, true, _) => {
+                                    format!("{name} (mang bản chính để đối chiếu)")
+                                }
+                                (Lang::En, true, _) => format!("{name} (bring the original)"),
+                                (Lang::Vi, false, true) => format!("{name} (nếu có)"),
+                                (Lang::En, false, true) => format!("{name} (if any)"),
+                                _ => name.to_owned(),
+                            }
+                        })
+                        .collect();
+                    view.procedure_fee = format!(
+                        "{}: {}",
+                        l.pick("Lệ phí", "Fee"),
+                        l.pick(&p.fee_text_vi, &p.fee_text_en)
+                    );
+                    view.procedure_time = format!(
+                        "{}: {}",
+                        l.pick("Thời hạn giải quyết", "Processing time"),
+                        l.pick(&p.processing_text_vi, &p.processing_text_en)
+                    );
+                    if p.presence_required {
+                        let reason = match l {
+                            Lang::Vi => p.presence_reason_vi.clone(),
+                            Lang::En => p.presence_reason_en.clone(),
+                        }
+                        .unwrap_or_default();
+                        view.procedure_presence = format!(
+                            "{} {reason}",
+                            l.pick(
+                                "Sau khi nộp, bạn cần đến quầy: máy sẽ in kèm số thứ tự.",
+                                "After filing you must come to a counter: a queue ticket is printed with the receipt."
+                            )
+                        );
+                    }
+                }
+                let (message, failed) = f.scan_message(l);
+                view.scan_message = message;
+                view.scan_failed = failed;
+            }
+            Page::Form => {
+                view.form_fields = f.field_views(l);
+                view.form_summary = f.summary(l);
+                if let Some(active) = view.form_fields.iter().find(|v| v.active) {
+                    view.active_label = active.label.clone();
+                    view.active_value = active.value.clone();
+                }
+            }
+            Page::Review => {
+                view.review_lines = f.review_lines(l);
+                view.review_fee = f.fee_text(l, self.review_date());
+            }
+            Page::Filed => {
+                if let Some(d) = &f.filed {
+                    let at = |s: &str| {
+                        chrono::DateTime::parse_from_rfc3339(s)
+                            .map(crate::domain::receipt::format_vn_datetime)
+                            .unwrap_or_default()
+                    };
+                    view.filed_code = d.code.clone();
+                    view.qr_payload = d.code.clone();
+                    view.filed_received = format!(
+                        "{}: {}",
+                        l.pick("Nhận lúc", "Received at"),
+                        at(&d.received_at)
+                    );
+                    view.filed_due = format!(
+                        "{}: {}",
+                        l.pick("Hẹn trả kết quả", "Result due"),
+                        at(&d.due_at)
+                    );
+                    view.filed_fee = format!("{}: {}", l.pick("Lệ phí", "Fee"), d.fee_text);
+                    view.filed_collect = format!(
+                        "{}: {}",
+                        l.pick("Nhận kết quả tại", "Collect at"),
+                        d.collect_at
+                    );
+                    view.filed_ticket = match (&self.linked_ticket, &d.ticket_error) {
+                        (Some(t), _) => match l {
+                            Lang::Vi => {
+                                format!("Mời bạn đến quầy với số thứ tự {} (đã in kèm).", t.number)
+                            }
+                            Lang::En => format!(
+                                "Please go to a counter with queue number {} (printed too).",
+                                t.number
+                            ),
+                        },
+                        (None, Some(p)) => l.pick(&p.message_vi, &p.message_en).to_owned(),
+                        _ => String::new(),
+                    };
+                    view.filed_note = if d.portal_status
+                        == crate::domain::dossier::PortalStatus::Pending
+                    {
+                        l.pick(
+                            "Hồ sơ sẽ được tự động gửi lên Cổng dịch vụ công; bạn không cần làm gì thêm.",
+                            "The dossier will be sent to the public service portal automatically; nothing more to do.",
+                        )
+                        .to_owned()
+                    } else {
+                        String::new()
+                    };
+                }
+            }
+            Page::Lookup => {
+                view.lookup_input = f.lookup_input().to_owned();
+            }
+            Page::LookupResult => {
+                if let Some(d) = &f.lookup {
+                    view.lookup_title = format!(
+                        "{} · {}",
+                        d.code,
+                        l.pick(&d.procedure_name_vi, &d.procedure_name_en)
+                    );
+                    view.lookup_status = l.pick(&d.status_vi, &d.status_en).to_owned();
+                    view.lookup_due = chrono::DateTime::parse_from_rfc3339(&d.due_at)
+                        .map(|t| {
+                            format!(
+                                "{}: {}",
+                                l.pick("Hẹn trả kết quả", "Result due"),
+                                crate::domain::receipt::format_vn_datetime(t)
+                            )
+                        })
+                        .unwrap_or_default();
+                    view.lookup_timeline = d
+                        .timeline
+                        .iter()
+                        .map(|t| {
+                            let at = chrono::DateTime::parse_from_rfc3339(&t.at)
+                                .map(|x| x.format("%H:%M %d/%m/%Y").to_string())
+                                .unwrap_or_else(|_| t.at.clone());
+                            (
+                                at,
+                                l.pick(&t.label_vi, &t.label_en).to_owned(),
+                                t.note.clone().unwrap_or_default(),
+                            )
+                        })
+                        .collect();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The date fees are computed for on the review page: the office's
+    /// today, set by the runtime.
+    fn review_date(&self) -> NaiveDate {
+        self.today.unwrap_or_default()
+    }
+
+    /// The office-local date (the runtime sets it every tick).
+    pub fn set_today(&mut self, today: NaiveDate) {
+        self.today = Some(today);
+    }
+}
+
+/// The sentence about the filing receipt's printing.
+fn receipt_print_message(l: Lang, print: &PrintState) -> (&'static str, String) {
+    match print {
+        PrintState::Printing => ("printing", l.pick("Đang in giấy biên nhận…", "Printing your receipt…").to_owned()),
+        PrintState::Printed { .. } => (
+            "printed",
+            l.pick(
+                "Giấy biên nhận đã in xong: giữ lại để nhận kết quả và tra cứu.",
+                "Your receipt has been printed: keep it to collect the result and to look the dossier up.",
+            )
+            .to_owned(),
+        ),
+        PrintState::Failed { kind } => {
+            let (_, why) = print_message(l, &PrintState::Failed { kind: *kind });
+            let keep = l.pick(
+                "Hồ sơ của bạn đã được tiếp nhận: hãy chụp ảnh mã hồ sơ trên màn hình; cán bộ tại quầy có thể in lại giấy biên nhận.",
+                "Your dossier has been received: take a photo of the code on screen; staff at a counter can reprint the receipt.",
+            );
+            // The first sentence of the ticket message says why.
+            let why = why.split(". ").next().unwrap_or_default().trim_end_matches('.').to_owned();
+            ("failed", format!("{why}. {keep}"))
+        }
     }
 }
 
@@ -694,6 +1335,7 @@ mod tests {
             estimated_wait_minutes: 24,
             print_status: None,
             print_error: None,
+            dossier_code: None,
             lookup_token: Some("ABCD2345".into()),
         }
     }
@@ -824,6 +1466,7 @@ mod tests {
                 code: "daily_cap_reached".into(),
                 message_vi: "Hôm nay đã hết số thứ tự cho \"Hộ tịch\" (999 số).".into(),
                 message_en: "All 999 numbers…".into(),
+                fields: Default::default(),
             }),
         );
         let v = k.view();

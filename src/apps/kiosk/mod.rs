@@ -12,8 +12,10 @@
 
 pub mod app;
 pub mod controller;
+pub mod filing;
 pub mod snapshot;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,10 +23,13 @@ use chrono::Datelike;
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
 use self::controller::{Effect, Kiosk, KioskView, Preview, QrPolicy};
-use crate::apps::devices::TicketPrinter;
+use crate::apps::devices::{ScannerDevice, TicketPrinter, SAMPLE_CARD};
 use crate::apps::hub_client::HubClient;
-use crate::apps::printing::ticket_receipt;
-use crate::apps::ui::{KioskAdapter, KioskWindow, PriorityItem, ServiceItem, Theme};
+use crate::apps::printing::{dossier_receipt, ticket_receipt};
+use crate::apps::ui::{
+    ChoiceItem, FormField, KioskAdapter, KioskWindow, PriorityItem, ProcedureItem, ServiceItem,
+    Theme, TimelineItem,
+};
 
 /// A closure to run on the UI thread.
 pub type UiTask = Box<dyn FnOnce() + Send>;
@@ -61,6 +66,10 @@ pub struct KioskContext {
     pub demo: bool,
     pub runtime: tokio::runtime::Handle,
     pub post: Poster,
+    /// In demo mode, the scanner emulator the sample-card button feeds.
+    pub scanner_emulator: Option<Arc<Mutex<motcua_drivers::emulator::ScannerEmulator>>>,
+    /// Set to stop the scanner reader thread.
+    pub stop: Arc<AtomicBool>,
 }
 
 /// A payload and its rendered QR code.
@@ -74,7 +83,13 @@ pub struct KioskApp {
     state: Arc<Mutex<Kiosk>>,
     ctx: Arc<KioskContext>,
     qr_cache: Arc<Mutex<Option<QrImage>>>,
+    /// Another screen over the kiosk's pages (the rating screen) may take
+    /// scanner lines first.
+    scan_hook: Arc<Mutex<Option<ScanHook>>>,
 }
+
+/// Takes a scanner line (returns `true`) or leaves it to the kiosk.
+pub type ScanHook = Box<dyn Fn(&str) -> bool + Send>;
 
 impl KioskApp {
     /// Binds `window` to a new controller and starts loading the queue.
@@ -91,6 +106,7 @@ impl KioskApp {
             state: Arc::new(Mutex::new(Kiosk::new(idle_timeout, qr, now()))),
             ctx: Arc::new(ctx),
             qr_cache: Arc::default(),
+            scan_hook: Arc::default(),
         };
         let adapter = window.global::<KioskAdapter>();
         adapter.set_office_name(app.ctx.office_name.clone().into());
@@ -126,11 +142,103 @@ impl KioskApp {
                 Vec::new()
             })
         });
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_start_filing(move || a.dispatch(|k| k.start_filing(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_choose_procedure(move |code| a.dispatch(|k| k.choose_procedure(&code, n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_continue_filing(move || a.dispatch(|k| k.continue_filing(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_consent(move |agree| a.dispatch(|k| k.consent(agree, n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_demo_scan(move || a.dispatch(|k| k.demo_scan(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_manual_entry(move || a.dispatch(|k| k.manual_entry(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_focus_field(move |key| a.dispatch(|k| k.focus_field(&key, n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter
+            .on_choose_option(move |key, value| a.dispatch(|k| k.choose_option(&key, &value, n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_key(move |key| a.dispatch(|k| k.key(&key, n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_review(move || a.dispatch(|k| k.review(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_edit(move || a.dispatch(|k| k.edit(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_submit(move || a.dispatch(|k| k.submit(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_start_lookup(move || a.dispatch(|k| k.start_lookup(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_lookup(move || a.dispatch(|k| k.lookup(n())));
         let (a, n) = (app.clone(), now);
         adapter.on_user_activity(move || a.lock().touched(n()));
+        adapter.set_scan_demo(app.ctx.scanner_emulator.is_some());
+        app.lock().set_today(crate::domain::time::business_date(
+            chrono::Utc::now(),
+            app.ctx.tz,
+        ));
         app.render();
         app.run(Effect::RefreshQueue);
+        app.run(Effect::LoadCatalogue);
         app
+    }
+
+    /// Reads the scanner on its own thread and hands every line to the
+    /// controller. Lines live in memory only: nothing read from a card is
+    /// written anywhere, and the controller drops what arrives without
+    /// consent.
+    pub fn start_scanner(&self, mut device: ScannerDevice) {
+        let app = self.clone();
+        let stop = Arc::clone(&self.ctx.stop);
+        let spawned = std::thread::Builder::new()
+            .name("motcua-scanner".into())
+            .spawn(move || {
+                let mut reported = false;
+                while !stop.load(Ordering::Relaxed) {
+                    match device.scanner.read_line(Duration::from_millis(300)) {
+                        Ok(Some(line)) => {
+                            reported = false;
+                            app.post(move |app| {
+                                if app.scan_taken(&line) {
+                                    return;
+                                }
+                                let now = (app.ctx.clock)();
+                                app.dispatch(|k| k.scanned(&line, now));
+                            });
+                        }
+                        Ok(None) => {}
+                        Err(err) => {
+                            if !reported {
+                                tracing::warn!(scanner = %device.description, %err, kind = ?err.kind(), "scanner problem");
+                                reported = true;
+                            }
+                            std::thread::sleep(Duration::from_millis(500));
+                        }
+                    }
+                }
+            });
+        if let Err(err) = spawned {
+            tracing::error!(%err, "cannot start the scanner thread");
+        }
+    }
+
+    /// Lets `hook` see scanner lines before the kiosk does.
+    pub fn set_scan_hook(&self, hook: ScanHook) {
+        *self.scan_hook.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+    }
+
+    fn scan_taken(&self, line: &str) -> bool {
+        self.scan_hook
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|hook| hook(line))
+    }
+
+    /// Stops the device threads (the scanner reader).
+    pub fn stop(&self) {
+        self.ctx.stop.store(true, Ordering::Relaxed);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Kiosk> {
@@ -151,6 +259,8 @@ impl KioskApp {
 
     /// The clock: idle timeout, header time, periodic queue refresh.
     pub fn tick(&self) {
+        let today = crate::domain::time::business_date(chrono::Utc::now(), self.ctx.tz);
+        self.lock().set_today(today);
         let changed = self.lock().tick((self.ctx.clock)());
         if changed {
             tracing::info!("idle timeout: the kiosk returned home and forgot the citizen's input");
@@ -195,7 +305,10 @@ impl KioskApp {
                             }
                             match queue {
                                 Ok(q) => k.queue_refreshed(&q),
-                                Err(err) => tracing::warn!(%err, "cannot load the queue"),
+                                Err(err) => {
+                                    tracing::warn!(%err, "cannot load the queue");
+                                    k.queue_failed();
+                                }
                             }
                             Vec::new()
                         })
@@ -226,6 +339,63 @@ impl KioskApp {
                         .print(&receipt);
                     app.post(move |app| app.dispatch(|k| k.printed(ticket.id, outcome)));
                 });
+            }
+            Effect::LoadCatalogue => {
+                let app = self.clone();
+                self.ctx.runtime.spawn(async move {
+                    let catalogue = ctx.hub.procedures().await;
+                    app.post(move |app| {
+                        app.dispatch(|k| {
+                            k.catalogue_loaded(catalogue);
+                            Vec::new()
+                        })
+                    });
+                });
+            }
+            Effect::SubmitDossier { key, body } => {
+                let app = self.clone();
+                self.ctx.runtime.spawn(async move {
+                    let result = ctx.hub.file_dossier(&body, &key).await;
+                    match &result {
+                        Ok(d) => tracing::info!(code = %d.code, masked_id = %d.masked_id, "dossier filed"),
+                        Err(err) => tracing::warn!(%err, "dossier not filed yet"),
+                    }
+                    app.post(move |app| app.dispatch(|k| k.dossier_filed(&key, result)));
+                });
+            }
+            Effect::PrintFiled(filed) => {
+                let app = self.clone();
+                self.ctx.runtime.spawn_blocking(move || {
+                    // One job after the other on the same printer: the
+                    // receipt first, then the queue ticket to take along.
+                    let mut printer = ctx.printer.lock().unwrap_or_else(|e| e.into_inner());
+                    let columns = printer.columns();
+                    let receipt = printer.print(&dossier_receipt(&filed, columns));
+                    let ticket = filed.ticket.as_ref().map(|t| {
+                        let payload = QrPolicy::default().ticket_payload(t);
+                        printer.print(&ticket_receipt(&ctx.office_name, t, &payload))
+                    });
+                    drop(printer);
+                    app.post(move |app| app.dispatch(|k| k.filed_printed(receipt, ticket)));
+                });
+            }
+            Effect::LookupDossier(code) => {
+                let app = self.clone();
+                self.ctx.runtime.spawn(async move {
+                    let result = ctx.hub.dossier(&code).await;
+                    app.post(move |app| app.dispatch(|k| k.lookup_answered(&code, result)));
+                });
+            }
+            Effect::DemoScan => {
+                if let Some(emulator) = &self.ctx.scanner_emulator {
+                    let sent = emulator
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .send_line(SAMPLE_CARD);
+                    if let Err(err) = sent {
+                        tracing::warn!(%err, "the scanner emulator did not take the sample card");
+                    }
+                }
             }
             Effect::ReportPrint {
                 ticket,
@@ -318,6 +488,9 @@ pub fn render_view(window: &KioskWindow, view: &KioskView, qr: Option<slint::Ima
     adapter.set_ticket_ahead(view.ticket_ahead.as_str().into());
     adapter.set_ticket_wait(view.ticket_wait.as_str().into());
     adapter.set_ticket_issued_at(view.ticket_issued_at.as_str().into());
+    if view.page == "filed" {
+        adapter.set_filed_qr(qr.clone().unwrap_or_default());
+    }
     adapter.set_ticket_qr(qr.unwrap_or_default());
     adapter.set_print_state(view.print_state.into());
     adapter.set_print_message(view.print_message.as_str().into());
@@ -331,6 +504,100 @@ pub fn render_view(window: &KioskWindow, view: &KioskView, qr: Option<slint::Ima
     adapter.set_message_title(view.message_title.as_str().into());
     adapter.set_message_text(view.message_text.as_str().into());
     adapter.set_can_retry(view.can_retry);
+    adapter.set_home_notice(view.home_notice.as_str().into());
+    render_filing(&adapter, view);
+}
+
+fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
+    ModelRc::new(VecModel::from(items))
+}
+
+fn strings(items: &[String]) -> ModelRc<SharedString> {
+    model(
+        items
+            .iter()
+            .map(|s| SharedString::from(s.as_str()))
+            .collect(),
+    )
+}
+
+/// The filing and lookup parts of the `KioskAdapter`.
+fn render_filing(adapter: &KioskAdapter<'_>, view: &KioskView) {
+    adapter.set_filing_enabled(view.filing_enabled);
+    adapter.set_lookup_enabled(view.filing_enabled);
+    adapter.set_procedures(model(
+        view.procedures
+            .iter()
+            .map(|(code, name, group, detail)| ProcedureItem {
+                code: code.into(),
+                name: name.into(),
+                group: group.into(),
+                detail: detail.into(),
+            })
+            .collect(),
+    ));
+    adapter.set_search_text(view.search_text.as_str().into());
+    adapter.set_procedure_name(view.procedure_name.as_str().into());
+    adapter.set_procedure_documents(strings(&view.procedure_documents));
+    adapter.set_procedure_fee(view.procedure_fee.as_str().into());
+    adapter.set_procedure_time(view.procedure_time.as_str().into());
+    adapter.set_procedure_presence(view.procedure_presence.as_str().into());
+    adapter.set_scan_message(view.scan_message.as_str().into());
+    adapter.set_scan_failed(view.scan_failed);
+    adapter.set_form_fields(model(
+        view.form_fields
+            .iter()
+            .map(|f| FormField {
+                key: f.key.as_str().into(),
+                section: f.section.as_str().into(),
+                label: f.label.as_str().into(),
+                kind: f.kind.into(),
+                value: f.value.as_str().into(),
+                error: f.error.as_str().into(),
+                help: f.help.as_str().into(),
+                required: f.required,
+                active: f.active,
+                options: model(
+                    f.options
+                        .iter()
+                        .map(|(value, label)| ChoiceItem {
+                            value: value.into(),
+                            label: label.into(),
+                        })
+                        .collect(),
+                ),
+            })
+            .collect(),
+    ));
+    adapter.set_form_summary(view.form_summary.as_str().into());
+    adapter.set_keyboard(view.keyboard.into());
+    adapter.set_active_label(view.active_label.as_str().into());
+    adapter.set_active_value(view.active_value.as_str().into());
+    adapter.set_shift(view.shift);
+    adapter.set_input_method(view.input_method.into());
+    adapter.set_review_lines(strings(&view.review_lines));
+    adapter.set_review_fee(view.review_fee.as_str().into());
+    adapter.set_filed_code(view.filed_code.as_str().into());
+    adapter.set_filed_received(view.filed_received.as_str().into());
+    adapter.set_filed_due(view.filed_due.as_str().into());
+    adapter.set_filed_fee(view.filed_fee.as_str().into());
+    adapter.set_filed_collect(view.filed_collect.as_str().into());
+    adapter.set_filed_ticket(view.filed_ticket.as_str().into());
+    adapter.set_filed_note(view.filed_note.as_str().into());
+    adapter.set_lookup_input(view.lookup_input.as_str().into());
+    adapter.set_lookup_title(view.lookup_title.as_str().into());
+    adapter.set_lookup_status(view.lookup_status.as_str().into());
+    adapter.set_lookup_due(view.lookup_due.as_str().into());
+    adapter.set_lookup_timeline(model(
+        view.lookup_timeline
+            .iter()
+            .map(|(at, label, note)| TimelineItem {
+                at: at.into(),
+                label: label.into(),
+                note: note.into(),
+            })
+            .collect(),
+    ));
 }
 
 fn set_strings(

@@ -35,6 +35,7 @@ pub fn run(config: &Config, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let adapter = window.global::<KioskAdapter>();
     adapter.set_office_name(config.office.name.clone().into());
     adapter.set_demo(true);
+    adapter.set_scan_demo(true);
     adapter.set_demo_text(
         "CHẾ ĐỘ DEMO · máy in và đầu đọc là giả lập / DEMO MODE · emulated devices".into(),
     );
@@ -126,6 +127,7 @@ fn sample_ticket(config: &Config) -> TicketView {
         estimated_wait_minutes: 45,
         print_status: None,
         print_error: None,
+        dossier_code: None,
         lookup_token: Some("K7Q2MX9P".into()),
     }
 }
@@ -223,9 +225,12 @@ fn sample_pages(
             code: "daily_cap_reached".into(),
             message_vi: format!("Hôm nay đã hết số thứ tự cho \"{name}\" (999 số). Xin mời quay lại vào ngày làm việc tiếp theo."),
             message_en: format!("All 999 numbers for \"{}\" have been issued today. Please come back on the next working day.", config.services[0].name_en),
+            fields: Default::default(),
         }),
     );
     pages.push(("message-daily-cap", cap));
+
+    pages.extend(filing_pages(config, &base));
 
     let mut marks = issuing;
     marks.ticket_issued(
@@ -235,8 +240,177 @@ fn sample_pages(
             code: "sample".into(),
             message_vi: DIACRITICS_SAMPLE.into(),
             message_en: DIACRITICS_SAMPLE.into(),
+            fields: Default::default(),
         }),
     );
     pages.push(("diacritics", marks));
+    pages
+}
+
+/// The procedure catalogue as the hub serves it, built from the data the
+/// hub loads (no hub or portal is contacted).
+fn sample_catalogue(config: &Config) -> Option<crate::hub::filing::CatalogueView> {
+    use crate::portal::http::{HttpPortal, RetryPolicy};
+    let portal = HttpPortal::new(
+        "http://127.0.0.1:9",
+        None,
+        Duration::from_secs(1),
+        RetryPolicy::default(),
+    )
+    .ok()?;
+    let filing = crate::hub::filing::Filing::new(config, std::sync::Arc::new(portal)).ok()?;
+    Some(filing.catalogue_view(config.timezone()))
+}
+
+fn sample_filed(config: &Config) -> crate::hub::filing::FiledDossier {
+    let code = format!("{}-261126-0007", config.office.unit_code);
+    serde_json::from_value(serde_json::json!({
+        "code": code,
+        "procedure": "1.004873",
+        "procedure_name_vi": "Cấp Giấy xác nhận tình trạng hôn nhân",
+        "procedure_name_en": "Certificate of marital status",
+        "received_at": "2026-11-26T08:30:00+07:00",
+        "due_at": "2026-12-01T08:30:00+07:00",
+        "fee": 3000,
+        "fee_text": "3.000đ",
+        "fee_lines": [],
+        "portal_status": "pending",
+        "portal_reference": null,
+        "masked_id": "001******345",
+        "processing_text_vi": "3 ngày làm việc",
+        "processing_text_en": "3 working days",
+        "documents": [],
+        "collect_at": "Bộ phận một cửa, tầng 1",
+        "presence_required": false,
+        "presence_reason_vi": null,
+        "presence_reason_en": null,
+        "ticket": null,
+        "ticket_error": null,
+        "receipt": {
+            "unit_name": config.office.name,
+            "code": code,
+            "applicant_name": "Nguyễn Văn An",
+            "masked_id": "001******345",
+            "address": "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội",
+            "procedure_code": "1.004873",
+            "procedure_name": "Cấp Giấy xác nhận tình trạng hôn nhân",
+            "documents": [],
+            "processing_text": "3 ngày làm việc",
+            "received_at": "2026-11-26T08:30:00+07:00",
+            "due_at": "2026-12-01T08:30:00+07:00",
+            "collect_at": "Bộ phận một cửa, tầng 1",
+            "fee": 3000,
+            "qr_payload": code,
+            "waiting_for_portal": true
+        }
+    }))
+    .expect("sample dossier")
+}
+
+fn sample_lookup(config: &Config) -> crate::hub::filing::DossierView {
+    let code = format!("{}-261126-0007", config.office.unit_code);
+    serde_json::from_value(serde_json::json!({
+        "code": code,
+        "procedure": "1.004873",
+        "procedure_name_vi": "Cấp Giấy xác nhận tình trạng hôn nhân",
+        "procedure_name_en": "Certificate of marital status",
+        "received_at": "2026-11-26T08:30:00+07:00",
+        "due_at": "2026-12-01T08:30:00+07:00",
+        "fee": 3000,
+        "fee_text": "3.000đ",
+        "portal_status": "processing",
+        "status_vi": "Đang giải quyết",
+        "status_en": "Being processed",
+        "portal_reference": "DVC-2026-000123",
+        "masked_id": "001******345",
+        "processing_text_vi": "3 ngày làm việc",
+        "processing_text_en": "3 working days",
+        "collect_at": "Bộ phận một cửa, tầng 1",
+        "ticket": null,
+        "timeline": [
+            {"stage": "received", "at": "2026-11-26T08:30:00+07:00", "label_vi": "Đã tiếp nhận tại bộ phận một cửa", "label_en": "Received at the one-stop office"},
+            {"stage": "sent", "at": "2026-11-26T08:30:02+07:00", "label_vi": "Đã gửi lên Cổng dịch vụ công", "label_en": "Sent to the public service portal"},
+            {"stage": "processing", "at": "2026-11-26T10:00:00+07:00", "label_vi": "Đang giải quyết", "label_en": "Being processed"}
+        ],
+        "delivery": null,
+        "portal_checked_at": null,
+        "personal_data_purged": false
+    }))
+    .expect("sample lookup")
+}
+
+/// The filing and lookup pages, reached through the controller.
+fn filing_pages(config: &Config, base: &Kiosk) -> Vec<(&'static str, Kiosk)> {
+    let t = Duration::from_secs(1);
+    let Some(catalogue) = sample_catalogue(config) else {
+        return Vec::new();
+    };
+    let mut k = base.clone();
+    k.set_today("2026-11-26".parse().expect("static date"));
+    k.catalogue_loaded(Ok(catalogue));
+    let mut pages = vec![("home-with-filing", k.clone())];
+
+    k.start_filing(t);
+    pages.push(("filing-procedures", k.clone()));
+    k.choose_procedure("1.001193", t);
+    pages.push(("filing-procedure", k.clone()));
+    k.continue_filing(t);
+    pages.push(("filing-consent", k.clone()));
+    k.consent(true, t);
+    pages.push(("filing-scan", k.clone()));
+    let mut birth = k.clone();
+    birth.scanned(crate::apps::devices::SAMPLE_CARD, t);
+    birth.focus_field("child_name", t);
+    pages.push(("filing-form-keyboard", birth.clone()));
+    birth.key("done", t);
+    birth.review(t);
+    pages.push(("filing-form-errors", birth));
+
+    // A short procedure, filled in and reviewed.
+    let mut short = base.clone();
+    short.set_today("2026-11-26".parse().expect("static date"));
+    short.catalogue_loaded(Ok(sample_catalogue(config).expect("catalogue")));
+    short.start_filing(t);
+    short.choose_procedure("1.004873", t);
+    short.continue_filing(t);
+    short.consent(true, t);
+    short.scanned(crate::apps::devices::SAMPLE_CARD, t);
+    short.choose_option("marital_status", "chua_ket_hon", t);
+    short.focus_field("purpose", t);
+    for c in "keets hoon".chars() {
+        short.key(&c.to_string(), t);
+    }
+    short.choose_option("pledge", "true", t);
+    short.review(t);
+    pages.push(("filing-review", short.clone()));
+    let key = match short.submit(t).as_slice() {
+        [Effect::SubmitDossier { key, .. }] => key.clone(),
+        _ => String::new(),
+    };
+    pages.push(("filing-submitting", short.clone()));
+    short.dossier_filed(&key, Ok(sample_filed(config)));
+    short.filed_printed(
+        PrintOutcome {
+            result: Ok(false),
+            preview: None,
+        },
+        None,
+    );
+    pages.push(("filing-filed", short));
+
+    let mut lookup = k;
+    lookup.go_home(t);
+    lookup.start_lookup(t);
+    for c in "000.25".chars() {
+        lookup.key(&c.to_string(), t);
+    }
+    pages.push(("lookup", lookup.clone()));
+    let code = sample_lookup(config).code;
+    let mut found = lookup.clone();
+    found.go_home(t);
+    found.start_lookup(t);
+    found.scanned(&code, t);
+    found.lookup_answered(&code, Ok(sample_lookup(config)));
+    pages.push(("lookup-result", found));
     pages
 }
