@@ -123,9 +123,18 @@ pub fn run(config: Config, args: CounterArgs) -> anyhow::Result<ExitCode> {
         Duration::from_secs(1),
         move || a.tick(),
     );
+    // READY=1 and watchdog pings come from the UI thread (a frozen screen
+    // stops them and systemd restarts the counter app: apps::watchdog); SIGTERM
+    // leaves the event loop.
+    let watchdog = crate::apps::watchdog::UiWatchdog::from_env();
+    runtime.spawn(async {
+        crate::hub::terminated().await;
+        let _ = slint::quit_event_loop();
+    });
     window
         .run()
         .map_err(|e| anyhow::anyhow!("the counter window failed: {e}"))?;
+    drop(watchdog);
     // A closed counter app closes the counter and signs its officer out.
     if let Some(session) = app.session_client() {
         let left = runtime.block_on(async {

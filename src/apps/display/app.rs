@@ -113,9 +113,18 @@ pub fn run(config: Config, args: DisplayArgs) -> anyhow::Result<ExitCode> {
         Duration::from_millis(500),
         move || a.tick(),
     );
+    // READY=1 and watchdog pings come from the UI thread (a frozen screen
+    // stops them and systemd restarts the board: apps::watchdog); SIGTERM
+    // leaves the event loop.
+    let watchdog = crate::apps::watchdog::UiWatchdog::from_env();
+    runtime.spawn(async {
+        crate::hub::terminated().await;
+        let _ = slint::quit_event_loop();
+    });
     window
         .run()
         .map_err(|e| anyhow::anyhow!("the board window failed: {e}"))?;
+    drop(watchdog);
     app.stop();
     Ok(ExitCode::SUCCESS)
 }
