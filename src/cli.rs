@@ -29,13 +29,17 @@ pub enum Command {
     Hub(HubArgs),
     /// Print a day's report per service and per counter.
     Report(ReportArgs),
+    /// The officer's counter app: call, serve, transfer, reprint, ratings.
+    Counter(CounterArgs),
+    /// The hall board: calls, waiting counts, clock, voice announcements.
+    Display(DisplayArgs),
+    /// Hash a PIN (read from standard input) for `[[staff]]` `pin_hash` or
+    /// `kiosk.technician_pin_hash` in the configuration.
+    HashPin,
     /// Run a public service portal sandbox (demos, training, tests).
     PortalSandbox(PortalSandboxArgs),
     /// Technician checks and device tools.
     Diag(DiagArgs),
-    /// Hash a technician PIN (read from standard input) for
-    /// `kiosk.technician_pin_hash` in the configuration.
-    HashPin,
     /// Device emulators on pseudo-terminals, for tests, demos and training.
     Emulate(EmulateArgs),
     /// Copy the hub database to a file, safely while the hub runs.
@@ -132,6 +136,8 @@ pub enum ReportFormat {
     #[default]
     Table,
     Csv,
+    /// Ratings per counter and per officer, as CSV.
+    RatingsCsv,
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +232,63 @@ pub enum DiagCommand {
     /// Write a support bundle (configuration without secrets, recent logs,
     /// every check as JSON) to a path or to the hub.
     Bundle(BundleArgs),
+    /// Print the hall announcement of a call and play it (chime + voice).
+    Announce(AnnounceArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct AnnounceArgs {
+    /// The ticket number, e.g. A012.
+    #[arg(long, value_name = "NUMBER")]
+    pub number: String,
+    /// The counter number.
+    #[arg(long, value_name = "N")]
+    pub counter: u32,
+    /// Print the sentence, the spoken text and the clip names; play nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct CounterArgs {
+    /// The counter (quầy) this machine serves (overrides `counter.number`).
+    #[arg(long, value_name = "N")]
+    pub counter: Option<u32>,
+    /// Use this hub instead of the configured one.
+    #[arg(long, value_name = "URL")]
+    pub hub: Option<String>,
+    /// Render every page to PNG files in DIR with the software renderer,
+    /// then exit.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+    /// Fill the screen (overrides `counter.fullscreen`).
+    #[arg(long)]
+    pub fullscreen: bool,
+    /// Without a display, write the current screen to this PNG file
+    /// (default: motcua-counter.png in the working directory).
+    #[arg(long, value_name = "PATH")]
+    pub screen_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DisplayArgs {
+    /// Use this hub instead of the configured one.
+    #[arg(long, value_name = "URL")]
+    pub hub: Option<String>,
+    /// Render every state of the board to PNG files in DIR with the
+    /// software renderer, then exit.
+    #[arg(long, value_name = "DIR")]
+    pub snapshot: Option<PathBuf>,
+    /// Run in a window instead of full screen.
+    #[arg(long)]
+    pub windowed: bool,
+    /// No sound (overrides `display.voice.backend`).
+    #[arg(long)]
+    pub mute: bool,
+    /// Without a display, write the current screen to this PNG file
+    /// (default: motcua-display.png in the working directory).
+    #[arg(long, value_name = "PATH")]
+    pub screen_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -24,6 +24,18 @@ pub struct Config {
     pub queue: QueueSection,
     pub services: Vec<ServiceConfig>,
     pub counters: Vec<CounterConfig>,
+    /// Officers who sign in at counters (`[[staff]]`).
+    #[serde(default)]
+    pub staff: Vec<StaffConfig>,
+    /// `motcua counter` on this machine.
+    #[serde(default)]
+    pub counter: CounterSection,
+    /// `motcua display` on this machine.
+    #[serde(default)]
+    pub display: DisplaySection,
+    /// Citizen satisfaction ratings.
+    #[serde(default)]
+    pub rating: RatingSection,
     #[serde(default)]
     pub tokens: Vec<TokenConfig>,
     #[serde(default)]
@@ -61,6 +73,14 @@ pub struct HubSection {
     pub database: PathBuf,
     /// How many events the SSE stream can replay to a reconnecting client.
     pub event_replay: u32,
+    /// How long an officer's sign-in at a counter lasts (minutes).
+    #[serde(default = "default_staff_session_minutes")]
+    pub staff_session_minutes: u32,
+}
+
+fn default_staff_session_minutes() -> u32 {
+    // A working day with its lunch break: officers sign in once a day.
+    10 * 60
 }
 
 impl Default for HubSection {
@@ -69,6 +89,7 @@ impl Default for HubSection {
             listen: "127.0.0.1:8686".parse().expect("static address"),
             database: PathBuf::from("motcua.db"),
             event_replay: 10_000,
+            staff_session_minutes: default_staff_session_minutes(),
         }
     }
 }
@@ -308,6 +329,213 @@ pub struct ScannerConfig {
     pub profile: motcua_drivers::ScannerProfile,
 }
 
+/// `[[staff]]`: an officer who signs in at a counter with a code and PIN.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct StaffConfig {
+    /// What the officer types to sign in, e.g. `cb01` (letters, digits, _).
+    pub code: String,
+    /// Full name, shown on the counter screen and in reports.
+    pub name: String,
+    /// The PIN as an argon2id PHC string (`$argon2id$v=19$…`); make one with
+    /// `motcua hash-pin`. The PIN itself is never stored.
+    pub pin_hash: String,
+    /// Counters the officer may sign in at; empty means every counter.
+    #[serde(default)]
+    pub counters: Vec<u32>,
+}
+
+impl StaffConfig {
+    /// Whether the officer may work at `counter`.
+    pub fn may_use(&self, counter: u32) -> bool {
+        self.counters.is_empty() || self.counters.contains(&counter)
+    }
+}
+
+/// The demo office's officers. PINs (documented in the README): `cb01` →
+/// 1111 (counters 1 and 2), `cb02` → 2222 (counters 3 and 4), `cb03` → 3333
+/// (any counter).
+fn demo_staff() -> Vec<StaffConfig> {
+    let staff = |code: &str, name: &str, pin_hash: &str, counters: &[u32]| StaffConfig {
+        code: code.to_owned(),
+        name: name.to_owned(),
+        pin_hash: pin_hash.to_owned(),
+        counters: counters.to_vec(),
+    };
+    vec![
+        staff("cb01", "Nguyễn Thị Lan", DEMO_PIN_HASHES[0], &[1, 2]),
+        staff("cb02", "Trần Văn Minh", DEMO_PIN_HASHES[1], &[3, 4]),
+        staff("cb03", "Lê Thu Hà", DEMO_PIN_HASHES[2], &[]),
+    ]
+}
+
+/// argon2id hashes of the demo PINs 1111, 2222 and 3333 (made with
+/// `motcua hash-pin`; a unit test checks them).
+const DEMO_PIN_HASHES: [&str; 3] = [
+    "$argon2id$v=19$m=19456,t=2,p=1$ilqTzcEXgPW6/OibgITzVA$+H2+Pf/+IiTnJzGSOC7BDS9vDb2ELn9DsDhG1DETY7o",
+    "$argon2id$v=19$m=19456,t=2,p=1$WFKLXVp/efmBPIYpYN3U0Q$kofxv0y+HXDQxLuOJMVIEFiRJZPLtxI5k4UtCQfMB7w",
+    "$argon2id$v=19$m=19456,t=2,p=1$YTP8PAxCfqBseTXSW/qQ7w$qBT0lsKFDEYlLvbLMKQzAW74ONret7qCjpK4ugNzQUk",
+];
+
+/// `[counter]`: the officer's app on this machine (`motcua counter`).
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CounterSection {
+    /// The office hub; default `http://` + `hub.listen` (loopback when the
+    /// hub listens on every address) — right for the kiosk's embedded hub
+    /// and for `motcua hub` on the same machine.
+    #[serde(default)]
+    pub hub_url: Option<String>,
+    /// The counter app's bearer token (role counter); default: the first
+    /// counter token of `[[tokens]]`. Officers then sign in with code + PIN.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The counter this machine serves when `--counter` is not given.
+    #[serde(default)]
+    pub number: Option<u32>,
+    #[serde(default)]
+    pub fullscreen: bool,
+    /// The counter's own receipt printer, for reprinting tickets the kiosk
+    /// could not print. Without it there is no reprint button.
+    #[serde(default)]
+    pub printer: Option<PrinterConfig>,
+}
+
+/// `[display]`: the hall board on this machine (`motcua display`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DisplaySection {
+    /// The office hub (default as for `[counter]`).
+    pub hub_url: Option<String>,
+    /// The board's token (role display); default: the first display token.
+    pub token: Option<String>,
+    pub fullscreen: bool,
+    /// A notice that scrolls along the bottom of the board.
+    pub notice: String,
+    /// Seconds the newest call stays large and highlighted.
+    pub highlight_seconds: u64,
+    /// A call older than this when the board hears of it (after a long
+    /// disconnection) goes into the list without highlight or announcement.
+    pub stale_after_seconds: u64,
+    pub voice: VoiceConfig,
+}
+
+impl Default for DisplaySection {
+    fn default() -> Self {
+        Self {
+            hub_url: None,
+            token: None,
+            fullscreen: true,
+            notice: "Công dân vui lòng chờ gọi số và đến đúng quầy. Mọi thủ tục tại bộ phận một cửa đều được niêm yết công khai.".to_owned(),
+            highlight_seconds: 8,
+            stale_after_seconds: 120,
+            voice: VoiceConfig::default(),
+        }
+    }
+}
+
+/// How the hall announces a call.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum VoiceBackend {
+    /// A text-to-speech command (`espeak-ng -v vi` by default).
+    #[default]
+    Tts,
+    /// Prerecorded clips, one WAV file per word, concatenated.
+    Clips,
+    /// The chime alone.
+    Chime,
+    /// Silence.
+    Off,
+}
+
+/// `[display.voice]`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct VoiceConfig {
+    pub backend: VoiceBackend,
+    /// The text-to-speech program and its arguments; the sentence is added
+    /// as the last argument and the program must write a WAV file to its
+    /// standard output.
+    pub tts_command: Vec<String>,
+    /// Folder of clips (`moi-cong-dan.wav`, `khong.wav`, `letter-a.wav`…;
+    /// `motcua diag announce --dry-run` lists the names a call needs).
+    pub clips_dir: Option<PathBuf>,
+    /// Play a chime before the sentence.
+    pub chime: bool,
+    /// How many times the sentence is said.
+    pub repeat: u32,
+    /// 0.0–2.0.
+    pub volume: f32,
+}
+
+impl Default for VoiceConfig {
+    fn default() -> Self {
+        Self {
+            backend: VoiceBackend::Tts,
+            tts_command: ["espeak-ng", "-v", "vi", "-s", "140", "--stdout"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+            clips_dir: None,
+            chime: true,
+            repeat: 2,
+            volume: 1.0,
+        }
+    }
+}
+
+/// `[rating]`: citizen satisfaction after a ticket is finished.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RatingSection {
+    /// Offer rating at the kiosk (*Đánh giá*) and on the counter's
+    /// citizen panel.
+    pub enabled: bool,
+    /// Reasons a citizen may tick with "Không hài lòng".
+    pub reasons: Vec<ReasonConfig>,
+    /// A ticket can be rated this many minutes after it was finished.
+    pub window_minutes: u32,
+    /// A ticket named by its typed number (no QR) only this many minutes
+    /// after it was finished, the same day.
+    pub typed_window_minutes: u32,
+}
+
+impl Default for RatingSection {
+    fn default() -> Self {
+        let r = |code: &str, vi: &str, en: &str| ReasonConfig {
+            code: code.to_owned(),
+            name_vi: vi.to_owned(),
+            name_en: en.to_owned(),
+        };
+        Self {
+            enabled: true,
+            reasons: vec![
+                r("slow", "Phải chờ lâu", "Waited too long"),
+                r("attitude", "Thái độ chưa tốt", "Unfriendly attitude"),
+                r("unclear", "Hướng dẫn chưa rõ", "Unclear guidance"),
+                r(
+                    "extra_papers",
+                    "Yêu cầu thêm giấy tờ",
+                    "Asked for extra papers",
+                ),
+                r("facilities", "Cơ sở vật chất chưa tốt", "Poor facilities"),
+            ],
+            window_minutes: 24 * 60,
+            typed_window_minutes: 30,
+        }
+    }
+}
+
+/// One reason for "Không hài lòng".
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonConfig {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
 /// Queue policy.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -479,6 +707,10 @@ impl Config {
                 counter(3, &["chungthuc", "khac"]),
                 counter(4, &["datdai", "khac"]),
             ],
+            staff: demo_staff(),
+            counter: CounterSection::default(),
+            display: DisplaySection::default(),
+            rating: RatingSection::default(),
             kiosk: KioskSection::default(),
             tokens: DEMO_TOKENS
                 .iter()
@@ -638,6 +870,7 @@ impl Config {
                 }
             }
         }
+        self.validate_staff_and_apps()?;
         if self.kiosk.idle_timeout_seconds < 10 {
             return Err(invalid("kiosk.idle_timeout_seconds", "must be at least 10"));
         }
@@ -661,22 +894,150 @@ impl Config {
     /// technician-only hub calls: `kiosk.technician_token`, or the first
     /// technician token.
     pub fn technician_token(&self) -> Option<String> {
-        self.kiosk.technician_token.clone().or_else(|| {
-            self.tokens
-                .iter()
-                .find(|t| t.role == Role::Technician)
-                .map(|t| t.token.clone())
-        })
+        self.kiosk
+            .technician_token
+            .clone()
+            .or_else(|| self.token_for(Role::Technician))
     }
 
     /// Whether the file holds secrets (tokens, PIN hashes) that must not
     /// be readable by every user of the machine.
     pub fn has_secrets(&self) -> bool {
         !self.tokens.is_empty()
+            || !self.staff.is_empty()
             || self.kiosk.token.is_some()
             || self.kiosk.technician_token.is_some()
             || self.kiosk.technician_pin_hash.is_some()
+            || self.counter.token.is_some()
+            || self.display.token.is_some()
             || self.filing.portal_token.is_some()
+    }
+
+    /// The hub an app on this machine uses: `configured`, or the hub's own
+    /// listen address (loopback when it listens on every address).
+    pub fn local_hub_url(&self, configured: Option<&str>) -> String {
+        if let Some(url) = configured {
+            return url.trim_end_matches('/').to_owned();
+        }
+        let mut addr = self.hub.listen;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}")
+    }
+
+    /// The first token with `role`.
+    pub fn token_for(&self, role: Role) -> Option<String> {
+        self.tokens
+            .iter()
+            .find(|t| t.role == role)
+            .map(|t| t.token.clone())
+    }
+
+    /// The officer with this code.
+    pub fn staff_member(&self, code: &str) -> Option<&StaffConfig> {
+        self.staff.iter().find(|s| s.code == code)
+    }
+
+    fn validate_staff_and_apps(&self) -> Result<(), ConfigError> {
+        let mut codes = BTreeSet::new();
+        for (i, s) in self.staff.iter().enumerate() {
+            if !is_code(&s.code) {
+                return Err(invalid(
+                    format!("staff[{i}].code"),
+                    "use lower-case letters, digits and _",
+                ));
+            }
+            if !codes.insert(s.code.as_str()) {
+                return Err(invalid(
+                    format!("staff[{i}].code"),
+                    format!("officer {:?} is defined twice", s.code),
+                ));
+            }
+            if s.name.trim().is_empty() {
+                return Err(invalid(format!("staff[{i}].name"), "must not be empty"));
+            }
+            if let Err(why) = crate::hub::staff::check_pin_hash(&s.pin_hash) {
+                return Err(invalid(format!("staff[{i}].pin_hash"), why));
+            }
+            for c in &s.counters {
+                if !self.counters.iter().any(|k| k.number == *c) {
+                    return Err(invalid(
+                        format!("staff[{i}].counters"),
+                        format!("there is no counter {c}"),
+                    ));
+                }
+            }
+        }
+        if let Some(n) = self.counter.number {
+            if !self.counters.iter().any(|k| k.number == n) {
+                return Err(invalid(
+                    "counter.number",
+                    format!("there is no counter {n}"),
+                ));
+            }
+        }
+        for (key, url) in [
+            ("counter.hub_url", &self.counter.hub_url),
+            ("display.hub_url", &self.display.hub_url),
+        ] {
+            if let Some(url) = url {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(invalid(key, "must start with http:// or https://"));
+                }
+            }
+        }
+        let d = &self.display;
+        if !(1..=120).contains(&d.highlight_seconds) {
+            return Err(invalid("display.highlight_seconds", "must be 1–120"));
+        }
+        if d.stale_after_seconds < d.highlight_seconds {
+            return Err(invalid(
+                "display.stale_after_seconds",
+                "must be at least display.highlight_seconds",
+            ));
+        }
+        let v = &d.voice;
+        if !(1..=5).contains(&v.repeat) {
+            return Err(invalid("display.voice.repeat", "must be 1–5"));
+        }
+        if !(0.0..=2.0).contains(&v.volume) {
+            return Err(invalid(
+                "display.voice.volume",
+                "must be between 0.0 and 2.0",
+            ));
+        }
+        if v.backend == VoiceBackend::Tts && v.tts_command.is_empty() {
+            return Err(invalid(
+                "display.voice.tts_command",
+                "name a program, e.g. [\"espeak-ng\", \"-v\", \"vi\", \"--stdout\"]",
+            ));
+        }
+        if v.backend == VoiceBackend::Clips && v.clips_dir.is_none() {
+            return Err(invalid(
+                "display.voice.clips_dir",
+                "the clips backend needs a folder of clips",
+            ));
+        }
+        let mut reasons = BTreeSet::new();
+        for (i, r) in self.rating.reasons.iter().enumerate() {
+            if !is_code(&r.code) {
+                return Err(invalid(
+                    format!("rating.reasons[{i}].code"),
+                    "use lower-case letters, digits and _",
+                ));
+            }
+            if !reasons.insert(r.code.as_str()) {
+                return Err(invalid(
+                    format!("rating.reasons[{i}].code"),
+                    format!("reason {:?} is listed twice", r.code),
+                ));
+            }
+        }
+        if self.rating.window_minutes == 0 {
+            return Err(invalid("rating.window_minutes", "must be at least 1"));
+        }
+        Ok(())
     }
 
     /// The token a kiosk uses: its own, or the first kiosk token.

@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Config;
-use crate::hub::stats::{day_stats, DayStats, Figures};
+use crate::hub::stats::{day_stats, DayStats, Figures, RatingFigures};
 use crate::store;
 
 /// Runs the command.
@@ -32,6 +32,7 @@ pub fn run(config: &Config, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let text = match args.format {
         ReportFormat::Table => table(&stats),
         ReportFormat::Csv => csv(&stats),
+        ReportFormat::RatingsCsv => ratings_csv(&stats),
     };
     print!("{text}");
     Ok(ExitCode::SUCCESS)
@@ -83,6 +84,87 @@ pub fn csv(stats: &DayStats) -> String {
     out
 }
 
+const RATINGS_CSV_HEADER: &str =
+    "scope,key,name,very_satisfied,satisfied,unsatisfied,total,reasons";
+
+fn rating_csv_row(out: &mut String, scope: &str, key: &str, name: &str, f: &RatingFigures) {
+    let quoted = name.replace('"', "\"\"");
+    let _ = writeln!(
+        out,
+        "{scope},{key},\"{quoted}\",{},{},{},{},\"{}\"",
+        f.very_satisfied,
+        f.satisfied,
+        f.unsatisfied,
+        f.total,
+        reasons_text(f)
+    );
+}
+
+/// Ratings as CSV: one row per counter, per rated officer, and the total
+/// (`--format ratings-csv`).
+pub fn ratings_csv(stats: &DayStats) -> String {
+    let mut out = format!("{RATINGS_CSV_HEADER}\n");
+    let r = &stats.ratings;
+    for c in &r.counters {
+        rating_csv_row(
+            &mut out,
+            "counter",
+            &c.counter.to_string(),
+            &format!("Quầy {}", c.counter),
+            &c.figures,
+        );
+    }
+    for o in &r.officers {
+        rating_csv_row(&mut out, "officer", &o.officer, &o.name, &o.figures);
+    }
+    rating_csv_row(&mut out, "total", "", "Tổng cộng", &r.total);
+    out
+}
+
+fn reasons_text(f: &RatingFigures) -> String {
+    f.reasons
+        .iter()
+        .map(|(code, n)| format!("{code}={n}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn rating_table_row(out: &mut String, name: &str, f: &RatingFigures) {
+    let _ = writeln!(
+        out,
+        "{:<28} {:>8} {:>8} {:>8} {:>6}  {}",
+        name.chars().take(28).collect::<String>(),
+        f.very_satisfied,
+        f.satisfied,
+        f.unsatisfied,
+        f.total,
+        reasons_text(f)
+    );
+}
+
+fn ratings_table(out: &mut String, stats: &DayStats) {
+    let header = format!(
+        "{:<28} {:>8} {:>8} {:>8} {:>6}  {}\n",
+        "", "rất HL", "hài lòng", "không HL", "tổng", "lý do / reasons"
+    );
+    let r = &stats.ratings;
+    out.push_str("\nĐánh giá theo quầy / ratings per counter\n");
+    out.push_str(&header);
+    for c in &r.counters {
+        rating_table_row(out, &format!("Quầy {}", c.counter), &c.figures);
+    }
+    out.push_str("\nĐánh giá theo cán bộ / ratings per officer\n");
+    out.push_str(&header);
+    for o in &r.officers {
+        rating_table_row(out, &format!("{} ({})", o.name, o.officer), &o.figures);
+    }
+    if r.officers.is_empty() {
+        out.push_str("(chưa có / none)\n");
+    }
+    out.push('\n');
+    rating_table_row(out, "Tổng cộng / total", &r.total);
+}
+
 fn table_row(out: &mut String, name: &str, f: &Figures) {
     let _ = writeln!(
         out,
@@ -125,5 +207,6 @@ pub fn table(stats: &DayStats) -> String {
     }
     out.push('\n');
     table_row(&mut out, "Tổng cộng / total", &stats.total);
+    ratings_table(&mut out, stats);
     out
 }

@@ -406,6 +406,12 @@ fn a_hub_that_went_away_is_explained_with_a_retry_button() {
     let adapter = h.window.global::<KioskAdapter>();
     assert!(adapter.get_message_text().contains("chưa kết nối được"));
     assert!(adapter.get_can_retry());
+    // Home says the kiosk is cut off, so the next citizen is not misled.
+    h.touch("Về trang chủ");
+    h.pump_until(|h| !h.app.view().home_notice.is_empty());
+    assert!(
+        h.shows("Máy đang mất kết nối với hệ thống của bộ phận một cửa. Xin hỏi cán bộ tại quầy.")
+    );
     drop(dir);
 }
 

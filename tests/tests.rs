@@ -4,8 +4,10 @@
 //! rendering.
 
 mod backup;
+mod counter;
 mod devices;
 mod diag;
+mod display;
 mod filing;
 mod hub;
 mod kiosk;

@@ -327,3 +327,120 @@ pub fn assert_waiting_counts_consistent(path: &Path) {
         .unwrap();
     assert_eq!(kept, derived, "waiting_counts drifted from the tickets");
 }
+
+/// A TCP proxy in front of the hub whose connections a test can cut, as a
+/// network cable pulled out and plugged back in.
+pub struct Proxy {
+    pub url: String,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+    generation: tokio::sync::watch::Sender<u64>,
+    accepted: Arc<std::sync::atomic::AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    /// Starts forwarding `127.0.0.1:0` → `target` (`http://host:port`).
+    pub async fn start(target: &str) -> Self {
+        use std::sync::atomic::Ordering;
+        let target: std::net::SocketAddr = target.trim_start_matches("http://").parse().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let cut = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (generation, _) = tokio::sync::watch::channel(0u64);
+        let (c, a, g) = (Arc::clone(&cut), Arc::clone(&accepted), generation.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                if c.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                a.fetch_add(1, Ordering::SeqCst);
+                let mut cut_now = g.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut upstream) => {}
+                        _ = cut_now.changed() => {}
+                    }
+                });
+            }
+        });
+        Self {
+            url,
+            cut,
+            generation,
+            accepted,
+            task,
+        }
+    }
+
+    /// Drops every open connection and refuses new ones.
+    pub fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// Accepts connections again.
+    pub fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Connections forwarded so far.
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.task.abort();
+    }
+}
+
+/// A voice whose audio is labelled with the sentence, and a sink that
+/// records what it plays: the real announcer, with ears.
+pub fn recording_announcer() -> (
+    Arc<motcua::apps::voice::Announcer>,
+    Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    use motcua::apps::voice::{Announcer, AudioError, AudioSink, Clip, Plan, Voice};
+    use motcua::domain::announce::Announcement;
+    struct Labels;
+    impl Voice for Labels {
+        fn render(&mut self, a: &Announcement) -> Result<Vec<Clip>, AudioError> {
+            Ok(vec![Clip::silent(&a.sentence)])
+        }
+        fn describe(&self) -> String {
+            "labels".into()
+        }
+    }
+    struct Ears(Arc<std::sync::Mutex<Vec<String>>>);
+    impl AudioSink for Ears {
+        fn play(&mut self, clips: &[Clip]) -> Result<(), AudioError> {
+            let mut heard = self.0.lock().unwrap();
+            heard.extend(clips.iter().map(|c| c.label.to_string()));
+            Ok(())
+        }
+        fn describe(&self) -> String {
+            "ears".into()
+        }
+    }
+    let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let h = Arc::clone(&heard);
+    let announcer = Announcer::start(
+        Plan {
+            chime: false,
+            repeat: 1,
+        },
+        Box::new(Labels),
+        Box::new(move || Box::new(Ears(h)) as Box<dyn AudioSink>),
+    );
+    (Arc::new(announcer), heard)
+}

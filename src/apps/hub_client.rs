@@ -125,6 +125,11 @@ impl HubClient {
         &self.base
     }
 
+    /// The bearer token this client sends.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     async fn answer<T: DeserializeOwned>(
         resp: Result<reqwest::Response, reqwest::Error>,
     ) -> Result<Option<T>, HubError> {

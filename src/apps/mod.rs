@@ -1,15 +1,26 @@
-//! The apps people touch: the kiosk (and later the counter and the hall
-//! display). Each app is a plain-Rust controller, unit-tested without any
+//! The apps people touch: the kiosk, the officer's counter app and the hall
+//! display. Each app is a plain-Rust controller, unit-tested without any
 //! UI, plus a thin adapter that binds it to the Slint globals in `ui/`.
+//!
+//! Shared pieces: [`hub_client`] (HTTP), [`events`] (the hub's live event
+//! stream, reconnecting), [`voice`] (hall announcements), [`rating`] (the
+//! citizen rating flow of the kiosk and the counter's citizen panel),
+//! [`devices`] and [`printing`] (printers and paper documents),
+//! [`headless`] (the software renderer without a display).
 //! [`diagnostics`] is the technician's library, shared by the kiosk's
 //! technician screens and `motcua diag`.
 
+pub mod counter;
 pub mod devices;
 pub mod diagnostics;
+pub mod display;
+pub mod events;
 pub mod headless;
 pub mod hub_client;
 pub mod kiosk;
 pub mod printing;
+pub mod rating;
+pub mod voice;
 pub mod watchdog;
 
 pub mod ui {

@@ -1,12 +1,12 @@
-//! `motcua diag` (every check, as a table or `--json`), `motcua diag
-//! bundle` and `motcua hash-pin`: the command-line face of
+//! `motcua diag` (every check, as a table or `--json`) and `motcua diag
+//! bundle`: the command-line face of
 //! [`apps::diagnostics`](crate::apps::diagnostics), usable over SSH and by
 //! monitoring.
 //!
 //! Exit status: 0 when no check fails (warnings allowed), 1 when one does —
 //! the failing checks are named on stderr.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
@@ -16,28 +16,12 @@ use anyhow::{anyhow, Context};
 use motcua_drivers::{PortSelector, SerialPrinter};
 
 use crate::apps::diagnostics::{
-    self, bundle, Diagnostics, HubTarget, PortalTarget, PrinterSource, Report, ScannerSource,
-    Sources, Status,
+    bundle, Diagnostics, HubTarget, PortalTarget, PrinterSource, Report, ScannerSource, Sources,
+    Status,
 };
 use crate::apps::hub_client::HubClient;
 use crate::cli::{BundleArgs, DiagSources};
 use crate::config::Config;
-
-/// The hub a machine with this configuration talks to: `kiosk.hub_url`,
-/// or its own at `hub.listen` (an unspecified address means loopback).
-fn default_hub_url(config: &Config) -> String {
-    if let Some(url) = &config.kiosk.hub_url {
-        return url.clone();
-    }
-    let mut addr = config.hub.listen;
-    if addr.ip().is_unspecified() {
-        addr.set_ip(match addr {
-            std::net::SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
-            std::net::SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
-        });
-    }
-    format!("http://{addr}")
-}
 
 fn port(spec: &str) -> anyhow::Result<PortSelector> {
     spec.parse().map_err(|e: String| anyhow!("{spec:?}: {e}"))
@@ -51,7 +35,10 @@ pub fn sources(
 ) -> anyhow::Result<Sources> {
     let config = Arc::new(config.clone());
     let mut s = Sources::new(Arc::clone(&config), config_path.map(Path::to_owned));
-    let url = args.hub.clone().unwrap_or_else(|| default_hub_url(&config));
+    let url = args
+        .hub
+        .clone()
+        .unwrap_or_else(|| config.local_hub_url(config.kiosk.hub_url.as_deref()));
     let token = args
         .token
         .clone()
@@ -268,23 +255,6 @@ pub fn bundle(
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// `motcua hash-pin`: reads a PIN (4–12 digits) from standard input and
-/// prints its argon2id hash for `kiosk.technician_pin_hash`. The PIN is
-/// never an argument, so it stays out of shell history and process lists.
-pub fn hash_pin() -> anyhow::Result<ExitCode> {
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        eprint!("PIN (4–12 chữ số / digits): ");
-        std::io::stderr().flush().ok();
-    }
-    let mut line = String::new();
-    stdin.lock().read_line(&mut line)?;
-    let pin = line.trim_end_matches(['\r', '\n']);
-    let hash = diagnostics::pin::hash_pin(pin).context("mã PIN / PIN")?;
-    println!("{hash}");
-    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Commands for technicians and devices: `motcua diag …`, `motcua emulate …`,
-//! `motcua backup`, `motcua restore` and `motcua hash-pin`.
+//! `motcua backup`, `motcua restore`.
 
 pub mod backup;
 pub mod devices;
 pub mod diagnose;
+pub mod voice;

@@ -16,7 +16,10 @@
 //! - [`receipt`]: the filing receipt (Mẫu số 01) as printable lines.
 //! - [`vietnamese_input`]: Telex and VNI for the on-screen keyboard.
 //! - [`personal`]: masking personal data for display and logs.
+//! - [`announce`]: Vietnamese number words and the hall call sentence.
+//! - [`rating`]: the satisfaction scale and ticket references for rating.
 
+pub mod announce;
 pub mod calendar;
 pub mod dossier;
 pub mod estimate;
@@ -25,6 +28,7 @@ pub mod form;
 pub mod personal;
 pub mod procedure;
 pub mod queue;
+pub mod rating;
 pub mod receipt;
 pub mod ticket;
 pub mod time;

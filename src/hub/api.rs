@@ -24,7 +24,7 @@ use super::queue::{
     CounterAction, IssueRequest, PrintStatusRequest, Rules, TransferRequest, COUNTER_CLOSED,
     COUNTER_OPEN, COUNTER_PAUSED,
 };
-use super::{devices, sse, stats, technician, Hub};
+use super::{calls, devices, rating, sse, staff, stats, technician, Hub};
 use crate::config::Role;
 use crate::domain::time::to_millis;
 use crate::store::tickets::{self, StoredResponse};
@@ -138,7 +138,19 @@ pub(super) async fn change(
         + Send
         + 'static,
 ) -> Result<Reply, ApiError> {
-    let rules = hub.rules.clone();
+    change_as(hub, None, idem, op).await
+}
+
+/// [`change`] with the queue rules acting for a signed-in officer.
+async fn change_as(
+    hub: &Hub,
+    officer: Option<super::staff::Officer>,
+    idem: Option<Idempotency>,
+    op: impl FnOnce(&Rules, &mut WriteCtx<'_>, chrono::DateTime<chrono::Utc>) -> Result<Reply, ApiError>
+        + Send
+        + 'static,
+) -> Result<Reply, ApiError> {
+    let rules = hub.rules.clone().acting_as(officer);
     let now = hub.now();
     hub.store
         .write(move |ctx| idempotent(ctx, idem, to_millis(now), |ctx| op(&rules, ctx, now)))
@@ -155,6 +167,7 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/api/v1/priorities", get(priorities))
         .route("/api/v1/queue", get(queue))
         .route("/api/v1/tickets", post(issue_ticket))
+        .route("/api/v1/tickets/print-failed", get(calls::print_failed))
         .route("/api/v1/tickets/{id}", get(get_ticket))
         .route("/api/v1/tickets/{id}/print-status", post(print_status))
         .route("/api/v1/tickets/{id}/cancel", post(cancel_ticket))
@@ -195,6 +208,12 @@ pub fn router(hub: Arc<Hub>) -> Router {
             "/api/v1/counters/{counter}/close",
             counter(CounterOp::State(COUNTER_CLOSED)),
         )
+        .route("/api/v1/staff/sign-in", post(staff::sign_in))
+        .route("/api/v1/staff/sign-out", post(staff::sign_out))
+        .route("/api/v1/calls", get(calls::calls))
+        .route("/api/v1/ratings", post(rating::rate))
+        .route("/api/v1/ratings/options", get(rating::options))
+        .route("/api/v1/ratings/lookup", get(rating::lookup))
         .route("/api/v1/events", get(sse::events))
         .route("/api/v1/stats", get(stats_handler))
         .route("/api/v1/procedures", get(procedures))
@@ -427,6 +446,12 @@ async fn counter_post(
         .ok()
         .filter(|n| hub.rules.config.counters.iter().any(|c| c.number == *n))
         .ok_or_else(|| ApiError::unknown_counter(&counter))?;
+    if let Some(o) = &principal.officer {
+        // A session is bound to the counter the officer signed in at.
+        if o.counter != number {
+            return Err(ApiError::counter_not_allowed(&o.code, number));
+        }
+    }
     let path = req.uri().path().to_owned();
     let raw: Bytes = read_limited(req).await?;
     let transfer = match op {
@@ -441,23 +466,28 @@ async fn counter_post(
         _ => None,
     };
     let idem = Idempotency::new(&principal, key, "POST", &path, &raw);
-    change(&hub, idem, move |rules, ctx, now| match (op, transfer) {
-        (CounterOp::CallNext, _) => match rules.call_next(ctx, number, now)? {
-            Some(ticket) => Reply::json(StatusCode::OK, &ticket),
-            None => Ok(Reply::no_content()),
+    change_as(
+        &hub,
+        principal.officer.clone(),
+        idem,
+        move |rules, ctx, now| match (op, transfer) {
+            (CounterOp::CallNext, _) => match rules.call_next(ctx, number, now)? {
+                Some(ticket) => Reply::json(StatusCode::OK, &ticket),
+                None => Ok(Reply::no_content()),
+            },
+            (CounterOp::Act(action), _) => {
+                Reply::json(StatusCode::OK, &rules.act(ctx, number, action, now)?)
+            }
+            (CounterOp::Transfer, Some(body)) => {
+                Reply::json(StatusCode::OK, &rules.transfer(ctx, number, &body, now)?)
+            }
+            (CounterOp::Transfer, None) => Err(ApiError::internal()),
+            (CounterOp::State(state), _) => Reply::json(
+                StatusCode::OK,
+                &rules.set_counter_state(ctx, number, state, now)?,
+            ),
         },
-        (CounterOp::Act(action), _) => {
-            Reply::json(StatusCode::OK, &rules.act(ctx, number, action, now)?)
-        }
-        (CounterOp::Transfer, Some(body)) => {
-            Reply::json(StatusCode::OK, &rules.transfer(ctx, number, &body, now)?)
-        }
-        (CounterOp::Transfer, None) => Err(ApiError::internal()),
-        (CounterOp::State(state), _) => Reply::json(
-            StatusCode::OK,
-            &rules.set_counter_state(ctx, number, state, now)?,
-        ),
-    })
+    )
     .await
 }
 

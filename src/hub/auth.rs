@@ -13,6 +13,7 @@ use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
+use super::staff::Officer;
 use super::Hub;
 use crate::config::{Role, TokenConfig};
 
@@ -22,6 +23,9 @@ pub struct Principal {
     pub role: Role,
     /// The token's name, used to scope idempotency keys and in events.
     pub name: String,
+    /// The officer signed in at a counter, when the caller uses a staff
+    /// session instead of a plain counter token.
+    pub officer: Option<Officer>,
 }
 
 impl Principal {
@@ -50,6 +54,7 @@ impl Tokens {
                 let principal = Principal {
                     role: t.role,
                     name: t.name.clone().unwrap_or_else(|| t.role.as_str().to_owned()),
+                    officer: None,
                 };
                 (digest(&t.token), principal)
             })
@@ -84,9 +89,17 @@ impl FromRequestParts<Arc<Hub>> for Principal {
             .or_else(|| header.strip_prefix("bearer "))
             .map(str::trim)
             .ok_or_else(ApiError::unauthorized)?;
-        hub.tokens
-            .lookup(token)
-            .cloned()
+        if let Some(principal) = hub.tokens.lookup(token) {
+            return Ok(principal.clone());
+        }
+        // An officer's session acts as a counter, in the officer's name.
+        hub.sessions
+            .lookup(token, hub.now())
+            .map(|officer| Principal {
+                role: Role::Counter,
+                name: format!("staff:{}", officer.code),
+                officer: Some(officer),
+            })
             .ok_or_else(ApiError::unauthorized)
     }
 }
@@ -100,12 +113,14 @@ mod tests {
         let display = Principal {
             role: Role::Display,
             name: "d".into(),
+            officer: None,
         };
         assert!(display.require(&[Role::Counter]).is_err());
         assert!(display.require(&[Role::Display]).is_ok());
         let tech = Principal {
             role: Role::Technician,
             name: "t".into(),
+            officer: None,
         };
         assert!(tech.require(&[Role::Counter]).is_ok());
     }

@@ -12,6 +12,8 @@
 //! - [`devices`]: kiosks' device faults and recoveries, kept per kiosk.
 //! - [`technician`]: the hub's diagnostics, outbox "retry now", support
 //!   bundles.
+//! - [`staff`]: officers signing in at counters (code + PIN → session).
+//! - [`rating`]: citizen satisfaction ratings, one per ticket.
 //!
 //! [`start`] runs a hub on a tokio runtime and returns a handle: the
 //! `motcua hub` command, the kiosk's embedded hub and the tests all use it,
@@ -19,13 +21,16 @@
 
 pub mod api;
 pub mod auth;
+pub mod calls;
 pub mod devices;
 pub mod error;
 pub mod extract;
 pub mod filing;
 pub mod outbox;
 pub mod queue;
+pub mod rating;
 pub mod sse;
+pub mod staff;
 pub mod stats;
 pub mod technician;
 
@@ -60,6 +65,8 @@ pub struct Hub {
     /// has drained.
     pub store: Store,
     pub tokens: auth::Tokens,
+    /// Officers signed in at counters.
+    pub sessions: staff::Sessions,
     /// Committed events, published by the writer thread after each commit.
     pub bus: broadcast::Sender<StoredEvent>,
     /// Flipped to `true` once at shutdown; event streams end on it so the
@@ -248,6 +255,14 @@ pub async fn start(config: Arc<Config>, options: HubOptions) -> anyhow::Result<R
     store
         .write(move |ctx| crate::store::tickets::ensure_counters(ctx.conn(), &counters))
         .await?;
+    let clock = options.clock.clone().unwrap_or_else(|| Arc::new(Utc::now));
+    let now_ms = to_millis(clock());
+    let stored = store
+        .read(move |conn| crate::store::staff::live_sessions(conn, now_ms))
+        .await?;
+    let sessions = staff::Sessions::load(stored, |code| {
+        config.staff_member(code).map(|s| s.name.clone())
+    });
     let listener = tokio::net::TcpListener::bind(options.listen)
         .await
         .with_context(|| format!("cannot listen on {}", options.listen))?;
@@ -266,11 +281,12 @@ pub async fn start(config: Arc<Config>, options: HubOptions) -> anyhow::Result<R
         rules: queue::Rules::new(Arc::clone(&config)),
         store,
         tokens: auth::Tokens::new(&config.tokens),
+        sessions,
         bus,
         shutdown,
         started: Instant::now(),
         filing,
-        clock: options.clock.unwrap_or_else(|| Arc::new(Utc::now)),
+        clock,
     });
     // The portal's catalogue wins when it answers; do not wait long for it.
     hub.refresh_catalogue(CATALOGUE_TIMEOUT_AT_START).await;
@@ -330,14 +346,23 @@ async fn portal_for(
     })
 }
 
-/// Hourly chores: forget old idempotency keys, purge personal data past
-/// the retention, refresh the catalogue from the portal.
+/// Hourly chores: forget old idempotency keys and expired staff sessions,
+/// purge personal data past the retention, refresh the catalogue from the
+/// portal.
 async fn housekeeping(hub: Arc<Hub>) {
     let mut stop = hub.shutdown.subscribe();
     let mut first = true;
     loop {
         if let Err(err) = hub.housekeeping_once().await {
             tracing::warn!(%err, "housekeeping failed");
+        }
+        let now_ms = to_millis(hub.now());
+        let expired = hub
+            .store
+            .write(move |ctx| crate::store::staff::purge_sessions(ctx.conn(), now_ms))
+            .await;
+        if let Err(err) = expired {
+            tracing::warn!(%err, "staff session purge failed");
         }
         if !first {
             hub.refresh_catalogue(Duration::from_secs(30)).await;

@@ -57,6 +57,14 @@ struct State {
     failures: u32,
     /// No delivery starts before this (after a failure).
     gate: Option<Instant>,
+    /// Bumped each time a delivery ends.
+    epoch: u64,
+    /// Deliveries that ended, with the epoch they ended at. A delivery ends
+    /// (and leaves `in_flight`) after its result is committed; an outbox
+    /// read that started before that still lists the dossier, so codes
+    /// that ended after the read began are not due from that read —
+    /// otherwise a dossier just acknowledged would be sent again.
+    ended: std::collections::VecDeque<(u64, String)>,
 }
 
 /// Runs the worker until the hub shuts down.
@@ -113,6 +121,7 @@ pub async fn run(hub: Arc<Hub>) {
             continue;
         }
         let limit = (wanted + busy + deferred).min(2000) as u32;
+        let read_epoch = lock(&state).epoch;
         let rows = match hub
             .store
             .read(move |conn| dossiers::outbox(conn, limit))
@@ -130,7 +139,7 @@ pub async fn run(hub: Arc<Hub>) {
         };
         let now = Instant::now();
         let (due, next_wake) = {
-            let s = lock(&state);
+            let mut s = lock(&state);
             // A delivery may have failed while the outbox was read: then
             // only a probe goes, and only once the gate opens.
             let wanted = if s.gate.is_some_and(|g| g > now) {
@@ -144,11 +153,19 @@ pub async fn run(hub: Arc<Hub>) {
                 .iter()
                 .map(|r| &r.code)
                 .filter(|c| !s.in_flight.contains(*c))
+                .filter(|c| {
+                    !s.ended
+                        .iter()
+                        .any(|(e, code)| *e > read_epoch && code == *c)
+                })
                 .filter(|c| s.not_before.get(*c).is_none_or(|t| *t <= now))
                 .take(wanted)
                 .cloned()
                 .collect();
             let next_wake = s.not_before.values().filter(|t| **t > now).min().copied();
+            // Later reads start at this epoch or after: older endings no
+            // longer matter.
+            s.ended.retain(|(e, _)| *e > read_epoch);
             (due, next_wake)
         };
         if due.is_empty() {
@@ -172,7 +189,13 @@ pub async fn run(hub: Arc<Hub>) {
             let (hub, state) = (Arc::clone(&hub), Arc::clone(&state));
             tasks.spawn(async move {
                 deliver(&hub, &state, &code).await;
-                lock(&state).in_flight.remove(&code);
+                {
+                    let mut s = lock(&state);
+                    s.in_flight.remove(&code);
+                    s.epoch += 1;
+                    let epoch = s.epoch;
+                    s.ended.push_back((epoch, code));
+                }
                 drop(permit);
                 hub.filing.wake.notify_one();
             });

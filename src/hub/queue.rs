@@ -18,6 +18,7 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
+use super::staff::Officer;
 use crate::config::{Config, ServiceConfig};
 use crate::domain::estimate::{estimated_wait_minutes, ServiceLoad};
 use crate::domain::queue::{next_streak, pick_next, LastIssued, Numbering, PriorityPolicy};
@@ -26,12 +27,15 @@ use crate::domain::time::{business_date, from_millis, to_local_rfc3339, to_milli
 use crate::store::tickets::{self, CounterRow, NewTicket, TicketRow};
 use crate::store::{StoreError, WriteCtx};
 
-/// The office's queue rules: configuration and time zone. Cheap to clone
-/// into writer jobs (it holds no handle to the hub itself).
+/// The office's queue rules: configuration and time zone, and the officer
+/// acting (when a signed-in officer made the request). Cheap to clone into
+/// writer jobs (it holds no handle to the hub itself).
 #[derive(Debug, Clone)]
 pub struct Rules {
     pub config: Arc<Config>,
     pub tz: Tz,
+    /// Whose counter work this is: recorded on the ticket and in events.
+    pub officer: Option<Officer>,
 }
 
 /// `POST /api/v1/tickets` body.
@@ -175,7 +179,36 @@ fn lookup_token() -> String {
 impl Rules {
     pub fn new(config: Arc<Config>) -> Self {
         let tz = config.timezone();
-        Self { config, tz }
+        Self {
+            config,
+            tz,
+            officer: None,
+        }
+    }
+
+    /// The same rules, acting for `officer`.
+    pub fn acting_as(mut self, officer: Option<Officer>) -> Self {
+        self.officer = officer;
+        self
+    }
+
+    /// Records the acting officer on a ticket's counter work.
+    fn attribute(&self, conn: &Connection, ticket: i64) -> Result<(), StoreError> {
+        match &self.officer {
+            Some(o) => crate::store::staff::set_ticket_officer(conn, ticket, &o.code),
+            None => Ok(()),
+        }
+    }
+
+    /// Adds the acting officer to an event's data.
+    fn with_officer(&self, mut data: serde_json::Value) -> serde_json::Value {
+        if let (Some(o), Some(obj)) = (&self.officer, data.as_object_mut()) {
+            obj.insert(
+                "officer".to_owned(),
+                serde_json::json!({ "code": o.code, "name": o.name }),
+            );
+        }
+        data
     }
 
     /// The business date at `now`.
@@ -315,6 +348,7 @@ impl Rules {
         ticket.called_at_ms = Some(to_millis(now));
         ticket.counter = Some(counter);
         tickets::update(conn, &ticket)?;
+        self.attribute(conn, ticket.id)?;
         row.current_ticket = Some(ticket.id);
         row.priority_streak = next_streak(row.priority_streak, next.priority);
         row.updated_at_ms = to_millis(now);
@@ -363,6 +397,7 @@ impl Rules {
             }
         }
         tickets::update(conn, &ticket)?;
+        self.attribute(conn, ticket.id)?;
         counter.updated_at_ms = now_ms;
         tickets::update_counter(conn, counter)?;
         let view = self.ticket_view(conn, &ticket, true)?;
@@ -410,7 +445,12 @@ impl Rules {
         if let Some(obj) = data["waiting"].as_object_mut() {
             obj.append(&mut waiting);
         }
-        ctx.emit(to_millis(now), "ticket.transferred", data)?;
+        self.attribute(conn, ticket.id)?;
+        ctx.emit(
+            to_millis(now),
+            "ticket.transferred",
+            self.with_officer(data),
+        )?;
         Ok(view)
     }
 
@@ -675,7 +715,7 @@ impl Rules {
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         let data = self.ticket_event_data(ctx.conn(), view)?;
-        ctx.emit(to_millis(now), kind, data)
+        ctx.emit(to_millis(now), kind, self.with_officer(data))
     }
 
     fn emit_counter(
@@ -686,7 +726,11 @@ impl Rules {
         now: DateTime<Utc>,
     ) -> Result<i64, ApiError> {
         let view = self.counter_view(ctx.conn(), row)?;
-        Ok(ctx.emit(to_millis(now), kind, serde_json::json!({ "counter": view }))?)
+        Ok(ctx.emit(
+            to_millis(now),
+            kind,
+            self.with_officer(serde_json::json!({ "counter": view })),
+        )?)
     }
 
     /// The whole queue at `now`.

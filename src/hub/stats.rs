@@ -8,7 +8,9 @@ use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::domain::rating::RatingLevel;
 use crate::domain::ticket::TicketState;
+use crate::store::ratings::{self, RatingRow};
 use crate::store::tickets::{self, TicketRow};
 use crate::store::StoreError;
 
@@ -42,6 +44,58 @@ pub struct CounterFigures {
     pub figures: Figures,
 }
 
+/// Ratings counted per level (and reasons given with "Không hài lòng").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RatingFigures {
+    pub very_satisfied: u32,
+    pub satisfied: u32,
+    pub unsatisfied: u32,
+    pub total: u32,
+    /// Reason code → how many ratings gave it.
+    pub reasons: BTreeMap<String, u32>,
+}
+
+impl RatingFigures {
+    fn add(&mut self, r: &RatingRow) {
+        match r.level {
+            RatingLevel::VerySatisfied => self.very_satisfied += 1,
+            RatingLevel::Satisfied => self.satisfied += 1,
+            RatingLevel::Unsatisfied => self.unsatisfied += 1,
+        }
+        self.total += 1;
+        for reason in &r.reasons {
+            *self.reasons.entry(reason.clone()).or_default() += 1;
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CounterRatings {
+    pub counter: u32,
+    #[serde(flatten)]
+    pub figures: RatingFigures,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OfficerRatings {
+    /// Staff code.
+    pub officer: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: RatingFigures,
+}
+
+/// Ratings of the tickets of one business date.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DayRatings {
+    /// Every configured counter, rated or not.
+    pub counters: Vec<CounterRatings>,
+    /// Officers with at least one rating; ratings of work done without a
+    /// signed-in officer are under counters only.
+    pub officers: Vec<OfficerRatings>,
+    pub total: RatingFigures,
+}
+
 /// `GET /api/v1/stats?date=…`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DayStats {
@@ -49,6 +103,52 @@ pub struct DayStats {
     pub services: Vec<ServiceFigures>,
     pub counters: Vec<CounterFigures>,
     pub total: Figures,
+    #[serde(default)]
+    pub ratings: DayRatings,
+}
+
+/// The ratings of one business date, per counter and per officer.
+pub fn day_ratings(
+    conn: &Connection,
+    config: &Config,
+    date: NaiveDate,
+) -> Result<DayRatings, StoreError> {
+    let mut by_counter: BTreeMap<u32, RatingFigures> = BTreeMap::new();
+    let mut by_officer: BTreeMap<String, RatingFigures> = BTreeMap::new();
+    let mut total = RatingFigures::default();
+    for r in ratings::on_date(conn, date)? {
+        total.add(&r);
+        if let Some(c) = r.counter {
+            by_counter.entry(c).or_default().add(&r);
+        }
+        if let Some(o) = &r.officer {
+            by_officer.entry(o.clone()).or_default().add(&r);
+        }
+    }
+    let counters = config
+        .counters
+        .iter()
+        .map(|c| CounterRatings {
+            counter: c.number,
+            figures: by_counter.remove(&c.number).unwrap_or_default(),
+        })
+        .collect();
+    let officers = by_officer
+        .into_iter()
+        .map(|(code, figures)| OfficerRatings {
+            name: config
+                .staff_member(&code)
+                .map(|s| s.name.clone())
+                .unwrap_or_else(|| code.clone()),
+            officer: code,
+            figures,
+        })
+        .collect();
+    Ok(DayRatings {
+        counters,
+        officers,
+        total,
+    })
 }
 
 /// Nearest-rank percentile of `values` (sorted in place), `None` when empty.
@@ -147,6 +247,7 @@ pub fn day_stats(
         services,
         counters,
         total: total.finish(),
+        ratings: day_ratings(conn, config, date)?,
     })
 }
 

@@ -24,7 +24,9 @@ pub mod devices;
 pub mod dossiers;
 pub mod inspect;
 pub mod lock;
+pub mod ratings;
 pub mod schema;
+pub mod staff;
 pub mod tickets;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};

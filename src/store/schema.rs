@@ -174,7 +174,43 @@ const MIGRATIONS: &[&str] = &[
     -- The dossier a ticket was issued for (citizen must come to a counter).
     ALTER TABLE tickets ADD COLUMN dossier_code TEXT;
     "#,
-    // 3: the latest state of each kiosk's devices (device events).
+    // 3: officers at counters, and citizen ratings.
+    r#"
+    -- The officer (staff code) who last acted on a ticket at a counter:
+    -- called it, started or finished it. NULL for work done with a plain
+    -- counter token.
+    ALTER TABLE tickets ADD COLUMN officer TEXT;
+
+    -- Signed-in officers. The session secret itself is never stored, only
+    -- its SHA-256, so a copy of the database signs nobody in.
+    CREATE TABLE staff_sessions (
+        digest        TEXT PRIMARY KEY,
+        staff         TEXT NOT NULL,
+        counter       INTEGER NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    -- One rating per ticket (UNIQUE): a second one is refused, not merged.
+    CREATE TABLE ratings (
+        id            INTEGER PRIMARY KEY,
+        ticket_id     INTEGER NOT NULL UNIQUE REFERENCES tickets (id),
+        -- The ticket's business date: reports group ratings by it.
+        business_date TEXT NOT NULL,
+        dossier_code  TEXT,
+        counter       INTEGER,
+        officer       TEXT,
+        level         TEXT NOT NULL CHECK (level IN ('very_satisfied', 'satisfied', 'unsatisfied')),
+        -- JSON array of reason codes (only with 'unsatisfied').
+        reasons       TEXT NOT NULL DEFAULT '[]',
+        -- Where the citizen rated: 'kiosk' or 'counter'.
+        channel       TEXT NOT NULL,
+        rated_by      TEXT NOT NULL,
+        rated_at_ms   INTEGER NOT NULL
+    );
+    CREATE INDEX ratings_day ON ratings (business_date);
+    "#,
+    // 4: the latest state of each kiosk's devices (device events).
     r#"
     -- One row per kiosk and device, replaced by each report; the history
     -- is in `events` (device.fault, device.warning, device.recovered).

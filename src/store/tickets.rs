@@ -412,3 +412,15 @@ pub fn purge_idempotency(conn: &Connection, before_ms: i64) -> Result<usize, Sto
         [before_ms],
     )?)
 }
+
+/// Tickets of a business date whose kiosk print failed and that are still
+/// in the queue or at a counter, oldest first (staff reprint them).
+pub fn print_failed(conn: &Connection, date: NaiveDate) -> Result<Vec<TicketRow>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {TICKET_COLUMNS} FROM tickets WHERE business_date = ?1 \
+         AND print_status = 'print_failed' AND state IN ('issued', 'transferred', 'called', 'serving') \
+         ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([date.to_string()], ticket_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

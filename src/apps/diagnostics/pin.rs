@@ -1,5 +1,5 @@
-//! The technician PIN: argon2id hashes for the configuration and the
-//! [`PinGate`] that guards the kiosk's technician mode.
+//! The technician PIN: the [`PinGate`] that guards the kiosk's technician
+//! mode, over the argon2id hashes of `kiosk.technician_pin_hash`.
 //!
 //! A kiosk stands in a public hall; its technician mode must resist a
 //! curious citizen guessing PINs. The gate allows [`MAX_ATTEMPTS`] wrong
@@ -14,9 +14,9 @@
 
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2};
-use rand::RngCore;
+/// The PIN format and argon2id hashing are the officers' (`hub::staff`):
+/// one `motcua hash-pin` makes both kinds of hash.
+pub use crate::hub::staff::{check_pin_format, check_pin_hash, hash_pin, verify_pin, PinError};
 
 /// Wrong PINs in a row before the entry locks.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -24,64 +24,6 @@ pub const MAX_ATTEMPTS: u32 = 5;
 pub const LOCKOUT: Duration = Duration::from_secs(5 * 60);
 /// The technician mode closes after this long without a touch.
 pub const IDLE_LIMIT: Duration = Duration::from_secs(2 * 60);
-
-/// Why a PIN cannot be hashed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PinError {
-    #[error("mã PIN gồm 4 đến 12 chữ số / a PIN is 4 to 12 digits")]
-    Format,
-    #[error("cannot hash the PIN: {0}")]
-    Hash(String),
-}
-
-/// A PIN is 4–12 ASCII digits.
-pub fn check_pin_format(pin: &str) -> Result<(), PinError> {
-    if (4..=12).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(PinError::Format)
-    }
-}
-
-/// The argon2id PHC string of `pin`, with a fresh random salt and the
-/// argon2 crate's default cost (19 MiB, 2 passes).
-pub fn hash_pin(pin: &str) -> Result<String, PinError> {
-    check_pin_format(pin)?;
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| PinError::Hash(e.to_string()))?;
-    Argon2::default()
-        .hash_password(pin.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| PinError::Hash(e.to_string()))
-}
-
-/// Whether `hash` is a usable argon2id PHC string (configuration check).
-pub fn check_pin_hash(hash: &str) -> Result<(), String> {
-    let parsed = PasswordHash::new(hash)
-        .map_err(|e| format!("not a PHC hash string ({e}); make one with `motcua hash-pin`"))?;
-    if parsed.algorithm != Algorithm::Argon2id.ident() {
-        return Err(format!(
-            "uses {}, not argon2id; make one with `motcua hash-pin`",
-            parsed.algorithm
-        ));
-    }
-    if parsed.hash.is_none() || parsed.salt.is_none() {
-        return Err("has no salt or no hash".to_owned());
-    }
-    Ok(())
-}
-
-/// Whether `pin` matches `hash` (constant-time inside argon2).
-pub fn verify_pin(hash: &str, pin: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(pin.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
-}
 
 /// What an attempt at the PIN page led to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -120,12 +120,42 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
         },
     );
     app.start_scanner(scanner);
+    // Đánh giá: the citizen rating screen over the kiosk's pages.
+    let rating = crate::apps::rating::attach(
+        &window,
+        crate::apps::rating::RatingFlow::new(
+            Duration::from_secs(config.kiosk.idle_timeout_seconds),
+            config.services.iter().map(|s| s.prefix.clone()).collect(),
+        ),
+        crate::apps::rating::RatingContext {
+            hub: HubClient::new(&hub_url, &token),
+            clock: system_clock(),
+            runtime: runtime.handle().clone(),
+            post: event_loop_poster(),
+        },
+    );
+    window
+        .global::<KioskAdapter>()
+        .set_rating_enabled(config.rating.enabled);
+    // While it asks for a ticket, the rating screen reads the scanner.
+    let r = rating.clone();
+    app.set_scan_hook(Box::new(move |line| {
+        if r.step() != crate::apps::rating::Step::Identify {
+            return false;
+        }
+        r.scanned(line);
+        true
+    }));
     let clock = slint::Timer::default();
     let a = app.clone();
     clock.start(
         slint::TimerMode::Repeated,
         Duration::from_secs(1),
-        move || a.tick(),
+        move || {
+            a.tick();
+            rating.follow_language(a.view().language);
+            rating.tick();
+        },
     );
     let refresh = slint::Timer::default();
     let a = app.clone();

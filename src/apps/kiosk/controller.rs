@@ -205,6 +205,8 @@ pub struct KioskView {
     pub message_text: String,
     pub can_retry: bool,
     pub filing_enabled: bool,
+    /// A notice on the home page (the hub is unreachable).
+    pub home_notice: String,
     /// (code, name, group, detail)
     pub procedures: Vec<(String, String, String, String)>,
     pub search_text: String,
@@ -280,6 +282,8 @@ pub struct Kiosk {
     qr: QrPolicy,
     filing: Filing,
     today: Option<NaiveDate>,
+    /// The last queue refresh failed.
+    hub_down: bool,
     /// The queue ticket linked to a filed dossier (printed after the receipt).
     linked_ticket: Option<TicketView>,
     ticket_print: Option<PrintState>,
@@ -307,6 +311,7 @@ impl Kiosk {
             qr,
             filing: Filing::default(),
             today: None,
+            hub_down: false,
             linked_ticket: None,
             ticket_print: None,
         }
@@ -334,8 +339,15 @@ impl Kiosk {
         self.priorities = priorities;
     }
 
+    /// The hub did not answer a refresh: the home page says so, so a
+    /// citizen is not left touching buttons that cannot work.
+    pub fn queue_failed(&mut self) {
+        self.hub_down = true;
+    }
+
     /// Fresh waiting counts from the hub.
     pub fn queue_refreshed(&mut self, queue: &QueueView) {
+        self.hub_down = false;
         self.services = queue
             .services
             .iter()
@@ -602,13 +614,18 @@ impl Kiosk {
         Vec::new()
     }
 
-    /// What to bring → consent.
-    pub fn continue_filing(&mut self, now: Duration) -> Vec<Effect> {
+    /// A touch that moves from page `from` to page `to`, when on `from`.
+    fn step(&mut self, now: Duration, from: Page, to: Page) -> Vec<Effect> {
         self.touched(now);
-        if self.page == Page::Procedure {
-            self.page = Page::Consent;
+        if self.page == from {
+            self.page = to;
         }
         Vec::new()
+    }
+
+    /// What to bring → consent.
+    pub fn continue_filing(&mut self, now: Duration) -> Vec<Effect> {
+        self.step(now, Page::Procedure, Page::Consent)
     }
 
     /// The citizen agrees to the card being read, or types instead.
@@ -624,11 +641,7 @@ impl Kiosk {
 
     /// From the scan page: type everything instead.
     pub fn manual_entry(&mut self, now: Duration) -> Vec<Effect> {
-        self.touched(now);
-        if self.page == Page::Scan {
-            self.page = Page::Form;
-        }
-        Vec::new()
+        self.step(now, Page::Scan, Page::Form)
     }
 
     /// Demo mode: read the sample card through the emulated scanner.
@@ -720,11 +733,7 @@ impl Kiosk {
 
     /// Review → form.
     pub fn edit(&mut self, now: Duration) -> Vec<Effect> {
-        self.touched(now);
-        if self.page == Page::Review {
-            self.page = Page::Form;
-        }
-        Vec::new()
+        self.step(now, Page::Review, Page::Form)
     }
 
     /// Review → submit, with one idempotency key for every retry.
@@ -977,6 +986,14 @@ impl Kiosk {
             view.message_title = l.pick(&m.title_vi, &m.title_en).to_owned();
             view.message_text = l.pick(&m.text_vi, &m.text_en).to_owned();
             view.can_retry = m.can_retry;
+        }
+        if self.hub_down {
+            view.home_notice = l
+                .pick(
+                    "Máy đang mất kết nối với hệ thống của bộ phận một cửa. Xin hỏi cán bộ tại quầy.",
+                    "The kiosk has lost its connection to the office system. Please ask at a counter.",
+                )
+                .to_owned();
         }
         self.filing_view(&mut view);
         view

@@ -83,7 +83,13 @@ pub struct KioskApp {
     state: Arc<Mutex<Kiosk>>,
     ctx: Arc<KioskContext>,
     qr_cache: Arc<Mutex<Option<QrImage>>>,
+    /// Another screen over the kiosk's pages (the rating screen) may take
+    /// scanner lines first.
+    scan_hook: Arc<Mutex<Option<ScanHook>>>,
 }
+
+/// Takes a scanner line (returns `true`) or leaves it to the kiosk.
+pub type ScanHook = Box<dyn Fn(&str) -> bool + Send>;
 
 impl KioskApp {
     /// Binds `window` to a new controller and starts loading the queue.
@@ -100,6 +106,7 @@ impl KioskApp {
             state: Arc::new(Mutex::new(Kiosk::new(idle_timeout, qr, now()))),
             ctx: Arc::new(ctx),
             qr_cache: Arc::default(),
+            scan_hook: Arc::default(),
         };
         let adapter = window.global::<KioskAdapter>();
         adapter.set_office_name(app.ctx.office_name.clone().into());
@@ -229,6 +236,9 @@ impl KioskApp {
                             // Masked at once: the technician screen's copy.
                             device.frames.record(&line);
                             app.post(move |app| {
+                                if app.scan_taken(&line) {
+                                    return;
+                                }
                                 let now = (app.ctx.clock)();
                                 app.dispatch(|k| k.scanned(&line, now));
                             });
@@ -247,6 +257,19 @@ impl KioskApp {
         if let Err(err) = spawned {
             tracing::error!(%err, "cannot start the scanner thread");
         }
+    }
+
+    /// Lets `hook` see scanner lines before the kiosk does.
+    pub fn set_scan_hook(&self, hook: ScanHook) {
+        *self.scan_hook.lock().unwrap_or_else(|e| e.into_inner()) = Some(hook);
+    }
+
+    fn scan_taken(&self, line: &str) -> bool {
+        self.scan_hook
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|hook| hook(line))
     }
 
     /// Stops the device threads (the scanner reader).
@@ -318,7 +341,10 @@ impl KioskApp {
                             }
                             match queue {
                                 Ok(q) => k.queue_refreshed(&q),
-                                Err(err) => tracing::warn!(%err, "cannot load the queue"),
+                                Err(err) => {
+                                    tracing::warn!(%err, "cannot load the queue");
+                                    k.queue_failed();
+                                }
                             }
                             Vec::new()
                         })
@@ -514,6 +540,7 @@ pub fn render_view(window: &KioskWindow, view: &KioskView, qr: Option<slint::Ima
     adapter.set_message_title(view.message_title.as_str().into());
     adapter.set_message_text(view.message_text.as_str().into());
     adapter.set_can_retry(view.can_retry);
+    adapter.set_home_notice(view.home_notice.as_str().into());
     render_filing(&adapter, view);
 }
 

@@ -1,0 +1,259 @@
+//! `motcua counter --snapshot DIR`: every page and state of the counter
+//! app (1366×768), in both languages, rendered headlessly to PNG files —
+//! reached by driving the real controller and rating flow with sample data.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use slint::ComponentHandle;
+
+use super::controller::{Answer, Command, Counter, CounterTicket};
+use super::render_view;
+use crate::apps::headless::{Headless, HeadlessWindow};
+use crate::apps::hub_client::HubError;
+use crate::apps::kiosk::controller::Lang;
+use crate::apps::rating::{render_rating, RatingFlow};
+use crate::apps::ui::{CounterAdapter, CounterWindow, RatingAdapter};
+use crate::config::Config;
+use crate::domain::rating::RatingLevel;
+use crate::hub::queue::{CounterView, QueueView, ServiceQueue, TicketView};
+use crate::hub::rating::{RatedTicket, RatingLookup, RatingOptions};
+use crate::hub::staff::{Officer, SignedIn};
+
+/// Renders every page into `dir`; returns the files written.
+pub fn run(config: &Config, counter: u32, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let (screen, window) = render_window(config)?;
+    let mut written = Vec::new();
+    for lang in [Lang::Vi, Lang::En] {
+        for (page, state, rating, panel) in sample_pages(config, counter, lang) {
+            render_view(&window, &state.view(sample_now()));
+            let adapter = window.global::<CounterAdapter>();
+            adapter.set_clock_text("09:15 · 26/11/2026".into());
+            render_rating(&window.global::<RatingAdapter>(), &rating.view());
+            adapter.set_citizen_panel(panel);
+            let path = dir.join(format!("counter-{}-{page}.png", lang.code()));
+            std::fs::write(&path, screen.render_png())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// The window and screen used by in-process rendering.
+pub fn render_window(config: &Config) -> anyhow::Result<(HeadlessWindow, CounterWindow)> {
+    let screen = Headless::install(None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    screen.set_size(1366, 768);
+    let window = CounterWindow::new().map_err(|e| anyhow::anyhow!("{e}"))?;
+    window
+        .global::<CounterAdapter>()
+        .set_office_name(config.office.name.clone().into());
+    Ok((screen, window))
+}
+
+fn sample_now() -> DateTime<Utc> {
+    "2026-11-26T02:15:00Z".parse().expect("static time")
+}
+
+fn sample_queue(config: &Config, counter: u32) -> QueueView {
+    let c = config.counters.iter().find(|c| c.number == counter);
+    QueueView {
+        business_date: "2026-11-26".parse().expect("static date"),
+        services: config
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ServiceQueue {
+                code: s.code.clone(),
+                prefix: s.prefix.clone(),
+                name_vi: s.name_vi.clone(),
+                name_en: s.name_en.clone(),
+                waiting: [12, 3, 0, 5][i % 4],
+                open_counters: 1,
+                estimated_wait_minutes: 0,
+            })
+            .collect(),
+        counters: vec![CounterView {
+            number: counter,
+            name: format!("Quầy {counter}"),
+            state: "open".into(),
+            services: c.map(|c| c.services.clone()).unwrap_or_default(),
+            current: None,
+        }],
+        last_event_id: 100,
+    }
+}
+
+fn sample_ticket(config: &Config, counter: u32, state: &str) -> TicketView {
+    let code = config
+        .counters
+        .iter()
+        .find(|c| c.number == counter)
+        .and_then(|c| c.services.first().cloned())
+        .unwrap_or_else(|| config.services[0].code.clone());
+    let s = config.service(&code).unwrap_or(&config.services[0]);
+    serde_json::from_value(serde_json::json!({
+        "id": 42, "number": format!("{}013", s.prefix), "service": s.code,
+        "service_name_vi": s.name_vi, "service_name_en": s.name_en,
+        "priority": "elderly", "priority_name_vi": "Người cao tuổi", "state": state,
+        "business_date": "2026-11-26", "issued_at": "2026-11-26T08:41:00+07:00",
+        "called_at": "2026-11-26T09:07:00+07:00",
+        "started_at": if state == "serving" { Some("2026-11-26T09:09:00+07:00") } else { None },
+        "finished_at": null, "counter": counter, "recall_count": 0, "transfer_count": 0,
+        "people_ahead": 0, "estimated_wait_minutes": 0, "print_status": null, "print_error": null
+    }))
+    .expect("a sample ticket")
+}
+
+type Page = (&'static str, Counter, RatingFlow, bool);
+
+/// Each page, reached through the controller.
+fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
+    let mut rating = RatingFlow::new(
+        Duration::from_secs(90),
+        config.services.iter().map(|s| s.prefix.clone()).collect(),
+    );
+    rating.set_lang(lang);
+    rating.set_options(RatingOptions::from_config(config));
+    let closed = rating.clone();
+    let mut sign_in = Counter::new(counter, true);
+    if lang == Lang::En {
+        sign_in.toggle_language();
+    }
+    let mut pages: Vec<Page> = vec![("sign-in", sign_in.clone(), closed.clone(), false)];
+
+    let mut wrong = sign_in.clone();
+    wrong.sign_in("cb01", "0000");
+    wrong.signed_in(Err(HubError::Refused {
+        status: 401,
+        code: "bad_credentials".into(),
+        message_vi: "Mã cán bộ hoặc mã PIN không đúng.".into(),
+        message_en: "Wrong staff code or PIN.".into(),
+        fields: Default::default(),
+    }));
+    pages.push(("sign-in-error", wrong, closed.clone(), false));
+
+    let mut idle = sign_in.clone();
+    idle.sign_in("cb01", "1111");
+    idle.signed_in(Ok(SignedIn {
+        session: "staff-sample".into(),
+        expires_at: "2026-11-26T18:00:00+07:00".into(),
+        officer: Officer {
+            code: "cb01".into(),
+            name: "Nguyễn Thị Lan".into(),
+            counter,
+        },
+    }));
+    let mut failed = sample_ticket(config, counter, "issued");
+    failed.id = 51;
+    failed.number = failed.number.replace("013", "021");
+    failed.print_error = Some("paper_out".into());
+    idle.loaded(
+        &sample_queue(config, counter),
+        vec![serde_json::to_value(&failed).unwrap_or_default()],
+    );
+    pages.push(("work-idle", idle.clone(), closed.clone(), false));
+
+    let mut called = idle.clone();
+    called.command(Command::CallNext);
+    called.acted(
+        &Command::CallNext,
+        Ok(Answer::Ticket(CounterTicket {
+            ticket: sample_ticket(config, counter, "called"),
+            dossier_code: None,
+        })),
+    );
+    pages.push(("work-called", called.clone(), closed.clone(), false));
+
+    let mut serving = called.clone();
+    serving.command(Command::Start);
+    let code = format!("{}-261126-0007", config.office.unit_code);
+    serving.acted(
+        &Command::Start,
+        Ok(Answer::Ticket(CounterTicket {
+            ticket: sample_ticket(config, counter, "serving"),
+            dossier_code: Some(code.clone()),
+        })),
+    );
+    serving.dossier_loaded(
+        &code,
+        Ok(serde_json::json!({
+            "procedure_name_vi": "Đăng ký khai sinh",
+            "procedure_name_en": "Birth registration",
+            "received_at": "2026-11-26T08:40:00+07:00",
+            "due_at": "2026-11-26T17:00:00+07:00",
+            "fee_text": "Miễn lệ phí",
+            "status_vi": "Đã tiếp nhận", "status_en": "Received",
+            "applicant": {"name": "Trần Thị Bình", "id_number": "079195001234", "address": "Phường Bến Nghé, Quận 1, TP Hồ Chí Minh", "phone": "0901234567"},
+            "fields": {"child_name": "Trần Minh An", "child_date_of_birth": "2026-11-20", "child_sex": "Nam"}
+        })),
+    );
+    pages.push((
+        "work-serving-dossier",
+        serving.clone(),
+        closed.clone(),
+        false,
+    ));
+
+    let mut transfer = called.clone();
+    transfer.open_transfer();
+    pages.push(("work-transfer", transfer, closed.clone(), false));
+
+    let mut paused = idle.clone();
+    paused.command(Command::Pause);
+    paused.acted(
+        &Command::Pause,
+        Ok(Answer::Counter(CounterView {
+            number: counter,
+            name: format!("Quầy {counter}"),
+            state: "paused".into(),
+            services: Vec::new(),
+            current: None,
+        })),
+    );
+    pages.push(("work-paused", paused, closed.clone(), false));
+
+    let mut finished = serving.clone();
+    finished.command(Command::Finish);
+    let mut done = sample_ticket(config, counter, "done");
+    done.finished_at = Some("2026-11-26T09:14:00+07:00".into());
+    finished.acted(
+        &Command::Finish,
+        Ok(Answer::Ticket(CounterTicket {
+            ticket: done,
+            dossier_code: None,
+        })),
+    );
+    let mut choose = rating.clone();
+    choose.start_for_ticket(42, "A013", Duration::ZERO);
+    choose.looked_up(Ok(RatingLookup {
+        ticket: RatedTicket {
+            id: 42,
+            number: "A013".into(),
+            service_name_vi: config.services[0].name_vi.clone(),
+            service_name_en: config.services[0].name_en.clone(),
+            state: crate::domain::ticket::TicketState::Done,
+            counter: Some(counter),
+            officer_name: Some("Nguyễn Thị Lan".into()),
+            finished_at: None,
+        },
+        rateable: true,
+        refusal: None,
+        rating: None,
+    }));
+    pages.push(("work-finished", finished.clone(), closed.clone(), false));
+    pages.push(("citizen-rating", finished.clone(), choose.clone(), true));
+    let mut reasons = choose.clone();
+    reasons.choose(RatingLevel::Unsatisfied, Duration::ZERO);
+    reasons.toggle_reason("slow", Duration::ZERO);
+    pages.push(("citizen-rating-reasons", finished.clone(), reasons, true));
+    let mut identify = rating.clone();
+    identify.start_identify(Duration::ZERO);
+    identify.key(&config.services[0].prefix, Duration::ZERO);
+    identify.key("1", Duration::ZERO);
+    pages.push(("citizen-rating-typed", finished, identify, true));
+    pages
+}
