@@ -98,6 +98,7 @@ fn tap_to_first_byte() {
             }),
             scanner_emulator: None,
             stop: Arc::default(),
+            technician: None,
         },
     );
     let pump_until = |done: &dyn Fn() -> bool| {

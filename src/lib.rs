@@ -57,8 +57,8 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
     }
     match cli.command {
-        None => apps::kiosk::app::run(config, cli::KioskArgs::default()),
-        Some(Command::Kiosk(args)) => apps::kiosk::app::run(config, args),
+        None => apps::kiosk::app::run(config, cli.config.as_deref(), cli::KioskArgs::default()),
+        Some(Command::Kiosk(args)) => apps::kiosk::app::run(config, cli.config.as_deref(), args),
         Some(Command::Hub(args)) => hub::run(config, args),
         Some(Command::Report(args)) => report::run(&config, args),
         Some(Command::Counter(args)) => apps::counter::app::run(config, args),

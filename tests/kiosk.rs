@@ -13,9 +13,11 @@ use std::time::Duration;
 
 use i_slint_backend_testing::ElementHandle;
 use motcua::apps::devices::{ScannerDevice, TicketPrinter};
+use motcua::apps::diagnostics::pin::PinGate;
+use motcua::apps::diagnostics::{Diagnostics, Sources};
 use motcua::apps::hub_client::HubClient;
 use motcua::apps::kiosk::controller::QrPolicy;
-use motcua::apps::kiosk::{KioskApp, KioskContext, UiTask};
+use motcua::apps::kiosk::{KioskApp, KioskContext, TechnicianTools, UiTask};
 use motcua::apps::ui::{KioskAdapter, KioskWindow};
 use motcua::config::{PrinterConfig, ScannerConfig};
 use motcua_drivers::emulator::{Fault, PrinterEmulator, PrinterEmulatorOptions, ScannerEmulator};
@@ -23,6 +25,8 @@ use motcua_drivers::{SerialSettings, Terminator};
 use slint::{ComponentHandle, Model};
 
 use crate::util::{SseReader, TestHub, DISPLAY, KIOSK};
+
+const TECHNICIAN_PIN: &str = "246810";
 
 /// A kiosk on the test thread with everything real behind it.
 struct Harness {
@@ -49,11 +53,13 @@ impl Harness {
         let mut serial = SerialSettings::for_port(emulator.path());
         // Generous: the machine may be busy; only a stalled printer waits this long.
         serial.read_timeout_ms = 3000;
-        let printer = TicketPrinter::from_config(Some(&PrinterConfig {
-            serial,
-            profile: Default::default(),
-        }))
-        .unwrap();
+        let printer = Arc::new(Mutex::new(
+            TicketPrinter::from_config(Some(&PrinterConfig {
+                serial,
+                profile: Default::default(),
+            }))
+            .unwrap(),
+        ));
         // A real serial scanner driver reading the scanner emulator's pty.
         let scanner = ScannerEmulator::start(Terminator::Crlf).unwrap();
         let mut scanner_serial = SerialSettings::for_port(scanner.path());
@@ -78,7 +84,7 @@ impl Harness {
             KioskContext {
                 clock: Arc::new(move || *c.lock().unwrap()),
                 hub: HubClient::new(&hub.url, KIOSK),
-                printer: Arc::new(Mutex::new(printer)),
+                printer: Arc::clone(&printer),
                 office_name: "UBND Phường Thử nghiệm".into(),
                 tz: chrono_tz::Asia::Ho_Chi_Minh,
                 demo: false,
@@ -88,6 +94,24 @@ impl Harness {
                 }),
                 scanner_emulator: None,
                 stop: Arc::default(),
+                technician: Some(TechnicianTools {
+                    diagnostics: Diagnostics::new(Sources::kiosk(
+                        Arc::new(motcua::config::Config::demo()),
+                        None,
+                        &printer,
+                        Some((
+                            scanner_device.frames.clone(),
+                            scanner_device.description.clone(),
+                        )),
+                        &hub.url,
+                        None,
+                        None,
+                    )),
+                    gate: Arc::new(Mutex::new(PinGate::new(Some(
+                        motcua::hub::staff::hash_pin(TECHNICIAN_PIN).unwrap(),
+                    )))),
+                    fallback_dir: std::env::temp_dir(),
+                }),
             },
         );
         app.start_scanner(scanner_device);
@@ -570,4 +594,79 @@ fn a_procedure_that_needs_the_citizen_at_a_counter_prints_a_ticket_too() {
         "{}",
         queue_ticket.transcript
     );
+}
+
+#[test]
+fn the_technician_enters_with_the_corner_and_the_pin_and_prints_a_test_page() {
+    let h = Harness::start();
+    let adapter = h.window.global::<KioskAdapter>();
+    // A short touch of the corner does nothing.
+    adapter.invoke_corner_hold(true);
+    *h.clock.lock().unwrap() = Duration::from_secs(2);
+    h.app.tick();
+    adapter.invoke_corner_hold(false);
+    *h.clock.lock().unwrap() = Duration::from_secs(10);
+    h.app.tick();
+    assert_eq!(h.page(), "home");
+    // Held five seconds: the PIN page.
+    adapter.invoke_corner_hold(true);
+    *h.clock.lock().unwrap() = Duration::from_secs(15);
+    h.app.tick();
+    assert_eq!(h.page(), "tech-pin");
+
+    // A wrong PIN is refused and counted.
+    for k in ["1", "2", "3", "4", "xong"] {
+        h.touch(&format!("phím {k}"));
+    }
+    h.pump_until(|h| {
+        !h.window
+            .global::<KioskAdapter>()
+            .get_tech_message()
+            .is_empty()
+    });
+    let message = adapter.get_tech_message().to_string();
+    assert!(message.contains("4"), "attempts left are shown: {message}");
+    assert_eq!(h.page(), "tech-pin");
+
+    // The right one opens the diagnostics.
+    for k in TECHNICIAN_PIN.chars() {
+        h.touch(&format!("phím {k}"));
+    }
+    assert_eq!(
+        adapter.get_tech_pin_dots(),
+        "●●●●●●",
+        "the PIN is never shown"
+    );
+    h.touch("phím xong");
+    h.pump_until(|h| h.page() == "tech" && h.app.view().tech_rows.len() >= 8);
+    let rows = h.app.view().tech_rows;
+    let status = |name: &str| rows.iter().find(|r| r.name == name).map(|r| r.status);
+    assert_eq!(status("printer"), Some("pass"), "{rows:?}");
+    assert_eq!(status("hub"), Some("pass"), "{rows:?}");
+    h.touch("printer");
+    assert_eq!(adapter.get_tech_detail_title(), "printer");
+
+    // Test print: the printer emulator receives the sample ticket.
+    h.touch("In thử");
+    h.pump_until(|h| !h.app.view().tech_action_text.is_empty());
+    assert_eq!(
+        h.app.view().tech_action_status,
+        "pass",
+        "{}",
+        h.app.view().tech_action_text
+    );
+    let page = h
+        .emulator
+        .recv_receipt(Duration::from_secs(10))
+        .expect("the test page came out");
+    assert!(
+        page.transcript.contains("SỐ THỨ TỰ") || page.transcript.contains("Số thứ tự"),
+        "{}",
+        page.transcript
+    );
+
+    // Two idle minutes close technician mode.
+    *h.clock.lock().unwrap() = Duration::from_secs(15 + 121);
+    h.app.tick();
+    assert_eq!(h.page(), "home");
 }

@@ -51,6 +51,8 @@ fn kiosk_snapshot_renders_every_page_in_both_orientations_and_languages() {
         "filing-filed",
         "lookup",
         "lookup-result",
+        "tech-pin",
+        "tech",
     ];
     let mut distinct = HashSet::new();
     for (orientation, (w, h)) in [("portrait", (1080, 1920)), ("landscape", (1920, 1080))] {

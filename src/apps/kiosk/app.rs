@@ -26,8 +26,18 @@ fn has_display() -> bool {
             .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
-/// Runs the kiosk until its window closes.
-pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
+/// The database the embedded hub opens.
+fn options_database(config: &Config) -> std::path::PathBuf {
+    HubOptions::from_config(config).database
+}
+
+/// Runs the kiosk until its window closes. `config_path` is the file the
+/// configuration came from (for the technician's configuration check).
+pub fn run(
+    config: Config,
+    config_path: Option<&std::path::Path>,
+    args: KioskArgs,
+) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.snapshot {
         let files = super::snapshot::run(&config, dir)?;
         println!("wrote {} snapshots to {}", files.len(), dir.display());
@@ -98,7 +108,38 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
     }
     if args.fullscreen || config.kiosk.fullscreen {
         window.window().set_fullscreen(true);
+        // A real kiosk: nothing but the service manager closes it.
+        window
+            .window()
+            .on_close_requested(|| slint::CloseRequestResponse::KeepWindowShown);
     }
+
+    // Technician mode: the same checks as `motcua diag`, on this kiosk's
+    // own devices, hub, database and portal.
+    let printer = Arc::new(Mutex::new(printer));
+    let (database, portal_url) = match &embedded {
+        Some(running) => (
+            Some(options_database(&config)),
+            running.sandbox().map(|s| s.base_url()),
+        ),
+        None => (None, None),
+    };
+    let sources = crate::apps::diagnostics::Sources::kiosk(
+        Arc::clone(&config),
+        config_path.map(std::path::Path::to_path_buf),
+        &printer,
+        Some((scanner.frames.clone(), scanner.description.clone())),
+        &hub_url,
+        database,
+        portal_url,
+    );
+    let technician = super::TechnicianTools {
+        diagnostics: crate::apps::diagnostics::Diagnostics::new(sources),
+        gate: Arc::new(Mutex::new(crate::apps::diagnostics::pin::PinGate::new(
+            config.kiosk.technician_pin_hash.clone(),
+        ))),
+        fallback_dir: std::env::current_dir().unwrap_or_default(),
+    };
 
     let app = KioskApp::attach(
         &window,
@@ -109,7 +150,7 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
         KioskContext {
             clock: system_clock(),
             hub: HubClient::new(&hub_url, &token),
-            printer: Arc::new(Mutex::new(printer)),
+            printer,
             office_name: config.office.name.clone(),
             tz: config.timezone(),
             demo,
@@ -117,6 +158,7 @@ pub fn run(config: Config, args: KioskArgs) -> anyhow::Result<ExitCode> {
             post: event_loop_poster(),
             scanner_emulator,
             stop: Arc::default(),
+            technician: Some(technician),
         },
     );
     app.start_scanner(scanner);

@@ -40,6 +40,8 @@ pub enum Page {
     Filed,
     Lookup,
     LookupResult,
+    TechPin,
+    Tech,
 }
 
 impl Page {
@@ -62,6 +64,8 @@ impl Page {
             Page::Filed => "filed",
             Page::Lookup => "lookup",
             Page::LookupResult => "lookup-result",
+            Page::TechPin => "tech-pin",
+            Page::Tech => "tech",
         }
     }
 }
@@ -161,6 +165,17 @@ pub enum Effect {
     LookupDossier(String),
     /// Demo mode: the emulated scanner reads the sample ID card.
     DemoScan,
+    /// Check a technician PIN (argon2id, off the UI thread).
+    CheckPin(String),
+    /// Run every diagnostic check.
+    RunDiagnostics,
+    /// A technician action: test print, probe page, feed and cut, retry
+    /// the outbox, refresh the printer status.
+    TechAction(crate::apps::diagnostics::Action),
+    /// Make a support bundle: to a USB stick, or uploaded to the hub.
+    ExportBundle { upload: bool },
+    /// Technician mode ended: close the PIN gate.
+    CloseTech,
     /// Tell the hub whether the ticket was printed (`None`) or why not.
     ReportPrint {
         ticket: i64,
@@ -239,6 +254,15 @@ pub struct KioskView {
     pub lookup_due: String,
     /// (at, label, note)
     pub lookup_timeline: Vec<(String, String, String)>,
+    pub tech_pin_dots: String,
+    pub tech_message: String,
+    pub tech_headline: String,
+    pub tech_rows: Vec<super::technician::CheckRow>,
+    pub tech_detail_title: String,
+    pub tech_detail: Vec<String>,
+    pub tech_action_text: String,
+    pub tech_action_status: &'static str,
+    pub tech_busy: bool,
 }
 
 /// Where lookup QR codes point.
@@ -284,6 +308,7 @@ pub struct Kiosk {
     today: Option<NaiveDate>,
     /// The last queue refresh failed.
     hub_down: bool,
+    tech: super::technician::Technician,
     /// The queue ticket linked to a filed dossier (printed after the receipt).
     linked_ticket: Option<TicketView>,
     ticket_print: Option<PrintState>,
@@ -312,6 +337,7 @@ impl Kiosk {
             filing: Filing::default(),
             today: None,
             hub_down: false,
+            tech: Default::default(),
             linked_ticket: None,
             ticket_print: None,
         }
@@ -550,7 +576,29 @@ impl Kiosk {
     /// Clock tick: after the idle timeout everything the citizen entered is
     /// wiped and the kiosk returns home. Returns whether anything changed.
     pub fn tick(&mut self, now: Duration) -> bool {
+        self.tick_effects(now).0
+    }
+
+    /// [`Kiosk::tick`], with the effects to run (closing technician mode).
+    pub fn tick_effects(&mut self, now: Duration) -> (bool, Vec<Effect>) {
+        if self.tech.held_long_enough(now) {
+            self.reset();
+            self.page = Page::TechPin;
+            self.touched(now);
+            return (true, Vec::new());
+        }
         let idle = now.saturating_sub(self.last_activity);
+        if matches!(self.page, Page::TechPin | Page::Tech) {
+            if idle >= super::technician::IDLE {
+                self.reset();
+                return (true, vec![Effect::CloseTech]);
+            }
+            return (false, Vec::new());
+        }
+        (self.tick_citizen(idle), Vec::new())
+    }
+
+    fn tick_citizen(&mut self, idle: Duration) -> bool {
         if matches!(self.page, Page::Home | Page::Issuing | Page::Submitting)
             || idle < self.idle_timeout
         {
@@ -562,7 +610,103 @@ impl Kiosk {
         true
     }
 
+    // ----- Technician mode ----------------------------------------------
+
+    /// The hidden corner is pressed or released.
+    pub fn corner(&mut self, pressed: bool, now: Duration) {
+        self.tech.corner(pressed, now);
+    }
+
+    /// A key of the PIN pad.
+    pub fn tech_key(&mut self, key: &str, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page != Page::TechPin {
+            return Vec::new();
+        }
+        match self.tech.pin_key(key) {
+            Some(pin) => vec![Effect::CheckPin(pin)],
+            None => Vec::new(),
+        }
+    }
+
+    /// The PIN gate answered: granted opens the diagnostics.
+    pub fn pin_checked(
+        &mut self,
+        outcome: crate::apps::diagnostics::pin::PinOutcome,
+        now: Duration,
+    ) -> Vec<Effect> {
+        use crate::apps::diagnostics::pin::PinOutcome;
+        if self.page != Page::TechPin {
+            return Vec::new();
+        }
+        self.touched(now);
+        match outcome {
+            PinOutcome::Granted => {
+                self.tech.pin_granted();
+                self.page = Page::Tech;
+                vec![Effect::RunDiagnostics]
+            }
+            other => {
+                self.tech
+                    .pin_refused(other.message_vi(), other.message_en());
+                Vec::new()
+            }
+        }
+    }
+
+    pub fn diagnostics_done(&mut self, report: crate::apps::diagnostics::Report) {
+        if self.page == Page::Tech {
+            self.tech.report_ready(report);
+        }
+    }
+
+    pub fn tech_select(&mut self, name: &str, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if self.page == Page::Tech {
+            self.tech.select(name);
+        }
+        Vec::new()
+    }
+
+    /// A button of the diagnostics screen.
+    pub fn tech_action(&mut self, action: &str, now: Duration) -> Vec<Effect> {
+        use crate::apps::diagnostics::Action;
+        self.touched(now);
+        if self.page != Page::Tech || self.tech.running {
+            return Vec::new();
+        }
+        let effect = match action {
+            "run-all" => Effect::RunDiagnostics,
+            "test-print" => Effect::TechAction(Action::TestPrint),
+            "probe-print" => Effect::TechAction(Action::ProbePrint),
+            "feed-cut" => Effect::TechAction(Action::FeedAndCut),
+            "retry-outbox" => Effect::TechAction(Action::RetryOutbox),
+            "bundle-usb" => Effect::ExportBundle { upload: false },
+            "bundle-hub" => Effect::ExportBundle { upload: true },
+            _ => return Vec::new(),
+        };
+        self.tech.running = true;
+        vec![effect]
+    }
+
+    pub fn tech_action_done(&mut self, result: crate::apps::diagnostics::CheckResult) {
+        if self.page == Page::Tech {
+            self.tech.action_done(result);
+        }
+    }
+
+    /// "Thoát": back to the citizen's home page.
+    pub fn tech_exit(&mut self, now: Duration) -> Vec<Effect> {
+        self.touched(now);
+        if !matches!(self.page, Page::TechPin | Page::Tech) {
+            return Vec::new();
+        }
+        self.reset();
+        vec![Effect::CloseTech, Effect::RefreshQueue]
+    }
+
     fn reset(&mut self) {
+        self.tech.reset();
         self.page = Page::Home;
         self.selected = None;
         self.request = None;
@@ -996,6 +1140,19 @@ impl Kiosk {
                 .to_owned();
         }
         self.filing_view(&mut view);
+        if matches!(self.page, Page::TechPin | Page::Tech) {
+            view.tech_pin_dots = self.tech.pin_dots();
+            view.tech_message = self.tech.message(l);
+            view.tech_headline = self.tech.headline(l);
+            view.tech_rows = self.tech.rows(l);
+            let (title, detail) = self.tech.detail(l);
+            view.tech_detail_title = title;
+            view.tech_detail = detail;
+            let (text, status) = self.tech.action_text(l);
+            view.tech_action_text = text;
+            view.tech_action_status = status;
+            view.tech_busy = self.tech.running || self.tech.checking_pin;
+        }
         view
     }
 

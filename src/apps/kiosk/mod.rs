@@ -14,6 +14,7 @@ pub mod app;
 pub mod controller;
 pub mod filing;
 pub mod snapshot;
+pub mod technician;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,7 +29,7 @@ use crate::apps::hub_client::HubClient;
 use crate::apps::printing::{dossier_receipt, ticket_receipt};
 use crate::apps::ui::{
     ChoiceItem, FormField, KioskAdapter, KioskWindow, PriorityItem, ProcedureItem, ServiceItem,
-    Theme, TimelineItem,
+    TechCheckItem, Theme, TimelineItem,
 };
 
 /// A closure to run on the UI thread.
@@ -70,6 +71,30 @@ pub struct KioskContext {
     pub scanner_emulator: Option<Arc<Mutex<motcua_drivers::emulator::ScannerEmulator>>>,
     /// Set to stop the scanner reader thread.
     pub stop: Arc<AtomicBool>,
+    /// Technician mode's checks and PIN gate; `None` hides nothing but
+    /// makes the mode report that it is unavailable.
+    pub technician: Option<TechnicianTools>,
+}
+
+/// What technician mode runs.
+pub struct TechnicianTools {
+    pub diagnostics: crate::apps::diagnostics::Diagnostics,
+    pub gate: Arc<Mutex<crate::apps::diagnostics::pin::PinGate>>,
+    /// Where "export to USB" writes when no USB stick is mounted.
+    pub fallback_dir: std::path::PathBuf,
+}
+
+/// A mounted USB stick (under `/media` or `/run/media`), or `fallback`.
+pub fn usb_stick_dir(fallback: &std::path::Path) -> std::path::PathBuf {
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    mounts
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .map(|m| m.replace("\\040", " "))
+        .filter(|m| m.starts_with("/media/") || m.starts_with("/run/media/"))
+        .map(std::path::PathBuf::from)
+        .find(|p| p.is_dir())
+        .unwrap_or_else(|| fallback.to_owned())
 }
 
 /// A payload and its rendered QR code.
@@ -171,6 +196,16 @@ impl KioskApp {
         adapter.on_start_lookup(move || a.dispatch(|k| k.start_lookup(n())));
         let (a, n) = (app.clone(), now.clone());
         adapter.on_lookup(move || a.dispatch(|k| k.lookup(n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_corner_hold(move |pressed| a.lock().corner(pressed, n()));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_tech_key(move |key| a.dispatch(|k| k.tech_key(&key, n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_tech_select(move |name| a.dispatch(|k| k.tech_select(&name, n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_tech_action(move |action| a.dispatch(|k| k.tech_action(&action, n())));
+        let (a, n) = (app.clone(), now.clone());
+        adapter.on_tech_exit(move || a.dispatch(|k| k.tech_exit(n())));
         let (a, n) = (app.clone(), now);
         adapter.on_user_activity(move || a.lock().touched(n()));
         adapter.set_scan_demo(app.ctx.scanner_emulator.is_some());
@@ -297,11 +332,19 @@ impl KioskApp {
     pub fn tick(&self) {
         let today = crate::domain::time::business_date(chrono::Utc::now(), self.ctx.tz);
         self.lock().set_today(today);
-        let changed = self.lock().tick((self.ctx.clock)());
+        let (changed, effects) = self.lock().tick_effects((self.ctx.clock)());
         if changed {
-            tracing::info!("idle timeout: the kiosk returned home and forgot the citizen's input");
+            tracing::info!(
+                page = self.lock().page().as_str(),
+                "the clock changed the page"
+            );
             self.render();
-            self.run(Effect::RefreshQueue);
+            if self.lock().page() == controller::Page::Home {
+                self.run(Effect::RefreshQueue);
+            }
+        }
+        for effect in effects {
+            self.run(effect);
         }
         if let Some(window) = self.window.upgrade() {
             window.global::<KioskAdapter>().set_clock_text(
@@ -433,6 +476,73 @@ impl KioskApp {
                     }
                 }
             }
+            Effect::CheckPin(pin) => {
+                let app = self.clone();
+                self.ctx.runtime.spawn_blocking(move || {
+                    let now = (ctx.clock)();
+                    let outcome = match &ctx.technician {
+                        Some(t) => t
+                            .gate
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .attempt(&pin, now),
+                        None => crate::apps::diagnostics::pin::PinOutcome::NotConfigured,
+                    };
+                    app.post(move |app| {
+                        let now = (app.ctx.clock)();
+                        app.dispatch(|k| k.pin_checked(outcome, now))
+                    });
+                });
+            }
+            Effect::RunDiagnostics => {
+                let app = self.clone();
+                self.ctx.runtime.spawn(async move {
+                    let Some(t) = &ctx.technician else { return };
+                    let report = t.diagnostics.run_all().await;
+                    app.post(move |app| {
+                        app.dispatch(|k| {
+                            k.diagnostics_done(report);
+                            Vec::new()
+                        })
+                    });
+                });
+            }
+            Effect::TechAction(action) => {
+                let app = self.clone();
+                self.ctx.runtime.spawn(async move {
+                    let Some(t) = &ctx.technician else { return };
+                    let result = t.diagnostics.act(action).await;
+                    tracing::info!(
+                        action = action.as_str(),
+                        status = result.status.as_str(),
+                        "technician action"
+                    );
+                    app.post(move |app| {
+                        app.dispatch(|k| {
+                            k.tech_action_done(result);
+                            Vec::new()
+                        })
+                    });
+                });
+            }
+            Effect::ExportBundle { upload } => {
+                let app = self.clone();
+                self.ctx.runtime.spawn(async move {
+                    let Some(t) = &ctx.technician else { return };
+                    let result = export_bundle(t, upload).await;
+                    app.post(move |app| {
+                        app.dispatch(|k| {
+                            k.tech_action_done(result);
+                            Vec::new()
+                        })
+                    });
+                });
+            }
+            Effect::CloseTech => {
+                if let Some(t) = &self.ctx.technician {
+                    t.gate.lock().unwrap_or_else(|e| e.into_inner()).close();
+                }
+            }
             Effect::ReportPrint {
                 ticket,
                 failure,
@@ -471,6 +581,68 @@ impl KioskApp {
         cache
             .as_ref()
             .map(|(_, px)| slint::Image::from_rgb8(px.clone()))
+    }
+}
+
+/// Makes a support bundle (a fresh report, the configuration without
+/// secrets, recent logs) and writes it to a USB stick or sends it to the
+/// hub; the outcome as a check result for the technician screen.
+async fn export_bundle(t: &TechnicianTools, upload: bool) -> crate::apps::diagnostics::CheckResult {
+    use crate::apps::diagnostics::{bundle, CheckResult, Status};
+    let started = std::time::Instant::now();
+    let report = t.diagnostics.run_all().await;
+    let outcome: Result<(String, String, serde_json::Value), String> =
+        match t.diagnostics.bundle(&report) {
+            Err(err) => Err(err.to_string()),
+            Ok(bytes) if upload => t
+                .diagnostics
+                .upload_bundle(bytes)
+                .await
+                .map(|info| {
+                    let details = serde_json::to_value(&info).unwrap_or_default();
+                    (
+                        "Đã gửi gói hỗ trợ lên máy chủ của phường.".to_owned(),
+                        "The support bundle was sent to the office hub.".to_owned(),
+                        details,
+                    )
+                })
+                .map_err(|e| e.to_string()),
+            Ok(bytes) => {
+                let dir = usb_stick_dir(&t.fallback_dir);
+                let name = bundle::file_name(&report.machine, report.created_at);
+                bundle::write(&dir, &name, &bytes)
+                    .map(|path| {
+                        (
+                            format!("Đã ghi gói hỗ trợ: {}", path.display()),
+                            format!("Support bundle written: {}", path.display()),
+                            serde_json::json!({ "path": path, "bytes": bytes.len() }),
+                        )
+                    })
+                    .map_err(|e| e.to_string())
+            }
+        };
+    let (status, summary_vi, summary_en, details) = match outcome {
+        Ok((vi, en, details)) => (Status::Pass, vi, en, details),
+        Err(err) => (
+            Status::Fail,
+            format!("Không tạo được gói hỗ trợ: {err}"),
+            format!("The support bundle failed: {err}"),
+            serde_json::Value::Null,
+        ),
+    };
+    tracing::info!(upload, status = status.as_str(), "support bundle");
+    CheckResult {
+        name: if upload {
+            "bundle_upload"
+        } else {
+            "bundle_usb"
+        }
+        .to_owned(),
+        status,
+        summary_vi,
+        summary_en,
+        details,
+        duration_ms: started.elapsed().as_millis() as u64,
     }
 }
 
@@ -542,6 +714,30 @@ pub fn render_view(window: &KioskWindow, view: &KioskView, qr: Option<slint::Ima
     adapter.set_can_retry(view.can_retry);
     adapter.set_home_notice(view.home_notice.as_str().into());
     render_filing(&adapter, view);
+    render_technician(&adapter, view);
+}
+
+/// The technician screens' part of the `KioskAdapter`.
+fn render_technician(adapter: &KioskAdapter<'_>, view: &KioskView) {
+    adapter.set_tech_pin_dots(view.tech_pin_dots.as_str().into());
+    adapter.set_tech_message(view.tech_message.as_str().into());
+    adapter.set_tech_headline(view.tech_headline.as_str().into());
+    adapter.set_tech_checks(model(
+        view.tech_rows
+            .iter()
+            .map(|r| TechCheckItem {
+                name: r.name.as_str().into(),
+                status: r.status.into(),
+                summary: r.summary.as_str().into(),
+                selected: r.selected,
+            })
+            .collect(),
+    ));
+    adapter.set_tech_detail_title(view.tech_detail_title.as_str().into());
+    adapter.set_tech_detail(strings(&view.tech_detail));
+    adapter.set_tech_action_text(view.tech_action_text.as_str().into());
+    adapter.set_tech_action_status(view.tech_action_status.into());
+    adapter.set_tech_busy(view.tech_busy);
 }
 
 fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {

@@ -231,6 +231,7 @@ fn sample_pages(
     pages.push(("message-daily-cap", cap));
 
     pages.extend(filing_pages(config, &base));
+    pages.extend(technician_pages(&base));
 
     let mut marks = issuing;
     marks.ticket_issued(
@@ -412,5 +413,52 @@ fn filing_pages(config: &Config, base: &Kiosk) -> Vec<(&'static str, Kiosk)> {
     found.scanned(&code, t);
     found.lookup_answered(&code, Ok(sample_lookup(config)));
     pages.push(("lookup-result", found));
+    pages
+}
+
+/// The technician's PIN page and diagnostics screen with a sample report.
+fn technician_pages(base: &Kiosk) -> Vec<(&'static str, Kiosk)> {
+    use crate::apps::diagnostics::pin::PinOutcome;
+    use crate::apps::diagnostics::{CheckResult, Report, Status};
+    let mut k = base.clone();
+    k.corner(true, Duration::ZERO);
+    k.tick(super::technician::HOLD);
+    for key in ["1", "2", "3"] {
+        k.tech_key(key, super::technician::HOLD);
+    }
+    let mut pin = k.clone();
+    pin.tech_key("done", super::technician::HOLD);
+    pin.pin_checked(
+        PinOutcome::Wrong { attempts_left: 4 },
+        super::technician::HOLD,
+    );
+    let mut pages = vec![("tech-pin", pin)];
+    k.tech_key("done", super::technician::HOLD);
+    k.pin_checked(PinOutcome::Granted, super::technician::HOLD);
+    let check =
+        |name: &str, status: Status, vi: &str, en: &str, details: serde_json::Value| CheckResult {
+            name: name.to_owned(),
+            status,
+            summary_vi: vi.to_owned(),
+            summary_en: en.to_owned(),
+            details,
+            duration_ms: 3,
+        };
+    k.diagnostics_done(Report::new(
+        "kiosk-1",
+        vec![
+            check("version", Status::Pass, "motcua 0.1.0", "motcua 0.1.0", serde_json::json!({"version": "0.1.0"})),
+            check("configuration", Status::Pass, "Cấu hình hợp lệ", "Configuration valid", serde_json::json!({})),
+            check("serial_ports", Status::Pass, "2 cổng nối tiếp", "2 serial ports", serde_json::json!({"ports": ["/dev/ttyUSB0 0416:5011", "/dev/ttyACM0 0c2e:0b61"]})),
+            check("printer", Status::Fail, "Máy in hết giấy", "Printer out of paper", serde_json::json!({"status": {"online": true, "cover_open": false, "paper_out": true, "paper_near_end": true}})),
+            check("scanner", Status::Pass, "Đầu đọc sẵn sàng", "Scanner ready", serde_json::json!({"last": {"text": "001******345|…", "parse": "cccd_qr"}})),
+            check("hub", Status::Pass, "Máy chủ trả lời sau 3 ms", "Hub answered in 3 ms", serde_json::json!({"latency_ms": 3})),
+            check("portal", Status::Warn, "Cổng dịch vụ công chậm (1200 ms)", "Portal slow (1200 ms)", serde_json::json!({"latency_ms": 1200})),
+            check("outbox", Status::Pass, "Không có hồ sơ chờ gửi", "Nothing waiting", serde_json::json!({"pending": 0})),
+            check("database", Status::Pass, "Cơ sở dữ liệu toàn vẹn, 2,1 MB", "Database intact, 2.1 MB", serde_json::json!({"integrity": "ok"})),
+            check("log", Status::Pass, "20 dòng nhật ký gần nhất", "Last 20 log lines", serde_json::json!({"lines": ["INFO hub listening", "WARN print failed kind=PaperOut"]})),
+        ],
+    ));
+    pages.push(("tech", k));
     pages
 }
