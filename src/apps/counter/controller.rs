@@ -147,6 +147,8 @@ pub struct Waiting {
 /// The counter app's state.
 #[derive(Debug, Clone)]
 pub struct Counter {
+    /// Kiosks out of service: name → (vi, en) problem.
+    kiosks_out: std::collections::BTreeMap<String, (String, String)>,
     counter: u32,
     page: Page,
     lang: Lang,
@@ -172,6 +174,8 @@ pub struct Counter {
 /// Everything the counter screen needs, in the officer's language.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CounterScreen {
+    /// Kiosks of the office out of service, in words (empty when none).
+    pub kiosk_banner: String,
     pub page: &'static str,
     pub language: &'static str,
     pub counter_title: String,
@@ -223,6 +227,7 @@ impl Counter {
             current: None,
             dossier: None,
             print_failed: Vec::new(),
+            kiosks_out: Default::default(),
             reprinting: None,
             has_printer,
             busy: None,
@@ -672,6 +677,43 @@ impl Counter {
         }
     }
 
+    /// The hub's health answer: which kiosks are out of service now.
+    pub fn kiosks_loaded(&mut self, health: &serde_json::Value) {
+        self.kiosks_out.clear();
+        for k in health["kiosks"].as_array().into_iter().flatten() {
+            if k["out_of_service"].as_bool() != Some(true) {
+                continue;
+            }
+            let name = k["kiosk"].as_str().unwrap_or_default().to_owned();
+            let problem = k["devices"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|d| d["state"] == "fault");
+            let said = |lang: &str| {
+                problem
+                    .and_then(|d| d[format!("message_{lang}")].as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            self.kiosks_out.insert(name, (said("vi"), said("en")));
+        }
+    }
+
+    /// A device event: a kiosk went out of service, or came back.
+    fn device_event(&mut self, kind: &str, data: &serde_json::Value) {
+        let Some(kiosk) = data["kiosk"].as_str() else {
+            return;
+        };
+        if data["out_of_service"].as_bool() == Some(true) {
+            let said = |k: &str| data[k].as_str().unwrap_or_default().to_owned();
+            self.kiosks_out
+                .insert(kiosk.to_owned(), (said("message_vi"), said("message_en")));
+        } else if data["device"] == "printer" && kind != "device.fault" {
+            self.kiosks_out.remove(kiosk);
+        }
+    }
+
     /// An event from the hub's stream.
     pub fn event(&mut self, message: &SseMessage) -> Vec<Effect> {
         if message.event == "resync" {
@@ -691,6 +733,10 @@ impl Counter {
             return Vec::new();
         };
         let data = &parsed["data"];
+        if message.event.starts_with("device.") {
+            self.device_event(&message.event, data);
+            return Vec::new();
+        }
         if let Some(waiting) = data["waiting"].as_object() {
             for (code, n) in waiting {
                 if let (Some(s), Some(n)) = (
@@ -751,6 +797,17 @@ impl Counter {
         let open = self.state == "open";
         let can = self.can();
         let mut view = CounterScreen {
+            kiosk_banner: self
+                .kiosks_out
+                .iter()
+                .map(|(kiosk, (vi, en))| match (l, vi.is_empty()) {
+                    (Lang::Vi, false) => format!("{vi} Ki-ốt này đang ngừng phục vụ."),
+                    (Lang::En, false) => format!("{en} This kiosk is out of service."),
+                    (Lang::Vi, true) => format!("Ki-ốt {kiosk} đang ngừng phục vụ."),
+                    (Lang::En, true) => format!("Kiosk {kiosk} is out of service."),
+                })
+                .collect::<Vec<_>>()
+                .join(" · "),
             page: match self.page {
                 Page::SignIn => "sign-in",
                 Page::Work => "work",
@@ -1314,5 +1371,44 @@ mod tests {
         );
         assert_eq!(c.page(), Page::SignIn);
         assert!(c.view(now()).message.contains("hết hạn"));
+    }
+
+    #[test]
+    fn a_kiosk_out_of_service_shows_a_banner_until_it_recovers() {
+        let mut c = signed_in();
+        assert_eq!(c.view(now()).kiosk_banner, "");
+        // At load: the hub's health lists a kiosk whose printer is out of paper.
+        c.kiosks_loaded(&serde_json::json!({"kiosks": [
+            {"kiosk": "kiosk-2", "out_of_service": true, "devices": [
+                {"kiosk": "kiosk-2", "device": "printer", "state": "fault", "kind": "paper_out",
+                 "since": "", "updated_at": "", "message_vi": "Kiosk kiosk-2: máy in hết giấy.", "message_en": "Kiosk kiosk-2: printer out of paper."}]},
+            {"kiosk": "kiosk-1", "out_of_service": false, "devices": []}
+        ]}));
+        assert_eq!(
+            c.view(now()).kiosk_banner,
+            "Kiosk kiosk-2: máy in hết giấy. Ki-ốt này đang ngừng phục vụ."
+        );
+        // Live: another kiosk fails, the first recovers.
+        let event = |id: i64, kind: &str, data: serde_json::Value| SseMessage {
+            id: Some(id),
+            event: kind.into(),
+            data: serde_json::json!({"id": id, "at_ms": 0, "data": data}).to_string(),
+        };
+        c.event(&event(
+            41,
+            "device.fault",
+            serde_json::json!({"kiosk": "kiosk-3", "device": "printer", "state": "fault",
+            "out_of_service": true, "message_vi": "", "message_en": ""}),
+        ));
+        c.event(&event(
+            42,
+            "device.recovered",
+            serde_json::json!({"kiosk": "kiosk-2", "device": "printer", "state": "ok",
+            "out_of_service": false, "message_vi": "", "message_en": ""}),
+        ));
+        assert_eq!(
+            c.view(now()).kiosk_banner,
+            "Ki-ốt kiosk-3 đang ngừng phục vụ."
+        );
     }
 }

@@ -249,8 +249,14 @@ impl CounterApp {
                     let failed = hub
                         .get::<Vec<serde_json::Value>>("/api/v1/tickets/print-failed")
                         .await;
+                    let health = hub.get::<serde_json::Value>("/api/v1/health").await;
                     app.post(move |app| match (queue, failed) {
-                        (Ok(q), Ok(f)) => app.dispatch(|c| c.loaded(&q, f)),
+                        (Ok(q), Ok(f)) => app.dispatch(|c| {
+                            if let Ok(h) = &health {
+                                c.kiosks_loaded(h);
+                            }
+                            c.loaded(&q, f)
+                        }),
                         (Err(err), _) | (_, Err(err)) => {
                             tracing::warn!(%err, "cannot load the queue; retrying");
                             let again = app.clone();
@@ -467,6 +473,7 @@ pub fn render_view(window: &CounterWindow, view: &CounterScreen) {
     adapter.set_has_printer(view.has_printer);
     adapter.set_busy(view.busy);
     adapter.set_message(view.message.as_str().into());
+    adapter.set_kiosk_banner(view.kiosk_banner.as_str().into());
     adapter.set_message_is_error(view.message_is_error);
     adapter.set_can_call(view.can_call);
     adapter.set_can_recall(view.can_recall);
