@@ -346,6 +346,7 @@ pub trait AudioSink {
 
 /// The sound card, through rodio. Not `Send` (the output stream belongs to
 /// the thread that opened it): the announcer's worker opens it.
+#[cfg(feature = "audio")]
 pub struct RodioSink {
     // Kept alive: dropping the stream stops the sound.
     _stream: rodio::OutputStream,
@@ -353,6 +354,7 @@ pub struct RodioSink {
     volume: f32,
 }
 
+#[cfg(feature = "audio")]
 impl RodioSink {
     /// The default output device.
     pub fn open(volume: f32) -> Result<Self, AudioError> {
@@ -366,6 +368,7 @@ impl RodioSink {
     }
 }
 
+#[cfg(feature = "audio")]
 impl AudioSink for RodioSink {
     fn play(&mut self, clips: &[Clip]) -> Result<(), AudioError> {
         let sink =
@@ -402,10 +405,115 @@ impl AudioSink for NoAudio {
     }
 }
 
+/// Plays through an external player (`aplay`, from alsa-utils) fed a WAV on
+/// its standard input: the fallback of builds without the `audio` feature.
+#[derive(Debug)]
+pub struct CommandSink {
+    program: String,
+    volume: f32,
+}
+
+impl CommandSink {
+    /// `aplay`, when it is installed.
+    pub fn find(volume: f32) -> Option<Self> {
+        let found = std::process::Command::new("aplay")
+            .arg("--version")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        found.then(|| Self {
+            program: "aplay".to_owned(),
+            volume,
+        })
+    }
+}
+
+/// 16-bit PCM WAV of `clips` (same format each: the first clip's).
+pub fn encode_wav(clips: &[Clip], volume: f32) -> Vec<u8> {
+    let (channels, rate) = clips
+        .first()
+        .map(|c| (c.channels.max(1), c.sample_rate.max(1)))
+        .unwrap_or((1, 16_000));
+    let samples: Vec<i16> = clips
+        .iter()
+        .flat_map(|c| c.samples.iter())
+        .map(|s| ((s * volume).clamp(-1.0, 1.0) * f32::from(i16::MAX)) as i16)
+        .collect();
+    let data_len = (samples.len() * 2) as u32;
+    let mut out = Vec::with_capacity(44 + data_len as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&channels.to_le_bytes());
+    out.extend_from_slice(&rate.to_le_bytes());
+    out.extend_from_slice(&(rate * u32::from(channels) * 2).to_le_bytes());
+    out.extend_from_slice(&(channels * 2).to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        out.extend_from_slice(&s.to_le_bytes());
+    }
+    out
+}
+
+impl AudioSink for CommandSink {
+    fn play(&mut self, clips: &[Clip]) -> Result<(), AudioError> {
+        use std::io::Write;
+        // Clips of different formats play one player run each.
+        let mut start = 0;
+        while start < clips.len() {
+            let format = (clips[start].channels, clips[start].sample_rate);
+            let end = clips[start..]
+                .iter()
+                .position(|c| (c.channels, c.sample_rate) != format)
+                .map_or(clips.len(), |n| start + n);
+            let wav = encode_wav(&clips[start..end], self.volume);
+            let mut child = std::process::Command::new(&self.program)
+                .args(["-q", "-"])
+                .stdin(std::process::Stdio::piped())
+                .spawn()
+                .map_err(|e| AudioError::NoDevice(e.to_string()))?;
+            if let Some(mut stdin) = child.stdin.take() {
+                stdin
+                    .write_all(&wav)
+                    .map_err(|e| AudioError::NoDevice(e.to_string()))?;
+            }
+            let status = child
+                .wait()
+                .map_err(|e| AudioError::NoDevice(e.to_string()))?;
+            if !status.success() {
+                return Err(AudioError::NoDevice(format!(
+                    "{} exited with {status}",
+                    self.program
+                )));
+            }
+            start = end;
+        }
+        Ok(())
+    }
+    fn describe(&self) -> String {
+        format!("{} (external player)", self.program)
+    }
+}
+
 /// Opens the sound card, or explains in the log why the board is silent.
 pub fn open_default_sink(volume: f32) -> Box<dyn AudioSink> {
-    match RodioSink::open(volume) {
-        Ok(sink) => Box::new(sink),
+    #[cfg(feature = "audio")]
+    let opened = RodioSink::open(volume).map(|s| Box::new(s) as Box<dyn AudioSink>);
+    #[cfg(not(feature = "audio"))]
+    let opened = CommandSink::find(volume)
+        .map(|s| Box::new(s) as Box<dyn AudioSink>)
+        .ok_or_else(|| {
+            AudioError::NoDevice(
+                "built without the `audio` feature and no `aplay` found".to_owned(),
+            )
+        });
+    match opened {
+        Ok(sink) => sink,
         Err(err) => {
             tracing::warn!(%err,
                 "không có thiết bị âm thanh: bảng hiển thị vẫn chạy nhưng không đọc số / \
@@ -785,5 +893,24 @@ mod tests {
         let clips = voice.render(&a).unwrap();
         let labels: Vec<&str> = clips.iter().map(|c| &*c.label).collect();
         assert_eq!(labels, a.clips());
+    }
+
+    #[test]
+    fn the_external_player_gets_a_wav_that_decodes_back() {
+        let clip = chime();
+        let wav = encode_wav(std::slice::from_ref(&clip), 1.0);
+        let back = decode_wav("back", &wav).unwrap();
+        assert_eq!(
+            (back.channels, back.sample_rate),
+            (clip.channels, clip.sample_rate)
+        );
+        assert_eq!(back.samples.len(), clip.samples.len());
+        let worst = back
+            .samples
+            .iter()
+            .zip(clip.samples.iter())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 1e-3, "16-bit rounding only: {worst}");
     }
 }
