@@ -31,6 +31,9 @@ fn config(dir: &std::path::Path) -> std::path::PathBuf {
     toml += "[[tokens]]\ntoken = \"bench-counter-token-0123456789\"\nrole = \"counter\"\n";
     let path = dir.join("bench.toml");
     std::fs::write(&path, toml).unwrap();
+    // Tokens inside: owner-only, as the hub asks of a real configuration.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     path
 }
 

@@ -295,7 +295,11 @@ impl Rules {
         )?;
         let row = tickets::get(conn, id)?
             .ok_or_else(|| StoreError::Corrupt(format!("ticket {id} not found")))?;
-        let view = self.ticket_view(conn, &row, true)?;
+        // The new ticket is the last of its queue: everyone waiting (of its
+        // kind, for a priority ticket) is ahead, read from the kept counts
+        // instead of counting a long queue at peak time.
+        let ahead = tickets::count_ahead_of_newest(conn, &row)?;
+        let view = self.ticket_view_with_ahead(conn, &row, true, Some(ahead))?;
         self.emit_ticket(ctx, "ticket.issued", &view, now)?;
         Ok(view)
     }
@@ -612,13 +616,27 @@ impl Rules {
         t: &TicketRow,
         with_token: bool,
     ) -> Result<TicketView, StoreError> {
+        self.ticket_view_with_ahead(conn, t, with_token, None)
+    }
+
+    /// [`Self::ticket_view`] with the number of people ahead already known.
+    fn ticket_view_with_ahead(
+        &self,
+        conn: &Connection,
+        t: &TicketRow,
+        with_token: bool,
+        known_ahead: Option<u32>,
+    ) -> Result<TicketView, StoreError> {
         let service = self.config.service(&t.service);
         let priority = t
             .priority
             .as_ref()
             .and_then(|p| self.config.queue.priorities.iter().find(|c| &c.code == p));
         let (people_ahead, estimated_wait_minutes) = if t.state.is_waiting() {
-            let ahead = tickets::count_ahead(conn, t)?;
+            let ahead = match known_ahead {
+                Some(ahead) => ahead,
+                None => tickets::count_ahead(conn, t)?,
+            };
             (
                 ahead,
                 self.estimate(conn, t.business_date, &t.service, ahead)?,

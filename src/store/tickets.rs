@@ -246,6 +246,18 @@ pub fn count_waiting_priority(
     Ok(stmt.query_row(params![date.to_string(), service], |r| r.get(0))?)
 }
 
+/// [`count_ahead`] for a ticket just inserted, the newest of its queue:
+/// every other waiting ticket of the service (only the priority ones for a
+/// priority ticket), read from `waiting_counts` in one index seek.
+pub fn count_ahead_of_newest(conn: &Connection, ticket: &TicketRow) -> Result<u32, StoreError> {
+    let waiting = if ticket.priority.is_some() {
+        count_waiting_priority(conn, ticket.business_date, &ticket.service)?
+    } else {
+        count_waiting(conn, ticket.business_date, &ticket.service)?
+    };
+    Ok(waiting.saturating_sub(1))
+}
+
 /// How many waiting tickets of the service are ahead of `ticket`: queued
 /// earlier (or at the same instant with a smaller id), and — for a priority
 /// ticket — only the priority ones, since it goes before normal tickets.

@@ -112,6 +112,56 @@ async fn pause_stops_calls_and_open_resumes() {
     hub.stop().await;
 }
 
+/// People ahead at issuance come from the kept per-queue counts; the same
+/// ticket read back later counts the queue itself. Both must agree, for
+/// normal tickets (everyone ahead) and priority ones (priority ones ahead).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn people_ahead_at_issuance_matches_a_later_read() {
+    let hub = TestHub::start().await;
+    let kiosk = hub.client(KIOSK);
+    let counter = hub.client(COUNTER);
+    let mut issued = Vec::new();
+    for priority in [None, None, Some("elderly"), None, Some("pregnant"), None] {
+        let (status, t) = kiosk
+            .post(
+                "/api/v1/tickets",
+                Some(&json!({"service": "hotich", "priority": priority})),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{t}");
+        issued.push(t);
+    }
+    kiosk.issue("chungthuc").await; // another queue: counts for nobody here
+    let ahead: Vec<u64> = issued
+        .iter()
+        .map(|t| t["people_ahead"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ahead, [0, 1, 0, 3, 1, 5]);
+    // A call takes the first priority ticket (A003); a new normal ticket
+    // then has the five others ahead, a new priority one the other one.
+    let (_, called) = counter
+        .post("/api/v1/counters/1/call-next", None, None)
+        .await;
+    assert_eq!(called["number"], "A003");
+    assert_eq!(kiosk.issue("hotich").await["people_ahead"], 5);
+    let (_, late) = kiosk
+        .post(
+            "/api/v1/tickets",
+            Some(&json!({"service": "hotich", "priority": "disabled"})),
+            None,
+        )
+        .await;
+    assert_eq!(late["people_ahead"], 1, "{late}");
+    let (_, reread) = kiosk.get(&format!("/api/v1/tickets/{}", late["id"])).await;
+    assert_eq!(reread["people_ahead"], late["people_ahead"]);
+    let (_, first) = kiosk
+        .get(&format!("/api/v1/tickets/{}", issued[0]["id"]))
+        .await;
+    assert_eq!(first["people_ahead"], 0);
+    hub.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn priority_is_served_first_but_interleaved() {
     let hub = TestHub::start().await;
