@@ -1042,12 +1042,10 @@ impl Config {
 
     /// The token a kiosk uses: its own, or the first kiosk token.
     pub fn kiosk_token(&self) -> Option<String> {
-        self.kiosk.token.clone().or_else(|| {
-            self.tokens
-                .iter()
-                .find(|t| t.role == Role::Kiosk)
-                .map(|t| t.token.clone())
-        })
+        self.kiosk
+            .token
+            .clone()
+            .or_else(|| self.token_for(Role::Kiosk))
     }
 
     fn validate_tokens(&self) -> Result<(), ConfigError> {

@@ -93,6 +93,30 @@ impl Idempotency {
             fingerprint: fingerprint(method, path, body),
         })
     }
+
+    /// The reply stored under this key, unless the key came back with
+    /// another request (which is refused).
+    fn replay(&self, stored: tickets::StoredResponse) -> Result<Reply, ApiError> {
+        if stored.fingerprint != self.fingerprint {
+            return Err(ApiError::idempotency_key_reused());
+        }
+        let status = StatusCode::from_u16(stored.status).map_err(|_| ApiError::internal())?;
+        let body = (!stored.body.is_empty()).then_some(stored.body);
+        Ok(Reply { status, body })
+    }
+}
+
+/// Reads a POST's body (within the size limit) and the idempotency record
+/// its key, method, path and body make, if it has a key.
+pub(super) async fn read_post(
+    principal: &Principal,
+    key: IdempotencyKey,
+    req: Request,
+) -> Result<(Bytes, Option<Idempotency>), ApiError> {
+    let path = req.uri().path().to_owned();
+    let raw = read_limited(req).await?;
+    let idem = Idempotency::new(principal, key, "POST", &path, &raw);
+    Ok((raw, idem))
 }
 
 /// Runs `op` unless the key was seen; stores its reply under the key.
@@ -105,12 +129,7 @@ fn idempotent(
     if let Some(idem) = &idem {
         if let Some(stored) = tickets::idempotent_response(ctx.conn(), &idem.principal, &idem.key)?
         {
-            if stored.fingerprint != idem.fingerprint {
-                return Err(ApiError::idempotency_key_reused());
-            }
-            let status = StatusCode::from_u16(stored.status).map_err(|_| ApiError::internal())?;
-            let body = (!stored.body.is_empty()).then_some(stored.body);
-            return Ok(Reply { status, body });
+            return idem.replay(stored);
         }
     }
     let reply = op(ctx)?;
@@ -327,12 +346,14 @@ async fn queue(State(hub): State<Arc<Hub>>, principal: Principal) -> Result<Repl
 async fn counters(State(hub): State<Arc<Hub>>, principal: Principal) -> Result<Reply, ApiError> {
     principal.require(&[Role::Kiosk, Role::Counter, Role::Display])?;
     let rules = hub.rules.clone();
-    let now = hub.now();
-    let view = hub
+    let counters = hub
         .store
-        .read(move |conn| rules.queue_view(conn, now))
+        .read(move |conn| {
+            let rows = tickets::counters(conn)?;
+            rules.counter_views(conn, rows)
+        })
         .await?;
-    Reply::json(StatusCode::OK, &view.counters)
+    Reply::json(StatusCode::OK, &counters)
 }
 
 async fn issue_ticket(
@@ -342,12 +363,10 @@ async fn issue_ticket(
     req: Request,
 ) -> Result<Reply, ApiError> {
     principal.require(&[Role::Kiosk, Role::Counter])?;
-    let path = req.uri().path().to_owned();
-    let raw = read_limited(req).await?;
+    let (raw, idem) = read_post(&principal, key, req).await?;
     let body: IssueRequest = parse_json(&raw)?;
     // Refuse bad references before touching the writer.
     hub.rules.validate_issue(&body)?;
-    let idem = Idempotency::new(&principal, key, "POST", &path, &raw);
     let by = principal.name.clone();
     change(&hub, idem, move |rules, ctx, now| {
         let view = rules.issue(ctx, &body, &by, now)?;
@@ -392,10 +411,8 @@ async fn print_status(
 ) -> Result<Reply, ApiError> {
     principal.require(&[Role::Kiosk, Role::Counter])?;
     let id = parse_ticket_id(&id)?;
-    let path = req.uri().path().to_owned();
-    let raw = read_limited(req).await?;
+    let (raw, idem) = read_post(&principal, key, req).await?;
     let body: PrintStatusRequest = parse_json(&raw)?;
-    let idem = Idempotency::new(&principal, key, "POST", &path, &raw);
     change(&hub, idem, move |rules, ctx, now| {
         Reply::json(
             StatusCode::OK,
@@ -414,9 +431,7 @@ async fn cancel_ticket(
 ) -> Result<Reply, ApiError> {
     principal.require(&[Role::Kiosk, Role::Counter])?;
     let id = parse_ticket_id(&id)?;
-    let path = req.uri().path().to_owned();
-    let raw = read_limited(req).await?;
-    let idem = Idempotency::new(&principal, key, "POST", &path, &raw);
+    let (_, idem) = read_post(&principal, key, req).await?;
     change(&hub, idem, move |rules, ctx, now| {
         Reply::json(StatusCode::OK, &rules.cancel(ctx, id, now)?)
     })
@@ -452,8 +467,7 @@ async fn counter_post(
             return Err(ApiError::counter_not_allowed(&o.code, number));
         }
     }
-    let path = req.uri().path().to_owned();
-    let raw: Bytes = read_limited(req).await?;
+    let (raw, idem) = read_post(&principal, key, req).await?;
     let transfer = match op {
         CounterOp::Transfer => {
             let body: TransferRequest = parse_json(&raw)?;
@@ -465,7 +479,6 @@ async fn counter_post(
         }
         _ => None,
     };
-    let idem = Idempotency::new(&principal, key, "POST", &path, &raw);
     change_as(
         &hub,
         principal.officer.clone(),
@@ -530,15 +543,7 @@ async fn stored_reply(hub: &Hub, idem: &Idempotency) -> Result<Option<Reply>, Ap
         .store
         .read(move |conn| tickets::idempotent_response(conn, &principal, &key))
         .await?;
-    let Some(stored) = stored else {
-        return Ok(None);
-    };
-    if stored.fingerprint != idem.fingerprint {
-        return Err(ApiError::idempotency_key_reused());
-    }
-    let status = StatusCode::from_u16(stored.status).map_err(|_| ApiError::internal())?;
-    let body = (!stored.body.is_empty()).then_some(stored.body);
-    Ok(Some(Reply { status, body }))
+    stored.map(|s| idem.replay(s)).transpose()
 }
 
 async fn file_dossier(
@@ -548,9 +553,7 @@ async fn file_dossier(
     req: Request,
 ) -> Result<Reply, ApiError> {
     principal.require(&[Role::Kiosk, Role::Counter])?;
-    let path = req.uri().path().to_owned();
-    let raw = read_limited(req).await?;
-    let idem = Idempotency::new(&principal, key, "POST", &path, &raw);
+    let (raw, idem) = read_post(&principal, key, req).await?;
     if let Some(idem) = &idem {
         if let Some(reply) = stored_reply(&hub, idem).await? {
             return Ok(reply);

@@ -16,10 +16,10 @@ use axum::http::StatusCode;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use super::api::{change, Idempotency, Reply};
+use super::api::{change, read_post, Reply};
 use super::auth::Principal;
 use super::error::ApiError;
-use super::extract::{parse_json, read_limited, IdempotencyKey};
+use super::extract::{parse_json, IdempotencyKey};
 use super::Hub;
 use crate::config::Role;
 use crate::domain::time::{from_millis, to_local_rfc3339, to_millis};
@@ -98,7 +98,9 @@ fn device_vi(device: &str) -> (&'static str, &'static str) {
     }
 }
 
-fn kind_words(kind: &str) -> (&'static str, &'static str) {
+/// A device error kind code (`paper_out`, …) in a few words, Vietnamese and
+/// English.
+pub(crate) fn kind_words(kind: &str) -> (&'static str, &'static str) {
     match kind {
         "paper_out" => ("hết giấy", "out of paper"),
         "paper_near_end" => ("sắp hết giấy", "paper nearly out"),
@@ -288,12 +290,10 @@ pub async fn post_event(
     req: Request,
 ) -> Result<Reply, ApiError> {
     principal.require(&[Role::Kiosk])?;
-    let path = req.uri().path().to_owned();
-    let raw = read_limited(req).await?;
+    let (raw, idem) = read_post(&principal, key, req).await?;
     let body: DeviceEventRequest = parse_json(&raw)?;
     let kiosk = body.kiosk.clone().unwrap_or_else(|| principal.name.clone());
     validate(&body, &kiosk)?;
-    let idem = Idempotency::new(&principal, key, "POST", &path, &raw);
     let tz = hub.rules.tz;
     change(&hub, idem, move |_, ctx, now| {
         let (state, changed) = record(ctx, &kiosk, &body, now, tz)?;

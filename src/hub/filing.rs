@@ -29,6 +29,7 @@ use std::time::Duration;
 use anyhow::Context;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
+use motcua_drivers::mask_id_number;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -41,7 +42,6 @@ use crate::domain::calendar::{due_at, Calendar, OfficeHours};
 use crate::domain::dossier::{format_code, next_sequence, PortalStatus, Stage};
 use crate::domain::fee::{self, format_dong, FeeInput, FeeLine};
 use crate::domain::form::{self, Applicant, DossierInput, ValidDossier};
-use crate::domain::personal::mask_id_number;
 use crate::domain::procedure::{Catalogue, Document, Procedure};
 use crate::domain::receipt::ReceiptData;
 use crate::domain::time::{business_date, from_millis, to_local_rfc3339, to_millis};
@@ -126,11 +126,10 @@ pub fn load_catalogue(config: &Config) -> anyhow::Result<Catalogue> {
             }
             Ok(catalogue)
         }
-        None => Ok(with_office_services(
-            Catalogue::builtin(),
-            &Catalogue::builtin(),
-            config,
-        )),
+        None => {
+            let builtin = Catalogue::builtin();
+            Ok(with_office_services(builtin.clone(), &builtin, config))
+        }
     }
 }
 
@@ -946,17 +945,15 @@ pub async fn refresh_status(hub: &Hub, code: &str, timeout: Duration) -> Result<
 }
 
 /// Erases the personal fields of dossiers the portal accepted more than
-/// `retention` ago, and forgets idempotency records (which hold filing
-/// answers) as old. Returns how many dossiers were purged.
+/// `retention` ago (the idempotency records holding filing answers go in
+/// the same housekeeping transaction, [`super::Hub::housekeeping_once`]).
+/// Returns how many dossiers were purged.
 pub fn purge_personal_data(
     conn: &Connection,
     retention: chrono::Duration,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let before = to_millis(now - retention);
-    let purged = dossiers::purge_personal_data(conn, before, to_millis(now))?;
-    tickets::purge_idempotency(conn, before)?;
-    Ok(purged)
+    dossiers::purge_personal_data(conn, to_millis(now - retention), to_millis(now))
 }
 
 #[cfg(test)]

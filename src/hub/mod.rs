@@ -111,23 +111,26 @@ impl Hub {
     }
 
     /// One round of housekeeping: forget old idempotency keys and purge
-    /// personal data past the retention. The hourly task calls it; tests
+    /// personal data past the retention, in one transaction. Keys are kept
+    /// a week, or less when the retention is shorter: a filing's stored
+    /// answer holds the citizen's data. The hourly task calls it; tests
     /// call it with an injected clock.
     pub async fn housekeeping_once(&self) -> Result<usize, StoreError> {
         let now = self.now();
-        let before = to_millis(now - IDEMPOTENCY_RETENTION);
-        let forgotten = self
+        let retention = self.filing.retention;
+        let keys_before = to_millis(now - IDEMPOTENCY_RETENTION.min(retention));
+        let (forgotten, purged) = self
             .store
-            .write(move |ctx| crate::store::tickets::purge_idempotency(ctx.conn(), before))
+            .write(move |ctx| {
+                let conn = ctx.conn();
+                let purged = filing::purge_personal_data(conn, retention, now)?;
+                let forgotten = crate::store::tickets::purge_idempotency(conn, keys_before)?;
+                Ok::<_, StoreError>((forgotten, purged))
+            })
             .await?;
         if forgotten > 0 {
             tracing::info!(n = forgotten, "forgot old idempotency keys");
         }
-        let retention = self.filing.retention;
-        let purged = self
-            .store
-            .write(move |ctx| filing::purge_personal_data(ctx.conn(), retention, now))
-            .await?;
         if purged > 0 {
             tracing::info!(
                 n = purged,

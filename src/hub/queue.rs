@@ -565,10 +565,10 @@ impl Rules {
     }
 
     /// Counters open now that serve `service`.
-    fn open_counters(&self, conn: &Connection, service: &str) -> Result<u32, StoreError> {
-        let rows = tickets::counters(conn)?;
-        Ok(self
-            .config
+    /// How many of the counters serving `service` are open, given the
+    /// stored counter rows.
+    fn open_counters(&self, rows: &[CounterRow], service: &str) -> u32 {
+        self.config
             .counters
             .iter()
             .filter(|c| c.services.iter().any(|s| s == service))
@@ -576,7 +576,7 @@ impl Rules {
                 rows.iter()
                     .any(|r| r.number == c.number && r.state == COUNTER_OPEN)
             })
-            .count() as u32)
+            .count() as u32
     }
 
     fn configured_counters(&self, service: &str) -> u32 {
@@ -587,23 +587,29 @@ impl Rules {
             .count() as u32
     }
 
-    /// Estimated wait for someone with `people_ahead` in `service` today.
+    /// Estimated wait for someone with `people_ahead` in `service` today;
+    /// `open_counters` when the caller has already counted them.
     fn estimate(
         &self,
         conn: &Connection,
         date: NaiveDate,
         service: &str,
         people_ahead: u32,
+        open_counters: Option<u32>,
     ) -> Result<u32, StoreError> {
         if people_ahead == 0 {
             return Ok(0);
         }
         let recent =
             tickets::recent_service_secs(conn, date, service, self.config.queue.estimate_window)?;
+        let open_counters = match open_counters {
+            Some(n) => n,
+            None => self.open_counters(&tickets::counters(conn)?, service),
+        };
         Ok(estimated_wait_minutes(&ServiceLoad {
             people_ahead,
             recent_service_secs: &recent,
-            open_counters: self.open_counters(conn, service)?,
+            open_counters,
             configured_counters: self.configured_counters(service),
             default_service_minutes: self.config.queue.default_service_minutes,
         }))
@@ -639,7 +645,7 @@ impl Rules {
             };
             (
                 ahead,
-                self.estimate(conn, t.business_date, &t.service, ahead)?,
+                self.estimate(conn, t.business_date, &t.service, ahead, None)?,
             )
         } else {
             (0, 0)
@@ -754,23 +760,43 @@ impl Rules {
     /// The whole queue at `now`.
     pub fn queue_view(&self, conn: &Connection, now: DateTime<Utc>) -> Result<QueueView, ApiError> {
         let today = self.today(now);
+        let rows = tickets::counters(conn)?;
         let mut services = Vec::new();
         for s in &self.config.services {
             let waiting = tickets::count_waiting(conn, today, &s.code)?;
+            let open_counters = self.open_counters(&rows, &s.code);
             services.push(ServiceQueue {
                 code: s.code.clone(),
                 prefix: s.prefix.clone(),
                 name_vi: s.name_vi.clone(),
                 name_en: s.name_en.clone(),
                 waiting,
-                open_counters: self.open_counters(conn, &s.code)?,
-                estimated_wait_minutes: self.estimate(conn, today, &s.code, waiting)?,
+                open_counters,
+                estimated_wait_minutes: self.estimate(
+                    conn,
+                    today,
+                    &s.code,
+                    waiting,
+                    Some(open_counters),
+                )?,
             });
         }
-        let rows: BTreeMap<u32, CounterRow> = tickets::counters(conn)?
-            .into_iter()
-            .map(|r| (r.number, r))
-            .collect();
+        Ok(QueueView {
+            business_date: today,
+            services,
+            counters: self.counter_views(conn, rows)?,
+            last_event_id: crate::store::last_event_id(conn)?,
+        })
+    }
+
+    /// Every configured counter as the API shows it (closed when it has
+    /// never been opened), from the stored counter rows.
+    pub fn counter_views(
+        &self,
+        conn: &Connection,
+        rows: Vec<CounterRow>,
+    ) -> Result<Vec<CounterView>, ApiError> {
+        let rows: BTreeMap<u32, CounterRow> = rows.into_iter().map(|r| (r.number, r)).collect();
         let mut counters = Vec::new();
         for c in &self.config.counters {
             let row = rows.get(&c.number).cloned().unwrap_or(CounterRow {
@@ -782,11 +808,6 @@ impl Rules {
             });
             counters.push(self.counter_view(conn, &row)?);
         }
-        Ok(QueueView {
-            business_date: today,
-            services,
-            counters,
-            last_event_id: crate::store::last_event_id(conn)?,
-        })
+        Ok(counters)
     }
 }

@@ -24,10 +24,10 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
-use super::api::{change, Idempotency, Reply};
+use super::api::{change, read_post, Reply};
 use super::auth::Principal;
 use super::error::ApiError;
-use super::extract::{parse_json, read_limited, IdempotencyKey};
+use super::extract::{parse_json, IdempotencyKey};
 use super::queue::Rules;
 use super::Hub;
 use crate::config::{ReasonConfig, Role};
@@ -374,8 +374,7 @@ pub async fn rate(
     req: Request,
 ) -> Result<Reply, ApiError> {
     principal.require(&[Role::Kiosk, Role::Counter])?;
-    let path = req.uri().path().to_owned();
-    let raw = read_limited(req).await?;
+    let (raw, idem) = read_post(&principal, key, req).await?;
     let body: RateRequest = parse_json(&raw)?;
     let level = RatingLevel::parse(&body.level).ok_or_else(|| {
         ApiError::invalid_body(&format!(
@@ -393,7 +392,6 @@ pub async fn rate(
         .collect();
     let reasons =
         check_reasons(level, &body.reasons, &known).map_err(|e| ApiError::bad_rating(&e))?;
-    let idem = Idempotency::new(&principal, key, "POST", &path, &raw);
     change(&hub, idem, move |rules, ctx, now| {
         let stored = store_rating(rules, ctx, &principal, &body.selector, level, reasons, now)?;
         Reply::json(StatusCode::CREATED, &stored)
@@ -419,7 +417,7 @@ fn store_rating(
         id: 0,
         ticket_id: row.id,
         business_date: row.business_date,
-        dossier_code: ratings::linked_dossier(conn, row.id)?,
+        dossier_code: row.dossier_code.clone(),
         counter: row.counter,
         officer,
         level,

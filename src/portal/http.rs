@@ -50,9 +50,6 @@ pub struct HttpPortal {
     retry: RetryPolicy,
 }
 
-/// How long a portal answer may take, at most.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
-
 impl HttpPortal {
     /// A client for the portal at `base_url` (e.g. `https://dvc.example.vn`),
     /// with an optional bearer token and a per-request timeout.
@@ -77,11 +74,6 @@ impl HttpPortal {
                 ..retry
             },
         })
-    }
-
-    /// The portal's base URL.
-    pub fn base_url(&self) -> &str {
-        &self.base
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -192,9 +184,11 @@ impl Portal for HttpPortal {
                 .send()
                 .await
                 .map_err(transport)?;
-            let value: serde_json::Value = read_json(resp).await?;
-            Catalogue::from_json(&value.to_string())
-                .map_err(|e| PortalError::BadResponse(e.to_string()))
+            let catalogue: Catalogue = read_json(resp).await?;
+            catalogue
+                .validate()
+                .map_err(|e| PortalError::BadResponse(e.to_string()))?;
+            Ok(catalogue)
         })
     }
 }

@@ -222,12 +222,6 @@ pub fn outbox_entry(conn: &Connection, code: &str) -> Result<Option<OutboxRow>, 
     Ok(stmt.query_row([code], outbox_from_row).optional()?)
 }
 
-/// How many dossiers wait for the portal.
-pub fn outbox_len(conn: &Connection) -> Result<u64, StoreError> {
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
-    Ok(n.max(0) as u64)
-}
-
 /// The outbox at a glance, for technicians: how many dossiers wait, the
 /// oldest, and the latest delivery error.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]

@@ -109,15 +109,6 @@ pub fn on_date(conn: &Connection, date: NaiveDate) -> Result<Vec<RatingRow>, Sto
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The dossier a ticket was issued for (online filing links them).
-pub fn linked_dossier(conn: &Connection, ticket: i64) -> Result<Option<String>, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT dossier_code FROM tickets WHERE id = ?1")?
-        .query_row([ticket], |r| r.get::<_, Option<String>>(0))
-        .optional()?
-        .flatten())
-}
-
 /// The ticket shown as `number` (e.g. `A012`) on a business date.
 pub fn ticket_by_number(
     conn: &Connection,
@@ -189,10 +180,6 @@ mod tests {
                 .read_blocking(|c| ticket_by_number(c, date, "A012"))
                 .unwrap(),
             Some(id)
-        );
-        assert_eq!(
-            store.read_blocking(|c| linked_dossier(c, id)).unwrap(),
-            None
         );
     }
 }
