@@ -96,27 +96,37 @@ impl PortInfo {
 
 /// Lists the serial ports of this machine, sorted by path.
 pub fn list_ports() -> Vec<PortInfo> {
-    if !Path::new("/sys/class/tty").is_dir() {
-        // serialport's sysfs scan would panic without sysfs (containers).
-        return Vec::new();
-    }
-    let mut ports: Vec<PortInfo> = match serialport::available_ports() {
-        Ok(found) => found.into_iter().map(from_serialport).collect(),
-        Err(err) => {
-            tracing::warn!(error = %err, "cannot list serial ports");
-            Vec::new()
-        }
-    };
+    let mut ports = scan();
     add_aliases(&mut ports);
     ports.sort_by(|a, b| a.path.cmp(&b.path));
     ports
 }
 
-/// The port of the USB device `id` (and `serial`, when given), if plugged in.
+/// The port of the USB device `id` (and `serial`, when given), if plugged in;
+/// the first by path when several match. Its `aliases` are left empty: this
+/// runs on every reconnect attempt and needs only the path.
 pub fn find_usb(id: UsbId, serial: Option<&str>) -> Option<PortInfo> {
-    list_ports()
+    scan()
         .into_iter()
-        .find(|p| p.usb == Some(id) && serial.is_none_or(|s| p.serial_number.as_deref() == Some(s)))
+        .filter(|p| {
+            p.usb == Some(id) && serial.is_none_or(|s| p.serial_number.as_deref() == Some(s))
+        })
+        .min_by(|a, b| a.path.cmp(&b.path))
+}
+
+/// The ports `serialport` finds in sysfs, unsorted and without aliases.
+fn scan() -> Vec<PortInfo> {
+    if !Path::new("/sys/class/tty").is_dir() {
+        // serialport's sysfs scan would panic without sysfs (containers).
+        return Vec::new();
+    }
+    match serialport::available_ports() {
+        Ok(found) => found.into_iter().map(from_serialport).collect(),
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot list serial ports");
+            Vec::new()
+        }
+    }
 }
 
 fn from_serialport(info: serialport::SerialPortInfo) -> PortInfo {

@@ -41,12 +41,14 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use rusqlite::backup::{Backup, StepResult};
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 
 use crate::cli::{BackupArgs, RestoreArgs};
 use crate::config::Config;
+use crate::store::inspect::integrity;
 use crate::store::lock::{lock_path, DatabaseLock};
 use crate::store::schema::VERSION as SCHEMA_VERSION;
+use crate::store::{open_connection, StoreError};
 
 /// Why a backup or restore did not happen. In every case the live
 /// database is untouched.
@@ -113,6 +115,19 @@ fn sqlite(path: &Path) -> impl FnOnce(rusqlite::Error) -> BackupError + '_ {
     }
 }
 
+fn store(path: &Path) -> impl FnOnce(StoreError) -> BackupError + '_ {
+    move |err| match err {
+        StoreError::Open { source, .. } | StoreError::Sqlite(source) => BackupError::Sqlite {
+            path: path.to_owned(),
+            source,
+        },
+        other => BackupError::Damaged {
+            path: path.to_owned(),
+            problems: other.to_string(),
+        },
+    }
+}
+
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> BackupError + '_ {
     move |source| BackupError::Io {
         path: path.to_owned(),
@@ -149,13 +164,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// Copies the database at `from` into a new file `to` with the online
 /// backup API, leaving `to` a self-contained rollback-journal database.
 fn copy_database(from: &Path, to: &Path) -> Result<(), BackupError> {
-    let src = Connection::open_with_flags(
-        from,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(sqlite(from))?;
-    src.busy_timeout(Duration::from_secs(5))
-        .map_err(sqlite(from))?;
+    let src = open_connection(from, true).map_err(store(from))?;
     let mut dst = Connection::open(to).map_err(sqlite(to))?;
     {
         let backup = Backup::new(&src, &mut dst).map_err(sqlite(to))?;
@@ -189,20 +198,16 @@ fn copy_database(from: &Path, to: &Path) -> Result<(), BackupError> {
 /// Checks the database at `path`: SQLite's integrity and foreign-key
 /// checks, and a schema version this motcua understands.
 pub fn check_database(path: &Path) -> Result<DatabaseSummary, BackupError> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(sqlite(path))?;
+    let conn = open_connection(path, true).map_err(store(path))?;
     let damaged = |problems: String| BackupError::Damaged {
         path: path.to_owned(),
         problems,
     };
     // A file that is not a database at all fails here, as "not a database".
-    let problems: Vec<String> = conn
-        .prepare("PRAGMA integrity_check(20)")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .map_err(|e| damaged(e.to_string()))?;
+    let problems = integrity(&conn).map_err(|e| match e {
+        StoreError::Sqlite(e) => damaged(e.to_string()),
+        other => damaged(other.to_string()),
+    })?;
     if problems != ["ok"] {
         return Err(damaged(problems.join("; ")));
     }

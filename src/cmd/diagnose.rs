@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
-use motcua_drivers::{PortSelector, SerialPrinter};
+use motcua_drivers::{PortSelector, SerialPrinter, SerialSettings};
 
 use crate::apps::diagnostics::{
     bundle, Diagnostics, HubTarget, PortalTarget, PrinterSource, Report, ScannerSource, Sources,
@@ -25,6 +25,20 @@ use crate::config::Config;
 
 fn port(spec: &str) -> anyhow::Result<PortSelector> {
     spec.parse().map_err(|e: String| anyhow!("{spec:?}: {e}"))
+}
+
+/// A device to check: the configured one, or with `--printer`/`--scanner`
+/// that port (with the configured or default settings and profile).
+fn device<P: Default>(
+    spec: Option<&str>,
+    configured: Option<(SerialSettings, P)>,
+) -> anyhow::Result<Option<(SerialSettings, P)>> {
+    let Some(spec) = spec else {
+        return Ok(configured);
+    };
+    let (mut settings, profile) = configured.unwrap_or_default();
+    settings.port = port(spec)?;
+    Ok(Some((settings, profile)))
 }
 
 /// What to check, from the flags and the configuration.
@@ -61,22 +75,14 @@ pub fn sources(
             url,
             token: config.filing.portal_token.clone(),
         });
-    let printer = match (&args.printer, &config.kiosk.printer) {
-        (Some(spec), configured) => {
-            let mut settings = configured
-                .as_ref()
-                .map(|c| c.serial.clone())
-                .unwrap_or_default();
-            settings.port = port(spec)?;
-            let profile = configured
-                .as_ref()
-                .map(|c| c.profile.clone())
-                .unwrap_or_default();
-            Some((settings, profile))
-        }
-        (None, Some(c)) => Some((c.serial.clone(), c.profile.clone())),
-        (None, None) => None,
-    };
+    let printer = device(
+        args.printer.as_deref(),
+        config
+            .kiosk
+            .printer
+            .as_ref()
+            .map(|c| (c.serial.clone(), c.profile.clone())),
+    )?;
     if let Some((settings, profile)) = printer {
         let description = format!("{} ({})", settings.port, profile.text_mode);
         let paper = profile.paper;
@@ -87,24 +93,14 @@ pub fn sources(
             paper,
         });
     }
-    let scanner = match (&args.scanner, &config.kiosk.scanner) {
-        (Some(spec), configured) => {
-            let mut settings = configured
-                .as_ref()
-                .map(|c| c.serial.clone())
-                .unwrap_or_default();
-            settings.port = port(spec)?;
-            Some((
-                settings,
-                configured
-                    .as_ref()
-                    .map(|c| c.profile.clone())
-                    .unwrap_or_default(),
-            ))
-        }
-        (None, Some(c)) => Some((c.serial.clone(), c.profile.clone())),
-        (None, None) => None,
-    };
+    let scanner = device(
+        args.scanner.as_deref(),
+        config
+            .kiosk
+            .scanner
+            .as_ref()
+            .map(|c| (c.serial.clone(), c.profile.clone())),
+    )?;
     if let Some((settings, profile)) = scanner {
         s.scanner = Some(ScannerSource::Port {
             settings,

@@ -84,18 +84,6 @@ const LETTERS: [(char, Word); 26] = [
     ('Z', w("Dét", "letter-z")),
 ];
 
-/// Every clip an office recording its own voice needs, in a sensible
-/// recording order (used by `motcua diag announce` and the docs).
-pub fn all_clips() -> Vec<Word> {
-    let mut all = vec![INVITE, TO_COUNTER];
-    all.extend(DIGITS);
-    all.extend([
-        TEN, TENS, FINAL_ONE, FINAL_FOUR, FINAL_FIVE, HUNDRED, THOUSAND, ZERO_TENS,
-    ]);
-    all.extend(LETTERS.iter().map(|(_, word)| *word));
-    all
-}
-
 /// Numbers above this have no words here: counters and ticket digits stay
 /// far below it.
 pub const MAX_NUMBER: u32 = 9999;
@@ -166,11 +154,6 @@ fn ones_after_linh(ones: u32) -> Word {
     } else {
         DIGITS[ones as usize]
     }
-}
-
-/// The words of `n` as one string: `1005` → "một nghìn không trăm linh năm".
-pub fn number_text(n: u32) -> Result<String, SpeechError> {
-    Ok(join(&number_words(n)?, " "))
 }
 
 /// A ticket number sign by sign: `A012` → A, không, một, hai.
@@ -255,7 +238,19 @@ mod tests {
     use super::*;
 
     fn text(n: u32) -> String {
-        number_text(n).unwrap()
+        join(&number_words(n).unwrap(), " ")
+    }
+
+    /// Every word with a clip, as an office recording its own voice needs
+    /// them.
+    fn all_clips() -> Vec<Word> {
+        let mut all = vec![INVITE, TO_COUNTER];
+        all.extend(DIGITS);
+        all.extend([
+            TEN, TENS, FINAL_ONE, FINAL_FOUR, FINAL_FIVE, HUNDRED, THOUSAND, ZERO_TENS,
+        ]);
+        all.extend(LETTERS.iter().map(|(_, word)| *word));
+        all
     }
 
     #[test]

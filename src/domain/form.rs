@@ -12,7 +12,8 @@
 //! (`unknown_field`), so the hub never stores personal data the procedure
 //! does not need.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -473,9 +474,7 @@ fn check_text(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError> {
     if let Some(pattern) = &spec.pattern {
         // Validated at catalogue load; a pattern that stopped compiling is
         // treated as "no match" rather than letting anything through.
-        let matches = regex::Regex::new(&format!("^(?:{pattern})$"))
-            .map(|re| re.is_match(&text))
-            .unwrap_or(false);
+        let matches = anchored_regex(pattern).is_some_and(|re| re.is_match(&text));
         if !matches {
             return Err(error(
                 "pattern",
@@ -489,6 +488,26 @@ fn check_text(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError> {
         }
     }
     Ok(Value::String(text))
+}
+
+/// `pattern` anchored to the whole value, compiled once per pattern (`None`
+/// when it does not compile). Catalogues hold a handful of patterns; the
+/// cache is emptied should a long run of catalogue refreshes grow it.
+fn anchored_regex(pattern: &str) -> Option<regex::Regex> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Option<regex::Regex>>>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(re) = cache.get(pattern) {
+        return re.clone();
+    }
+    if cache.len() >= 256 {
+        cache.clear();
+    }
+    let re = regex::Regex::new(&format!("^(?:{pattern})$")).ok();
+    cache.insert(pattern.to_owned(), re.clone());
+    re
 }
 
 fn check_date(spec: &FieldSpec, value: &Value, today: NaiveDate) -> Result<Value, FieldError> {
@@ -609,6 +628,17 @@ mod tests {
 
     fn copy_certification() -> Procedure {
         Catalogue::builtin().get("2.000815").unwrap().clone()
+    }
+
+    #[test]
+    fn patterns_match_the_whole_value_and_bad_ones_match_nothing() {
+        let re = anchored_regex("[0-9]+").unwrap();
+        assert!(re.is_match("123"));
+        assert!(!re.is_match("a123"));
+        assert!(anchored_regex("([").is_none());
+        // Cached: the second look-up gives the same answer.
+        assert!(anchored_regex("[0-9]+").unwrap().is_match("42"));
+        assert!(anchored_regex("([").is_none());
     }
 
     #[test]

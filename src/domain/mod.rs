@@ -15,7 +15,6 @@
 //! - [`dossier`]: dossier codes and statuses.
 //! - [`receipt`]: the filing receipt (Mẫu số 01) as printable lines.
 //! - [`vietnamese_input`]: Telex and VNI for the on-screen keyboard.
-//! - [`personal`]: masking personal data for display and logs.
 //! - [`announce`]: Vietnamese number words and the hall call sentence.
 //! - [`rating`]: the satisfaction scale and ticket references for rating.
 
@@ -25,7 +24,6 @@ pub mod dossier;
 pub mod estimate;
 pub mod fee;
 pub mod form;
-pub mod personal;
 pub mod procedure;
 pub mod queue;
 pub mod rating;

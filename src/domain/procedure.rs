@@ -385,11 +385,6 @@ impl Procedure {
         self.form.iter().any(|f| f.kind == kind)
     }
 
-    /// The form field of `kind`, for the fee inputs.
-    pub fn field_of_kind(&self, kind: FieldKind) -> Option<&FieldSpec> {
-        self.form.iter().find(|f| f.kind == kind)
-    }
-
     /// The legal processing time in words: (Vietnamese, English).
     pub fn processing_text(&self, same_day_cutoff: NaiveTime) -> (String, String) {
         let cutoff = same_day_cutoff.format("%H:%M").to_string();

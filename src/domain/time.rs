@@ -5,34 +5,12 @@
 //! in the middle of the morning rush. Every date here is computed in the
 //! office time zone.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
 /// The office-local calendar date of `at`.
 pub fn business_date(at: DateTime<Utc>, tz: Tz) -> NaiveDate {
     at.with_timezone(&tz).date_naive()
-}
-
-/// The UTC instants bounding a local business date: `[start, end)`.
-pub fn day_bounds(date: NaiveDate, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = local_midnight(date, tz);
-    let end = local_midnight(date.succ_opt().unwrap_or(date), tz);
-    (start, end)
-}
-
-fn local_midnight(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    let naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    // Zones that skip midnight (DST at 00:00) take the earliest valid instant.
-    match tz.from_local_datetime(&naive) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => {
-            t.with_timezone(&Utc)
-        }
-        chrono::LocalResult::None => tz
-            .from_local_datetime(&(naive + chrono::Duration::hours(1)))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| Utc.from_utc_datetime(&naive)),
-    }
 }
 
 /// RFC 3339 text of `at` in the office's offset, e.g. `2026-11-26T08:30:00+07:00`.
@@ -79,13 +57,6 @@ mod tests {
         let before = business_date(utc("2026-11-25T23:59:00Z"), Ho_Chi_Minh);
         let after = business_date(utc("2026-11-26T00:00:00Z"), Ho_Chi_Minh);
         assert_eq!(before, after);
-    }
-
-    #[test]
-    fn day_bounds_cover_the_local_day() {
-        let (start, end) = day_bounds(NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(), Ho_Chi_Minh);
-        assert_eq!(start, utc("2026-11-25T17:00:00Z"));
-        assert_eq!(end, utc("2026-11-26T17:00:00Z"));
     }
 
     #[test]

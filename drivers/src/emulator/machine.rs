@@ -17,7 +17,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::escpos::{parse, Command, Parsed, QrFunction};
 use crate::bitmap::Bitmap;
 use crate::font::{cell_glyph, CELL_HEIGHT, CELL_WIDTH};
-use crate::printer::encoding::{decode_cp1258, decode_tcvn3};
+use crate::printer::encoding::{decode_cp1258_byte, decode_tcvn3};
 use crate::printer::profile::{Paper, EPSON_CP1258, EPSON_TCVN3_LOWER, EPSON_TCVN3_UPPER};
 use crate::printer::render::{qr_matrix_bitmap, LINE_SPACING};
 
@@ -288,7 +288,7 @@ impl PrinterMachine {
         } else if self.code_page == self.pages.tcvn3_upper {
             decode_tcvn3(b, true)
         } else if self.code_page == self.pages.cp1258 {
-            decode_cp1258(&[b]).chars().next().unwrap_or('\u{FFFD}')
+            decode_cp1258_byte(b)
         } else {
             '\u{FFFD}'
         };

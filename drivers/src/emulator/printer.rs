@@ -94,10 +94,16 @@ pub struct EmulatedReceipt {
     pub number: u32,
     pub image: Bitmap,
     pub transcript: String,
-    /// QR codes decoded from the picture (not from the bytes).
-    pub qr_payloads: Vec<String>,
     pub png_path: Option<PathBuf>,
     pub transcript_path: Option<PathBuf>,
+}
+
+impl EmulatedReceipt {
+    /// QR codes decoded from the picture (not from the bytes). Decoding
+    /// scans the whole page, so it is done on demand, not per receipt.
+    pub fn qr_payloads(&self) -> Vec<String> {
+        decode_qr_codes(&self.image)
+    }
 }
 
 /// Options of a [`PrinterEmulator`].
@@ -453,7 +459,6 @@ impl Host {
 }
 
 fn finish_receipt(number: u32, page: Page, out_dir: Option<&Path>) -> io::Result<EmulatedReceipt> {
-    let qr_payloads = decode_qr_codes(&page.image);
     let (mut png_path, mut transcript_path) = (None, None);
     if let Some(dir) = out_dir {
         let png = dir.join(format!("receipt-{number:04}.png"));
@@ -467,7 +472,6 @@ fn finish_receipt(number: u32, page: Page, out_dir: Option<&Path>) -> io::Result
         number,
         image: page.image,
         transcript: page.transcript,
-        qr_payloads,
         png_path,
         transcript_path,
     })
@@ -480,7 +484,6 @@ pub struct EmulatedPrinter {
     profile: PrinterProfile,
     machine: PrinterMachine,
     faults: Faults,
-    out_dir: Option<PathBuf>,
     printed: Vec<EmulatedReceipt>,
     number: u32,
 }
@@ -491,18 +494,9 @@ impl EmulatedPrinter {
             machine: PrinterMachine::new(profile.paper, CodePageMap::default()),
             profile,
             faults: Faults::default(),
-            out_dir: None,
             printed: Vec::new(),
             number: 0,
         }
-    }
-
-    /// Also writes each receipt as PNG + transcript into `dir`.
-    pub fn with_out_dir(mut self, dir: impl Into<PathBuf>) -> io::Result<Self> {
-        let dir = dir.into();
-        std::fs::create_dir_all(&dir)?;
-        self.out_dir = Some(dir);
-        Ok(self)
     }
 
     pub fn set_fault(&mut self, fault: Fault, on: bool) {
@@ -533,10 +527,9 @@ impl Printer for EmulatedPrinter {
         for out in self.machine.push(job) {
             if let Output::Page(page) = out {
                 self.number += 1;
-                let r =
-                    finish_receipt(self.number, page, self.out_dir.as_deref()).map_err(|e| {
-                        PrinterError::Transport(crate::serial::TransportError::Disconnected(e))
-                    })?;
+                let r = finish_receipt(self.number, page, None).map_err(|e| {
+                    PrinterError::Transport(crate::serial::TransportError::Disconnected(e))
+                })?;
                 if self.printed.len() == RECEIPT_QUEUE {
                     self.printed.remove(0);
                 }
@@ -577,7 +570,7 @@ mod tests {
         assert!(printed.warnings.is_empty());
         let r = p.take_receipts();
         assert_eq!(r.len(), 1);
-        assert_eq!(r[0].qr_payloads, vec![samples::TICKET_QR]);
+        assert_eq!(r[0].qr_payloads(), vec![samples::TICKET_QR]);
         assert!(r[0].transcript.contains("SỐ THỨ TỰ"), "{}", r[0].transcript);
         p.set_fault(Fault::PaperOut, true);
         assert_eq!(

@@ -58,15 +58,4 @@ impl ScannerEmulator {
         master.write_all(bytes)?;
         master.flush()
     }
-
-    /// Changes the terminator for the next lines.
-    pub fn set_terminator(&mut self, terminator: Terminator) {
-        self.terminator = terminator;
-    }
-
-    /// Drains what the kiosk may have written to the scanner (nothing, usually).
-    pub fn discard_input(&self) {
-        let master = self.master.lock().unwrap_or_else(|e| e.into_inner());
-        let _ = master.clear(serialport::ClearBuffer::Input);
-    }
 }

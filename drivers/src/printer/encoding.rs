@@ -85,20 +85,20 @@ pub fn encode_cp1258(text: &str) -> Vec<u8> {
 
 /// Decodes Windows-1258 bytes into NFC text (undefined bytes become U+FFFD).
 pub fn decode_cp1258(bytes: &[u8]) -> String {
-    let raw: String = bytes
-        .iter()
-        .map(|&b| {
-            if b < 0x80 {
-                b as char
-            } else {
-                match CP1258_HIGH[(b - 0x80) as usize] {
-                    '\0' => '\u{FFFD}',
-                    c => c,
-                }
-            }
-        })
-        .collect();
+    let raw: String = bytes.iter().map(|&b| decode_cp1258_byte(b)).collect();
     raw.nfc().collect()
+}
+
+/// The character of one Windows-1258 byte (U+FFFD when undefined); a tone
+/// byte is its combining mark. Each is already NFC on its own.
+pub(crate) fn decode_cp1258_byte(b: u8) -> char {
+    if b < 0x80 {
+        return b as char;
+    }
+    match CP1258_HIGH[(b - 0x80) as usize] {
+        '\0' => '\u{FFFD}',
+        c => c,
+    }
 }
 
 /// TCVN-3 (VN3) bytes 0xA1–0xFE of the lower-case page; `'\0'` = unused.
@@ -232,12 +232,6 @@ impl Tcvn3Encoder {
         }
     }
 
-    /// Forgets the page in force (after `ESC @`, or after another text mode
-    /// changed the code page).
-    pub fn reset(&mut self) {
-        self.current = None;
-    }
-
     /// Appends the bytes for `text` to `out`.
     pub fn encode(&mut self, text: &str, out: &mut Vec<u8>) {
         for c in text.nfc() {
@@ -272,6 +266,17 @@ pub fn decode_tcvn3(byte: u8, upper: bool) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_byte_decodes_as_the_string_decoder_does() {
+        for b in 0..=u8::MAX {
+            assert_eq!(
+                decode_cp1258_byte(b).to_string(),
+                decode_cp1258(&[b]),
+                "{b:#04x}"
+            );
+        }
+    }
 
     fn hex(bytes: &[u8]) -> String {
         bytes

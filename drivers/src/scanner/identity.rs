@@ -382,6 +382,8 @@ mod tests {
         assert_eq!(mask_id_number("001090012345"), "001******345");
         assert_eq!(mask_id_number("012345678"), "012***678");
         assert_eq!(mask_id_number("12345"), "*****");
+        assert_eq!(mask_id_number("123456"), "******");
+        assert_eq!(mask_id_number(""), "");
     }
 
     #[test]

@@ -87,7 +87,7 @@ fn qr_raster_fallback_decodes() {
     let mut p = printer(&emu, profile);
     p.print(&samples::queue_ticket()).unwrap();
     let got = emu.recv_receipt(WAIT).unwrap();
-    assert_eq!(got.qr_payloads, vec![samples::TICKET_QR.to_owned()]);
+    assert_eq!(got.qr_payloads(), vec![samples::TICKET_QR.to_owned()]);
 }
 
 #[test]

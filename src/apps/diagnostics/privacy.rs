@@ -11,7 +11,7 @@
 //!   PIN hashes, passwords in URLs) replaced by `***`.
 
 use crate::config::Config;
-use crate::domain::personal::mask_id_number;
+use motcua_drivers::mask_id_number;
 
 /// The placeholder for a secret value.
 pub const MASK: &str = "***";

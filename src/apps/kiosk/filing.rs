@@ -569,9 +569,7 @@ impl Filing {
                     .find(|(v, _)| *v == f.value)
                     .map(|(_, label)| label.clone())
                     .unwrap_or(f.value.clone()),
-                _ if f.key == "applicant.id_number" => {
-                    crate::domain::personal::mask_id_number(&f.value)
-                }
+                _ if f.key == "applicant.id_number" => motcua_drivers::mask_id_number(&f.value),
                 _ => f.value.clone(),
             };
             lines.push(format!("{}: {value}", f.label));
