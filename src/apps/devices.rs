@@ -78,17 +78,6 @@ impl TicketPrinter {
         })
     }
 
-    /// Any printer (tests use in-memory ones).
-    pub fn with_printer(printer: Box<dyn Printer>, description: &str) -> Self {
-        Self {
-            printer,
-            columns: 48,
-            emulator: None,
-            description: description.to_owned(),
-            health: DeviceMonitor::new(Device::Printer),
-        }
-    }
-
     /// The printer's health monitor: connect it to the hub
     /// ([`events::hub_sink`]) to report faults and recoveries.
     pub fn health(&self) -> &DeviceMonitor {

@@ -46,6 +46,15 @@ impl EventLoopProxy for Queue {
     }
 }
 
+/// Whether a display server is there to open a window on (otherwise the
+/// apps fall back to [`Headless`]).
+pub fn has_display() -> bool {
+    cfg!(feature = "kms")
+        || ["DISPLAY", "WAYLAND_DISPLAY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
 /// The headless platform; install with [`Headless::install`].
 pub struct Headless {
     window: Rc<MinimalSoftwareWindow>,
@@ -147,11 +156,15 @@ impl HeadlessWindow {
         if w == 0 || h == 0 {
             return None;
         }
-        let mut pixels = vec![Rgb8Pixel { r: 0, g: 0, b: 0 }; w * h];
-        let drawn = self.window.draw_if_needed(|renderer| {
+        // The frame buffer only when there is something to draw: the loop
+        // asks every turn.
+        let mut png = None;
+        self.window.draw_if_needed(|renderer| {
+            let mut pixels = vec![Rgb8Pixel { r: 0, g: 0, b: 0 }; w * h];
             renderer.render(&mut pixels, w);
+            png = Some(encode_png(&pixels, w, h));
         });
-        drawn.then(|| encode_png(&pixels, w, h))
+        png
     }
 
     /// Renders the current frame into RGB pixels.

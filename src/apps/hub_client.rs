@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::hub::queue::{QueueView, TicketView};
 
@@ -76,15 +76,6 @@ struct ErrorBody {
     message_en: String,
     #[serde(default)]
     fields: crate::domain::form::FieldErrors,
-}
-
-/// A service as `GET /api/v1/services` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServiceInfo {
-    pub code: String,
-    pub prefix: String,
-    pub name_vi: String,
-    pub name_en: String,
 }
 
 /// A priority category as `GET /api/v1/priorities` lists it.
@@ -219,10 +210,6 @@ impl HubClient {
 
     pub async fn queue(&self) -> Result<QueueView, HubError> {
         self.get("/api/v1/queue").await
-    }
-
-    pub async fn services(&self) -> Result<Vec<ServiceInfo>, HubError> {
-        self.get("/api/v1/services").await
     }
 
     pub async fn priorities(&self) -> Result<Vec<PriorityInfo>, HubError> {

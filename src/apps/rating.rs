@@ -492,9 +492,8 @@ impl RatingApp {
         self.render();
     }
 
-    /// Speaks the host screen's language (`vi` or `en`).
-    pub fn follow_language(&self, code: &str) {
-        let lang = if code == "en" { Lang::En } else { Lang::Vi };
+    /// Speaks the host screen's language.
+    pub fn follow_language(&self, lang: Lang) {
         if self.lock().lang != lang {
             self.set_lang(lang);
         }

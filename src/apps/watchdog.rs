@@ -14,14 +14,35 @@
 //! `READY=1` is sent from the loop's first turn, so "started" means the
 //! window's event loop runs, not merely that the process exists.
 //!
-//! For app authors: create one [`UiWatchdog`] on the UI thread before
-//! `window.run()` and keep it alive until `run` returns; dropping it tells
-//! systemd the app is stopping.
+//! For app authors: [`run_until_closed`] runs a window that way — one
+//! [`UiWatchdog`] created on the UI thread before `window.run()` and kept
+//! alive until `run` returns (dropping it tells systemd the app is
+//! stopping), and SIGTERM leaving the event loop.
 
 use std::rc::Rc;
 use std::time::Duration;
 
 use crate::notify::{self, Notifier};
+
+/// Runs `window`'s event loop on this (the UI) thread under the watchdog
+/// until the window closes or systemd stops the app with SIGTERM; `what`
+/// names the app in the error ("the kiosk window failed: …").
+pub fn run_until_closed(
+    window: &impl slint::ComponentHandle,
+    runtime: &tokio::runtime::Handle,
+    what: &str,
+) -> anyhow::Result<()> {
+    let watchdog = UiWatchdog::from_env();
+    runtime.spawn(async {
+        crate::hub::terminated().await;
+        let _ = slint::quit_event_loop();
+    });
+    window
+        .run()
+        .map_err(|e| anyhow::anyhow!("the {what} window failed: {e}"))?;
+    drop(watchdog);
+    Ok(())
+}
 
 /// Pings systemd from the UI event loop; see the module doc.
 pub struct UiWatchdog {

@@ -10,8 +10,8 @@ use slint::ComponentHandle;
 
 use super::{CounterApp, CounterContext};
 use crate::apps::devices::TicketPrinter;
-use crate::apps::display::app::has_display;
 use crate::apps::events::EventStreamOptions;
+use crate::apps::headless::has_display;
 use crate::apps::headless::Headless;
 use crate::apps::kiosk::controller::QrPolicy;
 use crate::apps::kiosk::{event_loop_poster, system_clock};
@@ -123,18 +123,7 @@ pub fn run(config: Config, args: CounterArgs) -> anyhow::Result<ExitCode> {
         Duration::from_secs(1),
         move || a.tick(),
     );
-    // READY=1 and watchdog pings come from the UI thread (a frozen screen
-    // stops them and systemd restarts the counter app: apps::watchdog); SIGTERM
-    // leaves the event loop.
-    let watchdog = crate::apps::watchdog::UiWatchdog::from_env();
-    runtime.spawn(async {
-        crate::hub::terminated().await;
-        let _ = slint::quit_event_loop();
-    });
-    window
-        .run()
-        .map_err(|e| anyhow::anyhow!("the counter window failed: {e}"))?;
-    drop(watchdog);
+    crate::apps::watchdog::run_until_closed(&window, runtime.handle(), "counter")?;
     // A closed counter app closes the counter and signs its officer out.
     if let Some(session) = app.session_client() {
         let left = runtime.block_on(async {

@@ -255,10 +255,6 @@ impl Counter {
         self.current.as_ref()
     }
 
-    pub fn is_busy(&self) -> bool {
-        self.busy.is_some()
-    }
-
     pub fn toggle_language(&mut self) {
         self.lang = match self.lang {
             Lang::Vi => Lang::En,
@@ -841,11 +837,7 @@ impl Counter {
                     (
                         s.code.clone(),
                         format!("{} · {}", s.prefix, l.pick(&s.name_vi, &s.name_en)),
-                        match (l, s.waiting) {
-                            (Lang::Vi, n) => format!("{n} người chờ"),
-                            (Lang::En, 1) => "1 waiting".to_owned(),
-                            (Lang::En, n) => format!("{n} waiting"),
-                        },
+                        l.people_waiting(s.waiting),
                     )
                 })
                 .collect(),
@@ -853,7 +845,10 @@ impl Counter {
                 .print_failed
                 .iter()
                 .map(|t| {
-                    let why = printer_problem(l, t.print_error.as_deref().unwrap_or_default());
+                    let (vi, en) = crate::hub::devices::kind_words(
+                        t.print_error.as_deref().unwrap_or_default(),
+                    );
+                    let why = l.pick(vi, en);
                     let detail = match l {
                         Lang::Vi => format!("{} · lỗi máy in: {why}", t.service_name_vi),
                         Lang::En => format!("{} · printer error: {why}", t.service_name_en),
@@ -947,19 +942,6 @@ fn rate(t: &TicketView) -> Effect {
         ticket: t.id,
         number: t.number.clone(),
     }
-}
-
-/// The kiosk's printer problem (a device error kind code) in words.
-fn printer_problem(l: Lang, code: &str) -> String {
-    let (vi, en) = match code {
-        "paper_out" => ("hết giấy", "out of paper"),
-        "cover_open" => ("nắp mở", "cover open"),
-        "offline" => ("máy in tạm dừng", "printer paused"),
-        "timeout" => ("không phản hồi", "no answer"),
-        "disconnected" => ("chưa kết nối", "not connected"),
-        other => (other, other),
-    };
-    l.pick(vi, en).to_owned()
 }
 
 fn l_service(l: Lang, t: &TicketView) -> String {

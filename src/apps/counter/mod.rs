@@ -63,6 +63,9 @@ pub struct CounterApp {
     stream: Arc<Mutex<Option<EventStream>>>,
     rating: RatingApp,
     panel_open: Arc<AtomicBool>,
+    /// The screen last written to the window: a clock tick that changes
+    /// nothing rebuilds no list model and repaints nothing.
+    shown: Arc<Mutex<Option<CounterScreen>>>,
 }
 
 impl CounterApp {
@@ -88,6 +91,7 @@ impl CounterApp {
             stream: Arc::default(),
             rating,
             panel_open: Arc::default(),
+            shown: Arc::default(),
         };
         let adapter = window.global::<CounterAdapter>();
         adapter.set_office_name(app.ctx.office_name.clone().into());
@@ -328,7 +332,7 @@ impl CounterApp {
                     let result = outcome
                         .result
                         .map(|_| ())
-                        .map_err(crate::apps::kiosk::controller::kind_code);
+                        .map_err(|k| k.as_str().to_owned());
                     app.post(move |app| app.dispatch(|c| c.reprinted(ticket.id, result)));
                 });
             }
@@ -368,13 +372,18 @@ impl CounterApp {
         };
         let now = (self.ctx.wall)();
         let view = self.lock().view(now);
-        render_view(&window, &view);
+        let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        if shown.as_ref() != Some(&view) {
+            render_view(&window, &view);
+            *shown = Some(view);
+        }
+        drop(shown);
         let adapter = window.global::<CounterAdapter>();
         let local = now.with_timezone(&self.ctx.tz);
         adapter.set_clock_text(local.format("%H:%M · %d/%m/%Y").to_string().into());
-        let panel = self.panel_open.load(Ordering::SeqCst) && self.rating.view().active;
-        adapter.set_citizen_panel(panel);
-        if !self.rating.view().active {
+        let rating_active = self.rating.view().active;
+        adapter.set_citizen_panel(self.panel_open.load(Ordering::SeqCst) && rating_active);
+        if !rating_active {
             self.panel_open.store(false, Ordering::SeqCst);
         }
     }

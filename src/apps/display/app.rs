@@ -11,21 +11,13 @@ use slint::ComponentHandle;
 use super::controller::BoardRules;
 use super::{DisplayApp, DisplayContext};
 use crate::apps::events::EventStreamOptions;
-use crate::apps::headless::Headless;
+use crate::apps::headless::{has_display, Headless};
 use crate::apps::hub_client::HubClient;
 use crate::apps::kiosk::{event_loop_poster, system_clock};
 use crate::apps::ui::DisplayWindow;
 use crate::apps::voice::{open_default_sink, voice_from_config, Announcer, Plan};
 use crate::cli::DisplayArgs;
 use crate::config::{Config, Role, VoiceBackend};
-
-/// Whether a display server is there to open a window on.
-pub fn has_display() -> bool {
-    cfg!(feature = "kms")
-        || ["DISPLAY", "WAYLAND_DISPLAY"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
-}
 
 /// Runs the board until its window closes.
 pub fn run(config: Config, args: DisplayArgs) -> anyhow::Result<ExitCode> {
@@ -113,18 +105,7 @@ pub fn run(config: Config, args: DisplayArgs) -> anyhow::Result<ExitCode> {
         Duration::from_millis(500),
         move || a.tick(),
     );
-    // READY=1 and watchdog pings come from the UI thread (a frozen screen
-    // stops them and systemd restarts the board: apps::watchdog); SIGTERM
-    // leaves the event loop.
-    let watchdog = crate::apps::watchdog::UiWatchdog::from_env();
-    runtime.spawn(async {
-        crate::hub::terminated().await;
-        let _ = slint::quit_event_loop();
-    });
-    window
-        .run()
-        .map_err(|e| anyhow::anyhow!("the board window failed: {e}"))?;
-    drop(watchdog);
+    crate::apps::watchdog::run_until_closed(&window, runtime.handle(), "board")?;
     app.stop();
     Ok(ExitCode::SUCCESS)
 }

@@ -162,18 +162,6 @@ impl Board {
         self.last_event_id
     }
 
-    pub fn is_loaded(&self) -> bool {
-        self.loaded
-    }
-
-    pub fn calls(&self) -> &VecDeque<Call> {
-        &self.calls
-    }
-
-    pub fn services(&self) -> &[ServiceLine] {
-        &self.services
-    }
-
     pub fn announced(&self) -> u64 {
         self.announced
     }
@@ -355,11 +343,7 @@ impl Board {
                 .iter()
                 .map(|s| {
                     let name = l.pick(&s.name_vi, &s.name_en);
-                    let waiting = match (l, s.waiting) {
-                        (Lang::Vi, n) => format!("{n} người chờ"),
-                        (Lang::En, 1) => "1 waiting".to_owned(),
-                        (Lang::En, n) => format!("{n} waiting"),
-                    };
+                    let waiting = l.people_waiting(s.waiting);
                     (format!("{} · {name}", s.prefix), waiting, s.waiting)
                 })
                 .collect(),

@@ -63,6 +63,9 @@ pub struct DisplayApp {
     board: Arc<Mutex<Board>>,
     ctx: Arc<DisplayContext>,
     stream: Arc<Mutex<Option<EventStream>>>,
+    /// The view last written to the window: a tick that changes nothing
+    /// rebuilds no list model and repaints nothing.
+    shown: Arc<Mutex<Option<DisplayView>>>,
 }
 
 impl DisplayApp {
@@ -76,6 +79,7 @@ impl DisplayApp {
             board: Arc::new(Mutex::new(Board::new(ctx.rules))),
             ctx: Arc::new(ctx),
             stream: Arc::default(),
+            shown: Arc::default(),
         };
         app.render();
         app.reload();
@@ -190,7 +194,12 @@ impl DisplayApp {
             return;
         };
         let view = self.view();
-        render_view(&window, &view);
+        let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        if shown.as_ref() != Some(&view) {
+            render_view(&window, &view);
+            *shown = Some(view);
+        }
+        drop(shown);
         let (clock, date) = clock_texts((self.ctx.wall)(), self.ctx.tz, Lang::Vi);
         let adapter = window.global::<DisplayAdapter>();
         adapter.set_clock_text(clock.into());

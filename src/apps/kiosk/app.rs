@@ -11,20 +11,12 @@ use slint::ComponentHandle;
 use super::controller::QrPolicy;
 use super::{event_loop_poster, system_clock, KioskApp, KioskContext, QUEUE_REFRESH};
 use crate::apps::devices::{ScannerDevice, TicketPrinter};
-use crate::apps::headless::Headless;
+use crate::apps::headless::{has_display, Headless};
 use crate::apps::hub_client::HubClient;
 use crate::apps::ui::{KioskAdapter, KioskWindow};
 use crate::cli::{KioskArgs, OrientationArg};
 use crate::config::{Config, Orientation};
 use crate::hub::{self, HubOptions};
-
-/// Whether a display server is there to open a window on.
-fn has_display() -> bool {
-    cfg!(feature = "kms")
-        || ["DISPLAY", "WAYLAND_DISPLAY"]
-            .iter()
-            .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
-}
 
 /// The database the embedded hub opens.
 fn options_database(config: &Config) -> std::path::PathBuf {
@@ -141,6 +133,8 @@ pub fn run(
         fallback_dir: std::env::current_dir().unwrap_or_default(),
     };
 
+    // One client (one connection pool) for the kiosk and its rating screen.
+    let hub_client = HubClient::new(&hub_url, &token);
     let app = KioskApp::attach(
         &window,
         Duration::from_secs(config.kiosk.idle_timeout_seconds),
@@ -149,7 +143,7 @@ pub fn run(
         },
         KioskContext {
             clock: system_clock(),
-            hub: HubClient::new(&hub_url, &token),
+            hub: hub_client.clone(),
             printer,
             office_name: config.office.name.clone(),
             tz: config.timezone(),
@@ -170,7 +164,7 @@ pub fn run(
             config.services.iter().map(|s| s.prefix.clone()).collect(),
         ),
         crate::apps::rating::RatingContext {
-            hub: HubClient::new(&hub_url, &token),
+            hub: hub_client,
             clock: system_clock(),
             runtime: runtime.handle().clone(),
             post: event_loop_poster(),
@@ -195,7 +189,7 @@ pub fn run(
         Duration::from_secs(1),
         move || {
             a.tick();
-            rating.follow_language(a.view().language);
+            rating.follow_language(a.lang());
             rating.tick();
         },
     );
@@ -205,19 +199,9 @@ pub fn run(
         a.refresh_queue()
     });
 
-    // READY=1 and watchdog pings come from this, the UI thread: a frozen
-    // screen stops them and systemd restarts the kiosk (apps::watchdog).
-    let watchdog = crate::apps::watchdog::UiWatchdog::from_env();
-    // systemd stops the kiosk with SIGTERM: leave the event loop, so the
-    // embedded hub closes its database and systemd hears STOPPING=1.
-    runtime.spawn(async {
-        hub::terminated().await;
-        let _ = slint::quit_event_loop();
-    });
-    window
-        .run()
-        .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
-    drop(watchdog);
+    // Watchdog pings from this, the UI thread; SIGTERM leaves the loop so
+    // the embedded hub below closes its database (apps::watchdog).
+    crate::apps::watchdog::run_until_closed(&window, runtime.handle(), "kiosk")?;
 
     if let Some(hub) = embedded {
         runtime.block_on(hub.shutdown())?;

@@ -93,6 +93,15 @@ impl Lang {
             Lang::En => en,
         }
     }
+
+    /// "4 người chờ", "1 waiting", "4 waiting".
+    pub fn people_waiting(self, n: u32) -> String {
+        match (self, n) {
+            (Lang::Vi, n) => format!("{n} người chờ"),
+            (Lang::En, 1) => "1 waiting".to_owned(),
+            (Lang::En, n) => format!("{n} waiting"),
+        }
+    }
 }
 
 /// A service area as the kiosk shows it.
@@ -530,7 +539,7 @@ impl Kiosk {
         let failure = outcome.result.err();
         let report = Effect::ReportPrint {
             ticket,
-            failure: failure.map(kind_code),
+            failure: failure.map(|k| k.as_str().to_owned()),
             key: format!("print-{ticket}-{}", uuid::Uuid::new_v4()),
         };
         if self.ticket.as_ref().map(|t| t.id) == Some(ticket) {
@@ -966,7 +975,7 @@ impl Kiosk {
         if let (Some(t), Some(outcome)) = (self.linked_ticket.clone(), ticket) {
             effects.push(Effect::ReportPrint {
                 ticket: t.id,
-                failure: outcome.result.err().map(kind_code),
+                failure: outcome.result.err().map(|k| k.as_str().to_owned()),
                 key: format!("print-{}-{}", t.id, uuid::Uuid::new_v4()),
             });
             self.ticket_print = Some(match outcome.result {
@@ -1061,7 +1070,7 @@ impl Kiosk {
                         "{} · {}: {}",
                         s.prefix,
                         l.pick(&s.name_vi, &s.name_en),
-                        people(l, s.waiting)
+                        l.people_waiting(s.waiting)
                     )
                 })
                 .collect(),
@@ -1347,38 +1356,32 @@ fn receipt_print_message(l: Lang, print: &PrintState) -> (&'static str, String) 
             .to_owned(),
         ),
         PrintState::Failed { kind } => {
-            let (_, why) = print_message(l, &PrintState::Failed { kind: *kind });
+            let why = not_printed(l, *kind, ("giấy biên nhận", "receipt"));
             let keep = l.pick(
                 "Hồ sơ của bạn đã được tiếp nhận: hãy chụp ảnh mã hồ sơ trên màn hình; cán bộ tại quầy có thể in lại giấy biên nhận.",
                 "Your dossier has been received: take a photo of the code on screen; staff at a counter can reprint the receipt.",
             );
-            // The first sentence of the ticket message says why.
-            let why = why.split(". ").next().unwrap_or_default().trim_end_matches('.').to_owned();
-            ("failed", format!("{why}. {keep}"))
+            ("failed", format!("{why} {keep}"))
         }
     }
 }
 
-/// The reason code the hub records for staff (`paper_out`, …).
-pub fn kind_code(kind: DeviceErrorKind) -> String {
-    match kind {
-        DeviceErrorKind::Offline => "offline",
-        DeviceErrorKind::PaperOut => "paper_out",
-        DeviceErrorKind::CoverOpen => "cover_open",
-        DeviceErrorKind::Timeout => "timeout",
-        DeviceErrorKind::Disconnected => "disconnected",
-        DeviceErrorKind::Busy => "busy",
-        DeviceErrorKind::BadData => "bad_data",
-        DeviceErrorKind::Other => "other",
-    }
-    .to_owned()
-}
-
-fn people(l: Lang, n: u32) -> String {
-    match (l, n) {
-        (Lang::Vi, n) => format!("{n} người chờ"),
-        (Lang::En, 1) => "1 waiting".to_owned(),
-        (Lang::En, n) => format!("{n} waiting"),
+/// "The printer is out of paper, so the ticket was not printed." for the
+/// printed `what` (Vietnamese, English).
+fn not_printed(l: Lang, kind: DeviceErrorKind, what: (&str, &str)) -> String {
+    let (vi, en) = match kind {
+        DeviceErrorKind::PaperOut => ("Máy in đã hết giấy", "The printer is out of paper"),
+        DeviceErrorKind::CoverOpen => ("Nắp máy in đang mở", "The printer cover is open"),
+        DeviceErrorKind::Offline => ("Máy in đang tạm dừng", "The printer is paused"),
+        DeviceErrorKind::Timeout => ("Máy in không phản hồi", "The printer did not answer"),
+        DeviceErrorKind::Disconnected => {
+            ("Máy in chưa được kết nối", "The printer is not connected")
+        }
+        _ => ("Máy in gặp lỗi", "The printer had a problem"),
+    };
+    match l {
+        Lang::Vi => format!("{vi} nên chưa in được {}.", what.0),
+        Lang::En => format!("{en}, so the {} was not printed.", what.1),
     }
 }
 
@@ -1387,7 +1390,7 @@ fn waiting_detail(l: Lang, waiting: u32, minutes: u32) -> String {
         (Lang::Vi, 0) => "Không có ai chờ".to_owned(),
         (Lang::En, 0) => "Nobody waiting".to_owned(),
         (Lang::Vi, n) => format!("{n} người đang chờ · khoảng {minutes} phút"),
-        (Lang::En, n) => format!("{} · about {minutes} min", people(Lang::En, n)),
+        (Lang::En, n) => format!("{} · about {minutes} min", Lang::En.people_waiting(n)),
     }
 }
 
@@ -1418,40 +1421,7 @@ pub fn print_message(l: Lang, print: &PrintState) -> (&'static str, String) {
             .to_owned(),
         ),
         PrintState::Failed { kind } => {
-            let why = match (l, kind) {
-                (Lang::Vi, DeviceErrorKind::PaperOut) => {
-                    "Máy in đã hết giấy nên chưa in được phiếu."
-                }
-                (Lang::Vi, DeviceErrorKind::CoverOpen) => {
-                    "Nắp máy in đang mở nên chưa in được phiếu."
-                }
-                (Lang::Vi, DeviceErrorKind::Offline) => {
-                    "Máy in đang tạm dừng nên chưa in được phiếu."
-                }
-                (Lang::Vi, DeviceErrorKind::Timeout) => {
-                    "Máy in không phản hồi nên chưa in được phiếu."
-                }
-                (Lang::Vi, DeviceErrorKind::Disconnected) => {
-                    "Máy in chưa được kết nối nên chưa in được phiếu."
-                }
-                (Lang::Vi, _) => "Máy in gặp lỗi nên chưa in được phiếu.",
-                (Lang::En, DeviceErrorKind::PaperOut) => {
-                    "The printer is out of paper, so the ticket was not printed."
-                }
-                (Lang::En, DeviceErrorKind::CoverOpen) => {
-                    "The printer cover is open, so the ticket was not printed."
-                }
-                (Lang::En, DeviceErrorKind::Offline) => {
-                    "The printer is paused, so the ticket was not printed."
-                }
-                (Lang::En, DeviceErrorKind::Timeout) => {
-                    "The printer did not answer, so the ticket was not printed."
-                }
-                (Lang::En, DeviceErrorKind::Disconnected) => {
-                    "The printer is not connected, so the ticket was not printed."
-                }
-                (Lang::En, _) => "The printer had a problem, so the ticket was not printed.",
-            };
+            let why = not_printed(l, *kind, ("phiếu", "ticket"));
             let keep = l.pick(
                 "Số của bạn vẫn giữ nguyên: hãy chụp ảnh màn hình này hoặc ghi lại số. Cán bộ tại quầy có thể in lại phiếu cho bạn.",
                 "Your number is still valid: take a photo of this screen or write it down. Staff at a counter can reprint it for you.",

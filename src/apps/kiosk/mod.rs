@@ -20,7 +20,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::Datelike;
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
 use self::controller::{Effect, Kiosk, KioskView, Preview, QrPolicy};
@@ -363,6 +362,11 @@ impl KioskApp {
         self.lock().view()
     }
 
+    /// The language the citizen chose.
+    pub fn lang(&self) -> controller::Lang {
+        self.lock().lang()
+    }
+
     fn post(&self, f: impl FnOnce(&KioskApp) + Send + 'static) {
         let app = self.clone();
         (self.ctx.post)(Box::new(move || f(&app)));
@@ -374,8 +378,7 @@ impl KioskApp {
             Effect::RefreshQueue => {
                 let app = self.clone();
                 self.ctx.runtime.spawn(async move {
-                    let priorities = ctx.hub.priorities().await;
-                    let queue = ctx.hub.queue().await;
+                    let (priorities, queue) = tokio::join!(ctx.hub.priorities(), ctx.hub.queue());
                     app.post(move |app| {
                         app.dispatch(|k| {
                             match priorities {
@@ -854,28 +857,8 @@ pub fn clock_text(
     tz: chrono_tz::Tz,
     lang: controller::Lang,
 ) -> String {
-    let local = now.with_timezone(&tz);
-    let day = match (lang, local.weekday()) {
-        (controller::Lang::Vi, chrono::Weekday::Mon) => "Thứ Hai",
-        (controller::Lang::Vi, chrono::Weekday::Tue) => "Thứ Ba",
-        (controller::Lang::Vi, chrono::Weekday::Wed) => "Thứ Tư",
-        (controller::Lang::Vi, chrono::Weekday::Thu) => "Thứ Năm",
-        (controller::Lang::Vi, chrono::Weekday::Fri) => "Thứ Sáu",
-        (controller::Lang::Vi, chrono::Weekday::Sat) => "Thứ Bảy",
-        (controller::Lang::Vi, chrono::Weekday::Sun) => "Chủ Nhật",
-        (controller::Lang::En, chrono::Weekday::Mon) => "Monday",
-        (controller::Lang::En, chrono::Weekday::Tue) => "Tuesday",
-        (controller::Lang::En, chrono::Weekday::Wed) => "Wednesday",
-        (controller::Lang::En, chrono::Weekday::Thu) => "Thursday",
-        (controller::Lang::En, chrono::Weekday::Fri) => "Friday",
-        (controller::Lang::En, chrono::Weekday::Sat) => "Saturday",
-        (controller::Lang::En, chrono::Weekday::Sun) => "Sunday",
-    };
-    format!(
-        "{} · {day}, {}",
-        local.format("%H:%M"),
-        local.format("%d/%m/%Y")
-    )
+    let (time, date) = crate::apps::display::clock_texts(now, tz, lang);
+    format!("{time} · {date}")
 }
 
 /// A QR code as an RGB picture with a quiet zone, 8 pixels per module.
