@@ -99,7 +99,26 @@ async fn a_backup_taken_during_a_burst_restores_every_acknowledged_ticket() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("integrity ok"));
     // The hub kept serving: another hundred tickets after the backup.
-    progress.notified().await;
+    // (The notifier fires every hundred acknowledgements and keeps a
+    // permit, so it only says "look again"; the count decides.)
+    let after_backup = acked.lock().unwrap().len();
+    let more = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        loop {
+            let now = acked.lock().unwrap().len();
+            if now >= after_backup + 100 {
+                return now;
+            }
+            progress.notified().await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| {
+        panic!(
+            "the hub stopped issuing after the backup: {} acknowledged, {after_backup} at the backup's end",
+            acked.lock().unwrap().len()
+        )
+    });
+    assert!(more >= after_backup + 100);
 
     // Restoring over a running hub is refused, and changes nothing.
     let refused = run_motcua(&["restore", "--from", backup.to_str().unwrap()], &db);

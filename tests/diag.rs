@@ -24,7 +24,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 use crate::filing::{copy_request, quick_office, wait_for_event};
-use crate::util::{motcua, SseReader, TestHub, COUNTER, DISPLAY, KIOSK, TECHNICIAN};
+use crate::util::{dead_url, motcua, SseReader, TestHub, COUNTER, DISPLAY, KIOSK, TECHNICIAN};
 
 /// A printer emulator on a pty, reachable at `dir/printer`.
 fn printer_emulator(dir: &Path) -> PrinterEmulator {
@@ -33,14 +33,6 @@ fn printer_emulator(dir: &Path) -> PrinterEmulator {
         ..PrinterEmulatorOptions::default()
     })
     .unwrap()
-}
-
-/// A URL nothing listens on.
-fn dead_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
 }
 
 /// `motcua diag ARGS`, run off the async runtime (the hub keeps serving).

@@ -552,8 +552,24 @@ fn a_procedure_that_needs_the_citizen_at_a_counter_prints_a_ticket_too() {
         "form",
         "without consent the citizen types everything"
     );
-    // A card scanned without consent is ignored.
+    // A card scanned without consent is ignored. The hook sees the line on
+    // the UI thread just before the kiosk gets it (it returns `false`, so
+    // the kiosk still handles it): once it has been seen, the scan has been
+    // dispatched and must have left the form empty.
+    let seen = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let s = Arc::clone(&seen);
+    h.app.set_scan_hook(Box::new(move |_| {
+        s.store(true, std::sync::atomic::Ordering::SeqCst);
+        false
+    }));
     h.scanner.send_line("079195001234||Trần Thị Bình|01021995|Nữ|Phường Bến Nghé, Quận 1, Thành phố Hồ Chí Minh|10072022").unwrap();
+    h.pump_until(|_| seen.load(std::sync::atomic::Ordering::SeqCst));
+    assert_eq!(h.page(), "form");
+    assert_eq!(
+        h.value_of("Họ, chữ đệm và tên"),
+        "",
+        "a card scanned without consent does not fill the form"
+    );
     let fill = |label: &str, keys: &str| {
         h.find_on_form(label).invoke_accessible_default_action();
         h.type_keys(keys);

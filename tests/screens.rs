@@ -1,7 +1,6 @@
 //! Screens rendered with the software renderer: every kiosk page renders,
 //! and Vietnamese stacked diacritics are drawn whole, never clipped.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use i_slint_backend_testing::ElementHandle;
@@ -54,25 +53,17 @@ fn kiosk_snapshot_renders_every_page_in_both_orientations_and_languages() {
         "tech-pin",
         "tech",
     ];
-    let mut distinct = HashSet::new();
-    for (orientation, (w, h)) in [("portrait", (1080, 1920)), ("landscape", (1920, 1080))] {
+    let mut snapshots = Vec::new();
+    for (orientation, size) in [("portrait", (1080, 1920)), ("landscape", (1920, 1080))] {
         for lang in ["vi", "en"] {
             for page in pages {
-                let path = dir
-                    .path()
-                    .join(format!("kiosk-{orientation}-{lang}-{page}.png"));
-                let bytes =
-                    std::fs::read(&path).unwrap_or_else(|_| panic!("{} missing", path.display()));
-                let decoder = png::Decoder::new(std::io::Cursor::new(&bytes));
-                let reader = decoder.read_info().unwrap();
-                let info = reader.info();
-                assert_eq!((info.width, info.height), (w, h), "{}", path.display());
-                distinct.insert(bytes);
+                snapshots.push((format!("kiosk-{orientation}-{lang}-{page}"), size));
             }
         }
     }
+    let distinct = crate::util::distinct_snapshots(dir.path(), snapshots);
     assert_eq!(
-        distinct.len(),
+        distinct,
         4 * pages.len(),
         "every page looks different from every other"
     );

@@ -305,6 +305,34 @@ pub fn count(conn: &rusqlite::Connection, table: &str) -> i64 {
         .unwrap()
 }
 
+/// How many different images the snapshots `dir/<name>.png` hold, each
+/// checked to be a PNG of its `(width, height)`; panics on a missing file.
+pub fn distinct_snapshots(
+    dir: &Path,
+    snapshots: impl IntoIterator<Item = (String, (u32, u32))>,
+) -> usize {
+    let mut distinct = std::collections::HashSet::new();
+    for (name, size) in snapshots {
+        let path = dir.join(format!("{name}.png"));
+        let bytes = std::fs::read(&path).unwrap_or_else(|_| panic!("{} missing", path.display()));
+        let reader = png::Decoder::new(std::io::Cursor::new(&bytes))
+            .read_info()
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let info = reader.info();
+        assert_eq!((info.width, info.height), size, "{}", path.display());
+        distinct.insert(bytes);
+    }
+    distinct.len()
+}
+
+/// A URL nothing listens on.
+pub fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
 /// The trigger-maintained `waiting_counts` agree with the tickets table.
 pub fn assert_waiting_counts_consistent(path: &Path) {
     let conn = open_db(path);
