@@ -9,6 +9,9 @@
 //! rendered as on a real screen. 500 calls over 4 counters, after 20 warm-up
 //! calls; p50, p95 and max.
 
+mod common;
+use common::percentile;
+
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,23 +23,14 @@ use motcua::apps::hub_client::HubClient;
 use motcua::apps::kiosk::UiTask;
 use motcua::apps::ui::DisplayWindow;
 use motcua::config::{Config, CounterConfig};
-use motcua::hub::{start, HubOptions, PortalTarget};
 
 const CALLS: usize = 500;
 const WARM_UP: usize = 20;
 const COUNTERS: u32 = 4;
 
-fn pct(sorted: &[Duration], p: usize) -> Duration {
-    sorted[(sorted.len() * p).div_ceil(100).max(1) - 1]
-}
-
 fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = common::runtime();
     let mut config = Config::demo();
     config.queue.daily_cap = 9999;
     let all: Vec<String> = config.services.iter().map(|s| s.code.clone()).collect();
@@ -49,17 +43,7 @@ fn main() {
         .collect();
     // cb03 may sign in at any counter.
     let config = Arc::new(config);
-    let hub = runtime
-        .block_on(start(
-            Arc::clone(&config),
-            HubOptions {
-                listen: "127.0.0.1:0".parse().unwrap(),
-                database: dir.path().join("hub.db"),
-                clock: None,
-                portal: PortalTarget::Embedded,
-            },
-        ))
-        .unwrap();
+    let hub = common::start_hub(&runtime, &config, dir.path());
     let url = hub.base_url();
     let kiosk = HubClient::new(&url, "demo-kiosk-token");
     let device = HubClient::new(&url, "demo-counter-token");
@@ -170,8 +154,8 @@ fn main() {
     println!(
         "call-next at a counter → hall board model shows it ({CALLS} calls, {COUNTERS} counters, loopback): \
          p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
-        pct(&latencies, 50).as_secs_f64() * 1e3,
-        pct(&latencies, 95).as_secs_f64() * 1e3,
+        percentile(&latencies, 50).as_secs_f64() * 1e3,
+        percentile(&latencies, 95).as_secs_f64() * 1e3,
         latencies.last().unwrap().as_secs_f64() * 1e3
     );
     board.stop();

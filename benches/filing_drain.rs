@@ -12,9 +12,12 @@
 //! Run with `cargo bench --bench filing_drain`; figures are recorded in
 //! docs/PERFORMANCE.md ("Filing: outbox drain").
 
+mod common;
+use common::percentile;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const DOSSIERS: usize = 500;
 const KIOSKS: usize = 10;
@@ -89,10 +92,6 @@ fn stop(mut child: Child) {
         .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
-}
-
-fn percentile(sorted: &[Duration], p: usize) -> Duration {
-    sorted[(sorted.len() * p).div_ceil(100).max(1) - 1]
 }
 
 fn machine() -> String {

@@ -5,6 +5,9 @@
 //! Run with `cargo bench --bench hub_load`. Prints throughput and p50/p99
 //! latency per operation; figures are recorded in docs/PERFORMANCE.md.
 
+mod common;
+use common::percentile;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -39,7 +42,7 @@ fn config(dir: &std::path::Path) -> std::path::PathBuf {
 
 fn report(name: &str, mut latencies: Vec<Duration>, wall: Duration) {
     latencies.sort_unstable();
-    let pct = |p: usize| latencies[(latencies.len() * p).div_ceil(100).max(1) - 1];
+    let pct = |p: usize| percentile(&latencies, p);
     println!(
         "{name:<12} {:>6} requests in {:>6.2} s = {:>7.0}/s   p50 {:>6.2} ms   p99 {:>6.2} ms   max {:>6.2} ms",
         latencies.len(),

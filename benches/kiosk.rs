@@ -9,6 +9,9 @@
 //!    frame written to a PNG), median and max of 10 runs;
 //! 4. release binary size.
 
+mod common;
+use common::percentile;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{mpsc, Arc, Mutex};
@@ -21,7 +24,6 @@ use motcua::apps::kiosk::controller::QrPolicy;
 use motcua::apps::kiosk::{system_clock, KioskApp, KioskContext, UiTask};
 use motcua::apps::ui::{KioskAdapter, KioskWindow};
 use motcua::config::{Config, PrinterConfig};
-use motcua::hub::{start, HubOptions, PortalTarget};
 use motcua_drivers::emulator::{PrinterEmulator, PrinterEmulatorOptions};
 use motcua_drivers::SerialSettings;
 use slint::ComponentHandle;
@@ -40,31 +42,13 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn pct(sorted: &[Duration], p: usize) -> Duration {
-    sorted[(sorted.len() * p).div_ceil(100).max(1) - 1]
-}
-
 fn tap_to_first_byte() {
     let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = common::runtime();
     let mut config = Config::demo();
     config.queue.daily_cap = 9999;
     let config = Arc::new(config);
-    let hub = runtime
-        .block_on(start(
-            Arc::clone(&config),
-            HubOptions {
-                listen: "127.0.0.1:0".parse().unwrap(),
-                database: dir.path().join("hub.db"),
-                clock: None,
-                portal: PortalTarget::default(),
-            },
-        ))
-        .unwrap();
+    let hub = common::start_hub(&runtime, &config, dir.path());
     // The emulator on a pty, the kiosk's serial printer driver at the other
     // end: the demo configuration, with the byte counter in our hands.
     let emulator = PrinterEmulator::start(PrinterEmulatorOptions::default()).unwrap();
@@ -182,15 +166,15 @@ fn tap_to_first_byte() {
     filing.sort_unstable();
     println!(
         "submit → first byte of the receipt at the printer ({FILINGS} dossiers): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
-        pct(&filing, 50).as_secs_f64() * 1e3,
-        pct(&filing, 95).as_secs_f64() * 1e3,
+        percentile(&filing, 50).as_secs_f64() * 1e3,
+        percentile(&filing, 95).as_secs_f64() * 1e3,
         filing.last().unwrap().as_secs_f64() * 1e3
     );
     latencies.sort_unstable();
     println!(
         "tap → first byte at the printer ({TICKETS} tickets): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
-        pct(&latencies, 50).as_secs_f64() * 1e3,
-        pct(&latencies, 95).as_secs_f64() * 1e3,
+        percentile(&latencies, 50).as_secs_f64() * 1e3,
+        percentile(&latencies, 95).as_secs_f64() * 1e3,
         latencies.last().unwrap().as_secs_f64() * 1e3
     );
     println!(

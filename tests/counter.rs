@@ -19,7 +19,7 @@ use serde_json::json;
 use slint::ComponentHandle;
 
 use crate::display::Board;
-use crate::util::{TestHub, COUNTER, DISPLAY, KIOSK, TECHNICIAN};
+use crate::util::{pump_ui_until, TestHub, COUNTER, DISPLAY, KIOSK, TECHNICIAN};
 
 /// Counter 2 (Hộ tịch, Chứng thực) and the hall board, on this thread.
 struct Desk {
@@ -88,19 +88,18 @@ impl Desk {
     }
 
     fn pump_until(&self, what: &str, done: impl Fn(&Self) -> bool) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while !done(self) {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let task = self.tasks.recv_timeout(left).unwrap_or_else(|_| {
-                panic!(
+        pump_ui_until(
+            &self.tasks,
+            Duration::from_secs(20),
+            || done(self),
+            || {
+                format!(
                     "never got to: {what}\ncounter: {:?}\nboard: {:?}",
                     self.app.view(),
                     self.board.view()
                 )
-            });
-            task();
-            i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
-        }
+            },
+        );
     }
 
     fn element(&self, label: &str) -> ElementHandle {
@@ -646,12 +645,9 @@ fn the_kiosk_rating_entry_takes_a_typed_number_or_a_scanned_ticket() {
             .invoke_accessible_default_action();
     };
     let pump_until = |what: &str, done: &dyn Fn() -> bool| {
-        while !done() {
-            let task = tasks
-                .recv_timeout(Duration::from_secs(20))
-                .unwrap_or_else(|_| panic!("never got to {what}: {:?}", rating.view()));
-            task();
-        }
+        pump_ui_until(&tasks, Duration::from_secs(20), done, || {
+            format!("never got to {what}: {:?}", rating.view())
+        })
     };
     // Typed: A, 2 → A002.
     press("Đánh giá");

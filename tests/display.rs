@@ -83,17 +83,17 @@ impl Board {
 
     /// Runs UI tasks as they arrive until `done` holds (at most 30 s).
     pub fn pump_until(&self, what: &str, done: impl Fn(&Self) -> bool) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(30);
-        while !done(self) {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let task = self.tasks.recv_timeout(left).unwrap_or_else(|_| {
-                panic!(
+        crate::util::pump_ui_until(
+            &self.tasks,
+            Duration::from_secs(30),
+            || done(self),
+            || {
+                format!(
                     "the board never got to: {what}; it shows {:?}",
                     self.app.view()
                 )
-            });
-            task();
-        }
+            },
+        );
     }
 
     /// Runs the UI tasks already waiting.

@@ -136,18 +136,17 @@ impl Harness {
 
     /// Runs UI tasks as they arrive until `done` holds (at most 20 s).
     fn pump_until(&self, done: impl Fn(&Self) -> bool) {
-        let deadline = std::time::Instant::now() + Duration::from_secs(20);
-        while !done(self) {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let task = self.tasks.recv_timeout(left).unwrap_or_else(|_| {
-                panic!(
+        crate::util::pump_ui_until(
+            &self.tasks,
+            Duration::from_secs(20),
+            || done(self),
+            || {
+                format!(
                     "the kiosk did not get there; it shows {:?}",
                     self.app.view()
                 )
-            });
-            task();
-            i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
-        }
+            },
+        );
     }
 
     /// Touches the button whose words are `label`.

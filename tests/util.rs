@@ -472,3 +472,23 @@ pub fn recording_announcer() -> (
     );
     (Arc::new(announcer), heard)
 }
+
+/// Runs the UI tasks an app posts (as its event loop would) until `done()`,
+/// advancing Slint's mock clock a frame after each; panics with
+/// `describe()` if `limit` passes first.
+pub fn pump_ui_until(
+    tasks: &std::sync::mpsc::Receiver<motcua::apps::kiosk::UiTask>,
+    limit: std::time::Duration,
+    done: impl Fn() -> bool,
+    describe: impl Fn() -> String,
+) {
+    let deadline = std::time::Instant::now() + limit;
+    while !done() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let task = tasks
+            .recv_timeout(left)
+            .unwrap_or_else(|_| panic!("{}", describe()));
+        task();
+        i_slint_backend_testing::mock_elapsed_time(std::time::Duration::from_millis(16));
+    }
+}
