@@ -33,8 +33,8 @@ pub enum RenderError {
 impl RenderError {
     /// Always [`DeviceErrorKind::BadData`](crate::DeviceErrorKind::BadData):
     /// the receipt, not the printer, is at fault.
-    pub fn kind(&self) -> crate::DeviceErrorKind {
-        crate::DeviceErrorKind::BadData
+    pub fn kind(&self) -> crate::error::DeviceErrorKind {
+        crate::error::DeviceErrorKind::BadData
     }
 }
 

@@ -3,11 +3,14 @@
 //! `số CCCD | CMND cũ (or empty) | họ tên | ngày sinh ddmmyyyy | Nam/Nữ |
 //! nơi thường trú | ngày cấp ddmmyyyy`, and on 2024 cards possibly more
 //! fields after those, which are kept but never required.
+//!
+//! Sex written without diacritics (`Nu`) is read with a warning; text with
+//! U+FFFD (letters lost in a scanner's wrong code page) is refused.
 
 use chrono::NaiveDate;
 use unicode_normalization::UnicodeNormalization;
 
-use super::identity::{cross_check, DocumentKind, IdError, IdentityDocument, Sex};
+use super::identity::{cross_check, DocumentKind, IdError, IdWarning, IdentityDocument, Sex};
 
 /// Parses a `ddmmyyyy` date.
 pub(crate) fn parse_ddmmyyyy(field: &'static str, value: &str) -> Result<NaiveDate, IdError> {
@@ -30,8 +33,10 @@ fn all_digits(s: &str, len: usize) -> bool {
 /// Parses one CCCD QR line (terminator already removed).
 pub fn parse(line: &str) -> Result<IdentityDocument, IdError> {
     let line: String = line.trim_end_matches(['\r', '\n']).nfc().collect();
-    if line.len() > super::framing::MAX_LINE {
-        return Err(IdError::TooLong { len: line.len() });
+    // A wrong code page turns every Vietnamese letter into U+FFFD: the
+    // fields would still split, and a name like "Nguy�n" be accepted.
+    if line.contains('\u{FFFD}') {
+        return Err(IdError::WrongEncoding);
     }
     let fields: Vec<&str> = line.split('|').collect();
     if fields.len() < 7 {
@@ -60,9 +65,14 @@ pub fn parse(line: &str) -> Result<IdentityDocument, IdError> {
         return Err(IdError::EmptyName);
     }
     let date_of_birth = parse_ddmmyyyy("date_of_birth", fields[3].trim())?;
+    let mut warnings = Vec::new();
     let sex = match fields[4].trim().to_lowercase().as_str() {
         "nam" => Sex::Male,
         "nữ" => Sex::Female,
+        "nu" => {
+            warnings.push(IdWarning::SexWithoutDiacritics);
+            Sex::Female
+        }
         other => {
             return Err(IdError::BadSex {
                 value: other.chars().take(16).collect(),
@@ -73,7 +83,7 @@ pub fn parse(line: &str) -> Result<IdentityDocument, IdError> {
         .filter(|a| !a.is_empty())
         .map(str::to_owned);
     let issued_on = Some(parse_ddmmyyyy("issued_on", fields[6].trim())?);
-    let warnings = cross_check(id, date_of_birth, sex);
+    warnings.extend(cross_check(id, date_of_birth, sex));
     Ok(IdentityDocument {
         kind: DocumentKind::CccdQr,
         id_number: id.to_owned(),
@@ -174,6 +184,32 @@ mod tests {
         assert_eq!(
             parse(&QR_1.replacen("Nguyễn Văn An", " ", 1)),
             Err(IdError::EmptyName)
+        );
+    }
+
+    #[test]
+    fn sex_without_diacritics_is_female_with_a_warning() {
+        for nu in ["Nu", "NU", "nu"] {
+            let doc = parse(&QR_2.replacen("|Nữ|", &format!("|{nu}|"), 1)).unwrap();
+            assert_eq!(doc.sex, Sex::Female, "{nu}");
+            assert_eq!(doc.warnings, vec![IdWarning::SexWithoutDiacritics]);
+        }
+        // The digit check still runs: 079 1 95 says female.
+        let doc = parse(&QR_1.replacen("|Nam|", "|Nu|", 1)).unwrap();
+        assert_eq!(
+            doc.warnings,
+            vec![IdWarning::SexWithoutDiacritics, IdWarning::SexDigitMismatch]
+        );
+    }
+
+    #[test]
+    fn replacement_characters_are_refused_naming_the_encoding() {
+        let err = parse(&QR_2.replace("Trần Thị Bình", "Tr\u{FFFD}n Th\u{FFFD} B\u{FFFD}nh"))
+            .unwrap_err();
+        assert_eq!(err, IdError::WrongEncoding);
+        assert!(
+            err.to_string().contains("scanner's character encoding"),
+            "{err}"
         );
     }
 

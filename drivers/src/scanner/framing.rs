@@ -25,8 +25,8 @@ pub enum FrameError {
 
 impl FrameError {
     /// Always [`DeviceErrorKind::BadData`](crate::DeviceErrorKind::BadData).
-    pub fn kind(&self) -> crate::DeviceErrorKind {
-        crate::DeviceErrorKind::BadData
+    pub fn kind(&self) -> crate::error::DeviceErrorKind {
+        crate::error::DeviceErrorKind::BadData
     }
 }
 

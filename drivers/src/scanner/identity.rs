@@ -1,12 +1,15 @@
 //! One type for every identity document a scanner reads, and the errors
 //! and warnings of parsing one.
+//!
+//! For parser authors: this file is the only one the parsers ([`super::cccd`],
+//! [`super::mrz`]) import; which parser a line goes to is decided in
+//! [`super::dispatch`].
 
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Serialize, Serializer};
 
-use super::{cccd, mrz};
 use crate::error::DeviceErrorKind;
 
 /// Where the data came from.
@@ -40,8 +43,12 @@ pub enum IdWarning {
     BirthYearMismatch,
     /// The MRZ document number is not the last 9 digits of the 12-digit number.
     DocumentNumberMismatch,
-    /// The card has no expiry date (cards for people over 60).
+    /// The card has no expiry date (cards for people over 60): an MRZ
+    /// expiry of `<<<<<<` or `991231`.
     ExpiryUnknown,
+    /// Sex written without diacritics (`Nu` for `Nữ`): read as female, but
+    /// the QR text did not come through as printed.
+    SexWithoutDiacritics,
 }
 
 impl IdWarning {
@@ -52,6 +59,7 @@ impl IdWarning {
             IdWarning::BirthYearMismatch => "birth_year_mismatch",
             IdWarning::DocumentNumberMismatch => "document_number_mismatch",
             IdWarning::ExpiryUnknown => "expiry_unknown",
+            IdWarning::SexWithoutDiacritics => "sex_without_diacritics",
         }
     }
 }
@@ -191,6 +199,11 @@ pub enum IdError {
     Empty,
     #[error("line is not UTF-8")]
     NotUtf8,
+    /// The text carries U+FFFD, the mark a scanner (or its USB keyboard
+    /// emulation) leaves where it could not encode a letter: the scanner's
+    /// character encoding is not UTF-8.
+    #[error("the text contains U+FFFD, the replacement character, where letters were lost: set the scanner's character encoding (code page) to UTF-8, in its serial USB-CDC mode")]
+    WrongEncoding,
     #[error("line is {len} bytes, more than the 4096 accepted")]
     TooLong { len: usize },
     #[error("neither a CCCD QR code nor an MRZ")]
@@ -207,7 +220,7 @@ pub enum IdError {
     BadDate { field: &'static str, value: String },
     #[error("sex {value:?} is neither Nam nor Nữ")]
     BadSex { value: String },
-    #[error("MRZ line {line} has {len} characters, 30 are needed")]
+    #[error("MRZ line {line} is {len} characters, expected 30")]
     MrzLength { line: usize, len: usize },
     #[error("MRZ line {line} has characters other than A-Z, 0-9 and <")]
     MrzCharacters { line: usize },
@@ -233,6 +246,7 @@ impl IdError {
         match self {
             IdError::Empty => "empty",
             IdError::NotUtf8 => "not_utf8",
+            IdError::WrongEncoding => "wrong_encoding",
             IdError::TooLong { .. } => "too_long",
             IdError::NotRecognised => "not_recognised",
             IdError::TooFewFields { .. } => "too_few_fields",
@@ -249,100 +263,6 @@ impl IdError {
             IdError::MrzSex { .. } => "mrz_sex",
             IdError::CheckDigits(_) => "check_digits",
         }
-    }
-}
-
-/// Parses one scanned line: a CCCD QR code, or a whole MRZ on one line
-/// (90 characters, or three 30-character parts separated by spaces).
-pub fn parse_line(line: &str) -> Result<IdentityDocument, IdError> {
-    let line = line.trim_end_matches(['\r', '\n']);
-    if line.len() > super::framing::MAX_LINE {
-        return Err(IdError::TooLong { len: line.len() });
-    }
-    if line.trim().is_empty() {
-        return Err(IdError::Empty);
-    }
-    if line.contains('|') {
-        return cccd::parse(line);
-    }
-    let compact: String = line.split_whitespace().collect();
-    // MRZ text is ASCII; checking it first keeps the slicing on char
-    // boundaries (a 90-byte line of other text is not an MRZ).
-    if compact.len() == 90 && compact.is_ascii() && mrz::looks_like_mrz_line(&compact[..30]) {
-        return mrz::parse([&compact[..30], &compact[30..60], &compact[60..]]);
-    }
-    Err(IdError::NotRecognised)
-}
-
-/// Parses raw scanner bytes (validating UTF-8 first).
-pub fn parse_bytes(bytes: &[u8]) -> Result<IdentityDocument, IdError> {
-    if bytes.len() > super::framing::MAX_LINE + 2 {
-        return Err(IdError::TooLong { len: bytes.len() });
-    }
-    let text = super::framing::decode_line(bytes).map_err(|e| match e {
-        super::framing::FrameError::Oversize { len } => IdError::TooLong { len },
-        _ => IdError::NotUtf8,
-    })?;
-    parse_line(&text)
-}
-
-/// Assembles documents from scanner lines as they come: a QR line gives a
-/// document at once; MRZ lines are collected until the third.
-#[derive(Debug, Default, Clone)]
-pub struct DocumentAssembler {
-    mrz: Vec<String>,
-}
-
-impl DocumentAssembler {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Feeds one line; returns a result when a document is complete (or
-    /// the line cannot start or continue one).
-    pub fn push(&mut self, line: &str) -> Option<Result<IdentityDocument, IdError>> {
-        let trimmed = line.trim();
-        if trimmed.is_empty() {
-            return None;
-        }
-        if trimmed.len() == 30
-            && !trimmed.contains('|')
-            && (mrz::looks_like_mrz_line(trimmed) || !self.mrz.is_empty())
-        {
-            if self.mrz.is_empty() && !mrz::looks_like_first_line(trimmed) {
-                return Some(Err(IdError::MrzIncomplete { found: 0 }));
-            }
-            self.mrz.push(trimmed.to_owned());
-            if self.mrz.len() == 3 {
-                let lines = std::mem::take(&mut self.mrz);
-                return Some(mrz::parse([&lines[0], &lines[1], &lines[2]]));
-            }
-            return None;
-        }
-        if !self.mrz.is_empty() {
-            // A line that is not MRZ ends an incomplete MRZ. A QR line
-            // still gives its document (the half-read MRZ is dropped);
-            // anything else reports the incomplete MRZ.
-            let found = self.mrz.len();
-            self.mrz.clear();
-            return Some(parse_line(trimmed).map_err(|_| IdError::MrzIncomplete { found }));
-        }
-        Some(parse_line(trimmed))
-    }
-
-    /// Whether MRZ lines are waiting for the rest.
-    pub fn has_partial(&self) -> bool {
-        !self.mrz.is_empty()
-    }
-
-    /// Gives up on a partial MRZ (e.g. at end of input).
-    pub fn finish(&mut self) -> Option<IdError> {
-        if self.mrz.is_empty() {
-            return None;
-        }
-        let found = self.mrz.len();
-        self.mrz.clear();
-        Some(IdError::MrzIncomplete { found })
     }
 }
 
@@ -386,55 +306,21 @@ mod tests {
         assert_eq!(mask_id_number(""), "");
     }
 
-    #[test]
-    fn debug_masks_the_number() {
-        let doc = parse_line(QR_1).unwrap();
-        let dbg = format!("{doc:?}");
-        assert!(dbg.contains("001******345"), "{dbg}");
-        assert!(!dbg.contains("001090012345"), "{dbg}");
-        assert!(!dbg.contains("012345678"), "{dbg}");
-    }
-
-    pub(crate) const QR_1: &str = "001090012345|012345678|Nguyễn Văn An|15031990|Nam|Số 1 Tràng Tiền, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội|20042021";
-
-    #[test]
-    fn assembler_handles_qr_and_three_mrz_lines() {
-        let mut a = DocumentAssembler::new();
-        assert!(a.push(QR_1).unwrap().is_ok());
-        assert!(a.push("IDVNM0900123450001090012345<<1").is_none());
-        assert!(a.push("9003152M3003150VNM<<<<<<<<<<<2").is_none());
-        let doc = a.push("NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<").unwrap().unwrap();
-        assert_eq!(doc.id_number, "001090012345");
-        assert!(!a.has_partial());
-        assert!(a.push("IDVNM0900123450001090012345<<1").is_none());
-        assert_eq!(a.finish(), Some(IdError::MrzIncomplete { found: 1 }));
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
     #[test]
-    fn whole_mrz_on_one_line() {
-        let doc = parse_line(
-            "IDVNM0900123450001090012345<<1 9003152M3003150VNM<<<<<<<<<<<2 NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<",
-        )
-        .unwrap();
-        assert_eq!(doc.kind, DocumentKind::MrzTd1);
-    }
-
-    #[test]
-    fn regression_fuzz_90_bytes_of_non_ascii_is_not_sliced_mid_char() {
-        // Found by `cargo fuzz run qr_parser`: slicing at byte 30 panicked.
-        let line = format!("0{}\u{1aef}{}Ar~", " ".repeat(27), " ".repeat(55));
-        assert_eq!(line.split_whitespace().collect::<String>().len(), 7);
-        let line = format!("{}\u{1aef}{}", "A".repeat(28), "B".repeat(59));
-        assert_eq!(line.len(), 90);
-        assert_eq!(parse_line(&line), Err(IdError::NotRecognised));
-    }
-
-    #[test]
-    fn garbage_is_not_recognised() {
-        assert_eq!(parse_line("hello"), Err(IdError::NotRecognised));
-        assert_eq!(parse_line("  "), Err(IdError::Empty));
-        assert_eq!(parse_bytes(b"\xff\xfe|"), Err(IdError::NotUtf8));
-        let long = "x".repeat(5000);
-        assert_eq!(parse_line(&long), Err(IdError::TooLong { len: 5000 }));
+    fn cross_check_reads_the_century_sex_and_year_digits() {
+        assert!(cross_check("001090012345", date(1990, 3, 15), Sex::Male).is_empty());
+        assert!(cross_check("079195001234", date(1995, 2, 1), Sex::Female).is_empty());
+        assert_eq!(
+            cross_check("001290012345", date(1990, 3, 15), Sex::Male),
+            vec![IdWarning::CenturyDigitMismatch]
+        );
+        assert_eq!(
+            cross_check("001190012345", date(1990, 3, 15), Sex::Male),
+            vec![IdWarning::SexDigitMismatch]
+        );
     }
 }

@@ -7,9 +7,12 @@
 //! [`MemoryScanner`], fed in-process through a [`ScanFeed`].
 //!
 //! Layout: [`framing`] (bytes → lines), [`identity`] (the document type,
-//! errors, masking), [`cccd`] (the QR code), [`mrz`] (ICAO TD1).
+//! errors, masking), the parsers [`cccd`] (the QR code) and [`mrz`] (ICAO
+//! TD1), which depend on `identity` only, and [`dispatch`], the one place
+//! that decides which parser a line goes to.
 
 pub mod cccd;
+pub mod dispatch;
 pub mod framing;
 pub mod identity;
 pub mod mrz;
@@ -22,11 +25,9 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+pub use dispatch::{parse_bytes, parse_line, DocumentAssembler};
 pub use framing::{FrameError, LineFramer};
-pub use identity::{
-    mask_id_number, parse_bytes, parse_line, DocumentAssembler, DocumentKind, IdError, IdWarning,
-    IdentityDocument, Sex,
-};
+pub use identity::{mask_id_number, DocumentKind, IdError, IdWarning, IdentityDocument, Sex};
 
 use crate::error::DeviceErrorKind;
 use crate::serial::{SerialSettings, SerialTransport, Transport, TransportError};

@@ -5,6 +5,14 @@
 //! digit). Line 2: birth date + cd, sex, expiry + cd, nationality,
 //! optional data, composite cd. Line 3: `SURNAME<<GIVEN<NAMES`. Every
 //! wrong check digit is reported, by field, in one error.
+//!
+//! Two-digit years are placed in a century by window: a birth date in the
+//! latest century that does not put it in the future (or the century digit
+//! of a Vietnamese 12-digit number), an expiry date within 50 years after
+//! or before today — a card read today may have expired long ago (the
+//! ICAO specimen `…9507122…` expired on 12 July 1995). `991231` is the
+//! expiry of a card that does not expire (Vietnamese cards for people
+//! over 60), as is `<<<<<<`.
 
 use chrono::{Datelike, NaiveDate};
 
@@ -41,8 +49,21 @@ pub fn looks_like_mrz_line(line: &str) -> bool {
 
 /// Whether `line` can start a TD1 MRZ (an ID-card document code).
 pub fn looks_like_first_line(line: &str) -> bool {
-    looks_like_mrz_line(line) && matches!(line.as_bytes()[0], b'I' | b'A' | b'C')
+    looks_like_mrz_line(line) && starts_like_first_line(line)
 }
+
+/// Whether `line`, whatever its length, begins as a TD1 first line does:
+/// an ID-card document code, and `<` fillers somewhere.
+pub fn starts_like_first_line(line: &str) -> bool {
+    matches!(line.as_bytes().first(), Some(b'I' | b'A' | b'C')) && line.contains('<')
+}
+
+/// How far ahead an expiry date may lie: more than this and it is read in
+/// the century before.
+const EXPIRY_YEARS_AHEAD: i32 = 50;
+
+/// The expiry of a card that never expires.
+const NO_EXPIRY: &str = "991231";
 
 fn parse_yymmdd(field: MrzField, value: &str, century: i32) -> Result<NaiveDate, IdError> {
     let bad = || IdError::MrzDate {
@@ -56,8 +77,25 @@ fn parse_yymmdd(field: MrzField, value: &str, century: i32) -> Result<NaiveDate,
     NaiveDate::from_ymd_opt(century + n(0..2)? as i32, n(2..4)?, n(4..6)?).ok_or_else(bad)
 }
 
-/// Parses the three lines of a TD1 MRZ.
+/// The latest century (1900 or 2000) in which the year `YY` at the start
+/// of `yymmdd` is at most `ahead` years after `this_year`.
+fn century_before(yymmdd: &str, this_year: i32, ahead: i32) -> i32 {
+    let yy: i32 = yymmdd.get(0..2).and_then(|s| s.parse().ok()).unwrap_or(0);
+    if 2000 + yy > this_year + ahead {
+        1900
+    } else {
+        2000
+    }
+}
+
+/// Parses the three lines of a TD1 MRZ, placing two-digit years around
+/// today's date.
 pub fn parse(lines: [&str; 3]) -> Result<IdentityDocument, IdError> {
+    parse_on(lines, chrono::Local::now().date_naive())
+}
+
+/// [`parse`] as it would be on `today` (the century windows depend on it).
+pub fn parse_on(lines: [&str; 3], today: NaiveDate) -> Result<IdentityDocument, IdError> {
     let mut l = [""; 3];
     for (i, line) in lines.iter().enumerate() {
         let t = line.trim_end_matches(['\r', '\n', ' ']);
@@ -135,8 +173,8 @@ pub fn parse(lines: [&str; 3]) -> Result<IdentityDocument, IdError> {
     check(MrzField::DateOfBirth, dob_raw, l2.as_bytes()[6] as char);
     let expiry_raw = &l2[8..14];
     let expiry_cd = l2.as_bytes()[14] as char;
-    let no_expiry = expiry_raw == "<<<<<<";
-    if !no_expiry {
+    let unknown_expiry = expiry_raw == "<<<<<<";
+    if !unknown_expiry {
         check(MrzField::DateOfExpiry, expiry_raw, expiry_cd);
     }
     let composite = format!("{}{}{}{}", &l1[5..30], &l2[0..7], &l2[8..15], &l2[18..29]);
@@ -159,23 +197,16 @@ pub fn parse(lines: [&str; 3]) -> Result<IdentityDocument, IdError> {
     // otherwise the latest century that does not put the birth in the future.
     let century = match &personal_number {
         Some(p) => 1900 + (p.as_bytes()[3] - b'0') as i32 / 2 * 100,
-        None => {
-            let this_year = chrono::Local::now().year();
-            let yy: i32 = dob_raw.get(0..2).and_then(|s| s.parse().ok()).unwrap_or(0);
-            if 2000 + yy > this_year {
-                1900
-            } else {
-                2000
-            }
-        }
+        None => century_before(dob_raw, today.year(), 0),
     };
     let date_of_birth = parse_yymmdd(MrzField::DateOfBirth, dob_raw, century)?;
     let mut warnings = Vec::new();
-    let expires_on = if no_expiry {
+    let expires_on = if unknown_expiry || expiry_raw == NO_EXPIRY {
         warnings.push(IdWarning::ExpiryUnknown);
         None
     } else {
-        Some(parse_yymmdd(MrzField::DateOfExpiry, expiry_raw, 2000)?)
+        let century = century_before(expiry_raw, today.year(), EXPIRY_YEARS_AHEAD);
+        Some(parse_yymmdd(MrzField::DateOfExpiry, expiry_raw, century)?)
     };
 
     let name = l3.trim_end_matches('<');
@@ -318,16 +349,54 @@ mod tests {
     }
 
     #[test]
-    fn no_expiry_is_accepted_as_unknown() {
-        let l2_body = "9003152M<<<<<<<VNM<<<<<<<<<<<";
+    fn regression_an_old_specimen_expired_in_1995_not_2095() {
+        // ICAO 9303's earlier TD1 specimen: born 1934, expired 1995.
+        let old = [
+            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "3407127M9507122UTO<<<<<<<<<<<2",
+            "STEVENSON<<PETER<JOHN<<<<<<<<<",
+        ];
+        let doc = parse_on(old, date(2026, 5, 1)).unwrap();
+        assert_eq!(doc.expires_on, Some(date(1995, 7, 12)));
+        assert_eq!(doc.date_of_birth, date(1934, 7, 12));
+        // Fifty years ahead is the limit of the window.
+        assert_eq!(century_before("760101", 2026, 50), 2000);
+        assert_eq!(century_before("770101", 2026, 50), 1900);
+        let later = parse_on(old, date(2044, 1, 1)).unwrap();
+        assert_eq!(later.expires_on, Some(date(1995, 7, 12)));
+    }
+
+    #[test]
+    fn expiry_991231_is_no_expiry_with_a_warning() {
+        let l2 = with_composite("9003152M9912315VNM<<<<<<<<<<<");
+        let doc = parse_on([VN[0], &l2, VN[2]], date(2026, 5, 1)).unwrap();
+        assert_eq!(doc.expires_on, None);
+        assert_eq!(doc.warnings, vec![IdWarning::ExpiryUnknown]);
+        // Its check digit is still checked.
+        let l2 = with_composite("9003152M9912314VNM<<<<<<<<<<<");
+        let err = parse([VN[0], &l2, VN[2]]).unwrap_err();
+        assert!(
+            matches!(err, IdError::CheckDigits(ref f) if f[0].field == MrzField::DateOfExpiry),
+            "{err:?}"
+        );
+    }
+
+    /// Line 2 of the Vietnamese vector with `body` (29 characters) and the
+    /// composite check digit that goes with it.
+    fn with_composite(body: &str) -> String {
         let composite = check_digit(&format!(
             "{}{}{}{}",
             &VN[0][5..30],
-            &l2_body[0..7],
-            &l2_body[8..15],
-            &l2_body[18..29]
+            &body[0..7],
+            &body[8..15],
+            &body[18..29]
         ));
-        let l2 = format!("{l2_body}{composite}");
+        format!("{body}{composite}")
+    }
+
+    #[test]
+    fn no_expiry_is_accepted_as_unknown() {
+        let l2 = with_composite("9003152M<<<<<<<VNM<<<<<<<<<<<");
         let doc = parse([VN[0], &l2, VN[2]]).unwrap();
         assert_eq!(doc.expires_on, None);
         assert_eq!(doc.warnings, vec![IdWarning::ExpiryUnknown]);
