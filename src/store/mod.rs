@@ -12,7 +12,10 @@
 //! Instead, every write is a job sent to a single writer thread. The thread
 //! takes every job that is waiting, runs each inside its own `SAVEPOINT` (a
 //! failing job rolls back alone), then commits them all with one fsync and
-//! only then answers each caller. While one commit waits for the disk, new
+//! only then answers each caller. A job whose savepoint cannot be opened
+//! does not run (it could not be rolled back alone); a failed job whose
+//! savepoint cannot be rolled back aborts the whole batch, so nothing
+//! half-done is ever committed — the jobs not yet run go to the next batch. While one commit waits for the disk, new
 //! requests queue up and form the next batch: throughput grows with load
 //! while each answer still means "durable".
 //!
@@ -29,6 +32,7 @@ pub mod schema;
 pub mod staff;
 pub mod tickets;
 
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
@@ -148,6 +152,18 @@ impl Store {
         migrations: &'static [&'static str],
         publish: Publisher,
     ) -> Result<Self, StoreError> {
+        Self::start(path, migrations, publish, |_| Ok(()))
+    }
+
+    /// Opens, migrates, lets `prepare` set up the writer's connection (tests
+    /// install an SQLite authorizer there to make statements fail), and
+    /// starts the writer thread.
+    fn start(
+        path: &Path,
+        migrations: &'static [&'static str],
+        publish: Publisher,
+        prepare: impl FnOnce(&mut Connection) -> Result<(), StoreError>,
+    ) -> Result<Self, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             // A missing data directory is an installation problem the open
             // below reports clearly; creating it here is the friendly case.
@@ -159,6 +175,7 @@ impl Store {
         })?;
         let mut conn = open_connection(path, false)?;
         schema::migrate_with(&mut conn, path, migrations)?;
+        prepare(&mut conn)?;
         let (tx, rx) = mpsc::channel::<Job>();
         let writer = std::thread::Builder::new()
             .name("motcua-db-writer".into())
@@ -323,15 +340,25 @@ pub fn open_connection(path: &Path, read_only: bool) -> Result<Connection, Store
 }
 
 fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, publish: Publisher) {
-    while let Ok(first) = jobs.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
+    // Jobs of an aborted batch that had not run yet: first in the next one.
+    let mut pending: VecDeque<Job> = VecDeque::new();
+    loop {
+        if pending.is_empty() {
+            match jobs.recv() {
+                Ok(job) => pending.push_back(job),
                 Err(_) => break,
             }
         }
-        run_batch(&conn, batch, &publish);
+        while pending.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => pending.push_back(job),
+                Err(_) => break,
+            }
+        }
+        let batch: Vec<Job> = pending.drain(..pending.len().min(MAX_BATCH)).collect();
+        for job in run_batch(&conn, batch, &publish).into_iter().rev() {
+            pending.push_front(job);
+        }
     }
     // Every sender is gone: fold the WAL back into the main file so the
     // database is a single self-contained file after a clean shutdown.
@@ -340,47 +367,62 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, publish: Publisher) 
     }
 }
 
-fn run_batch(conn: &Connection, batch: Vec<Job>, publish: &Publisher) {
+/// Runs one batch in one transaction. Returns the jobs it did not get to
+/// run because the batch was aborted; they belong in the next batch.
+///
+/// A job that is dropped unrun drops its reply channel: its caller gets
+/// `NotCommitted` and may retry with its idempotency key.
+fn run_batch(conn: &Connection, batch: Vec<Job>, publish: &Publisher) -> Vec<Job> {
     let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
     if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
-        // Dropping the jobs drops their reply channels: each caller gets
-        // `NotCommitted` and may retry with its idempotency key.
         tracing::error!(%err, jobs = batch.len(), "cannot begin a write transaction");
-        return;
+        return Vec::new();
     }
     let mut ctx = WriteCtx {
         conn,
         events: Vec::new(),
     };
-    for job in batch {
+    let mut jobs = batch.into_iter();
+    while let Some(job) = jobs.next() {
         let events_before = ctx.events.len();
         if let Err(err) = conn.execute_batch("SAVEPOINT job") {
-            tracing::error!(%err, "savepoint failed");
+            // Without its savepoint a failing job could not be undone
+            // alone: it must not run at all.
+            tracing::error!(%err, "cannot open a savepoint; the job is not run");
+            continue;
         }
-        let outcome = catch_unwind(AssertUnwindSafe(|| job(&mut ctx)));
-        match outcome {
-            Ok((true, complete)) => {
-                let _ = conn.execute_batch("RELEASE job");
-                completions.push(complete);
-            }
-            Ok((false, complete)) => {
-                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
-                ctx.events.truncate(events_before);
-                completions.push(complete);
-            }
+        let (ok, complete) = match catch_unwind(AssertUnwindSafe(|| job(&mut ctx))) {
+            Ok((ok, complete)) => (ok, Some(complete)),
             Err(panic) => {
-                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
-                ctx.events.truncate(events_before);
                 let message = panic
                     .downcast_ref::<&str>()
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".to_owned());
-                tracing::error!(%message, "database job panicked; rolled back");
+                tracing::error!(%message, "database job panicked; rolling it back");
                 // The job's reply channel was dropped with the panic; the
                 // caller sees NotCommitted.
+                (false, None)
+            }
+        };
+        if !ok {
+            ctx.events.truncate(events_before);
+            if let Err(err) = conn.execute_batch("ROLLBACK TO job") {
+                // The failed job's writes are still in the transaction:
+                // committing would keep them. Nothing of this batch is
+                // committed; the jobs not run yet go to the next batch.
+                tracing::error!(%err, "cannot roll a failed job back; the whole batch is rolled back");
+                completions.extend(complete);
+                abort(conn, completions, || StoreError::NotCommitted);
+                return jobs.collect();
             }
         }
+        // After a successful job or a rollback: a savepoint left open only
+        // nests the next one, and COMMIT ends them all.
+        if let Err(err) = conn.execute_batch("RELEASE job") {
+            tracing::warn!(%err, "cannot release a savepoint");
+        }
+        completions.extend(complete);
     }
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
@@ -393,14 +435,23 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, publish: &Publisher) {
         }
         Err(err) => {
             tracing::error!(%err, "commit failed; the batch is rolled back");
-            let _ = conn.execute_batch("ROLLBACK");
-            let message = err.to_string();
-            for complete in completions {
-                complete(Err(StoreError::Corrupt(format!(
-                    "commit failed: {message}"
-                ))));
-            }
+            let message = format!("commit failed: {err}");
+            abort(conn, completions, || StoreError::Corrupt(message.clone()));
         }
+    }
+    Vec::new()
+}
+
+/// Rolls the batch's transaction back and answers every job that ran with
+/// `error()`.
+fn abort(conn: &Connection, completions: Vec<Completion>, error: impl Fn() -> StoreError) {
+    if let Err(err) = conn.execute_batch("ROLLBACK") {
+        // The next BEGIN fails while this transaction is open, so nothing
+        // of it can be committed later either.
+        tracing::error!(%err, "cannot roll the batch back");
+    }
+    for complete in completions {
+        complete(Err(error()));
     }
 }
 
@@ -444,7 +495,8 @@ pub fn last_event_id(conn: &Connection) -> Result<i64, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use rusqlite::hooks::{AuthAction, AuthContext, Authorization, TransactionOperation};
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     fn store(dir: &tempfile::TempDir) -> (Store, Arc<Mutex<Vec<StoredEvent>>>) {
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -524,6 +576,123 @@ mod tests {
             (1..=400).collect::<Vec<_>>(),
             "published in id order, once each"
         );
+    }
+
+    /// A store whose writer's connection refuses the next `job` savepoint
+    /// statement of kind `operation` once `armed` is set: an SQLite
+    /// authorizer denies it, so SQLite fails the statement as it would fail
+    /// for any other reason.
+    fn store_refusing(
+        dir: &tempfile::TempDir,
+        operation: TransactionOperation,
+    ) -> (Store, Arc<AtomicBool>, Arc<Mutex<Vec<StoredEvent>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&seen);
+        let armed = Arc::new(AtomicBool::new(false));
+        let trigger = Arc::clone(&armed);
+        let store = Store::start(
+            &dir.path().join("t.db"),
+            schema::HUB,
+            Box::new(move |events| sink.lock().unwrap().extend_from_slice(events)),
+            move |conn| {
+                conn.authorizer(Some(move |auth: AuthContext<'_>| match auth.action {
+                    AuthAction::Savepoint {
+                        operation: op,
+                        savepoint_name: "job",
+                    } if op == operation && trigger.swap(false, Ordering::SeqCst) => {
+                        Authorization::Deny
+                    }
+                    _ => Authorization::Allow,
+                }))?;
+                Ok(())
+            },
+        )
+        .unwrap();
+        (store, armed, seen)
+    }
+
+    fn event_kinds(store: &Store) -> Vec<String> {
+        store
+            .read_blocking(|conn| events_after(conn, 0, 100))
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    }
+
+    #[test]
+    fn a_job_whose_savepoint_fails_does_not_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, armed, seen) = store_refusing(&dir, TransactionOperation::Begin);
+        armed.store(true, Ordering::SeqCst);
+        let ran = Arc::new(AtomicBool::new(false));
+        let ran_in_job = Arc::clone(&ran);
+        let refused: Result<i64, StoreError> = store.write_blocking(move |ctx| {
+            ran_in_job.store(true, Ordering::SeqCst);
+            ctx.emit(1, "without_savepoint", serde_json::json!({}))
+        });
+        assert!(
+            matches!(refused, Err(StoreError::NotCommitted)),
+            "{refused:?}"
+        );
+        assert!(
+            !ran.load(Ordering::SeqCst),
+            "the job ran without its savepoint"
+        );
+        // The writer goes on with the next job.
+        store
+            .write_blocking(|ctx| ctx.emit(2, "next", serde_json::json!({})))
+            .unwrap();
+        assert_eq!(event_kinds(&store), ["next"]);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_failed_rollback_aborts_the_batch_and_commits_nothing_half_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, armed, seen) = store_refusing(&dir, TransactionOperation::Rollback);
+        let emit = |kind: &'static str| {
+            move |ctx: &mut WriteCtx<'_>| -> Result<(), StoreError> {
+                ctx.emit(1, kind, serde_json::json!({})).map(|_| ())
+            }
+        };
+        // The first job holds the writer until the next three are queued,
+        // so those three make one batch.
+        let (started, wait_started) = mpsc::channel();
+        let (go, wait_go) = mpsc::channel::<()>();
+        let first = store
+            .submit(move |ctx: &mut WriteCtx<'_>| {
+                started.send(()).unwrap();
+                wait_go.recv().unwrap();
+                emit("first")(ctx)
+            })
+            .unwrap();
+        wait_started.recv().unwrap();
+        let kept = store.submit(emit("rolled_back_with_the_batch")).unwrap();
+        let failing = store
+            .submit(move |ctx: &mut WriteCtx<'_>| -> Result<(), StoreError> {
+                ctx.emit(1, "half_done", serde_json::json!({}))?;
+                armed.store(true, Ordering::SeqCst);
+                Err(StoreError::Corrupt("refused".into()))
+            })
+            .unwrap();
+        let after = store.submit(emit("after")).unwrap();
+        go.send(()).unwrap();
+
+        assert!(matches!(first.blocking_recv(), Ok(Ok(()))));
+        let kept = kept.blocking_recv().unwrap();
+        assert!(matches!(kept, Err(StoreError::NotCommitted)), "{kept:?}");
+        assert!(failing.blocking_recv().unwrap().is_err());
+        // A job the aborted batch had not run yet runs in the next one.
+        assert!(matches!(after.blocking_recv(), Ok(Ok(()))));
+        assert_eq!(event_kinds(&store), ["first", "after"]);
+        let published: Vec<String> = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|e| e.kind.clone())
+            .collect();
+        assert_eq!(published, ["first", "after"]);
     }
 
     #[test]
