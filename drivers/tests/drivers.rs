@@ -5,6 +5,8 @@
 
 #[path = "it/common.rs"]
 mod common;
+#[path = "it/conformance.rs"]
+mod conformance;
 #[path = "it/faults.rs"]
 mod faults;
 #[path = "it/imports.rs"]

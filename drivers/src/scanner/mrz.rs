@@ -132,18 +132,20 @@ pub fn parse_on(lines: [&str; 3], today: NaiveDate) -> Result<IdentityDocument, 
     };
 
     // Document number; when longer than 9 characters it continues in the
-    // optional data, ended by its check digit (`<` in position 15).
+    // optional data, ended by its check digit (`<` in position 15). ICAO
+    // computes that digit on the number alone; some states (Belgium) on
+    // the number with the `<` of position 15: either is accepted.
     let (document_number, rest_optional) =
         if &l1[14..15] == "<" && optional1.starts_with(|c: char| c != '<') {
             let end = optional1.find('<').unwrap_or(optional1.len());
             let ext = &optional1[..end];
             let (digits, cd) = ext.split_at(ext.len().saturating_sub(1));
             let number = format!("{}{}", &l1[5..14], digits);
-            check(
-                MrzField::DocumentNumber,
-                &number,
-                cd.chars().next().unwrap_or('<'),
-            );
+            let found = cd.chars().next().unwrap_or('<');
+            let with_filler = format!("{}{}", &l1[5..15], digits);
+            if check_digit(&with_filler) != found {
+                check(MrzField::DocumentNumber, &number, found);
+            }
             (number, &optional1[end..])
         } else {
             check(
@@ -350,9 +352,9 @@ mod tests {
 
     #[test]
     fn regression_an_old_specimen_expired_in_1995_not_2095() {
-        // ICAO 9303's earlier TD1 specimen: born 1934, expired 1995.
+        // ICAO 9303 part 11, appendix D: born 1934, expired 1995.
         let old = [
-            "I<UTOD231458907<<<<<<<<<<<<<<<",
+            "I<UTOD23145890<7349<<<<<<<<<<<",
             "3407127M9507122UTO<<<<<<<<<<<2",
             "STEVENSON<<PETER<JOHN<<<<<<<<<",
         ];
@@ -392,6 +394,37 @@ mod tests {
             &body[18..29]
         ));
         format!("{body}{composite}")
+    }
+
+    #[test]
+    fn a_long_document_number_may_count_its_filler_in_the_check_digit() {
+        // PRADO BEL-BO-03003: the digit 3 is that of "000590240<601".
+        let doc = parse([
+            "IDBEL000590240<6013<<<<<<<<<<<",
+            "8512017F1311048BEL851201002007",
+            "REINARTZ<<ULRIKE<KATIA<E<<<<<<",
+        ])
+        .unwrap();
+        assert_eq!(doc.document_number.as_deref(), Some("000590240601"));
+        // ICAO's own example counts the number alone.
+        let doc = parse([
+            "I<UTOD23145890<7349<<<<<<<<<<<",
+            "3407127M9507122UTO<<<<<<<<<<<2",
+            "STEVENSON<<PETER<JOHN<<<<<<<<<",
+        ])
+        .unwrap();
+        assert_eq!(doc.document_number.as_deref(), Some("D23145890734"));
+        // A digit that fits neither is wrong.
+        let err = parse([
+            "IDBEL000590240<6016<<<<<<<<<<<",
+            "8512017F1311048BEL851201002007",
+            "REINARTZ<<ULRIKE<KATIA<E<<<<<<",
+        ])
+        .unwrap_err();
+        assert!(
+            matches!(err, IdError::CheckDigits(ref f) if f[0].field == MrzField::DocumentNumber),
+            "{err:?}"
+        );
     }
 
     #[test]
