@@ -227,6 +227,9 @@ pub enum DiagCommand {
     PrintProbe(PrinterPortArgs),
     /// Read scanner lines from stdin and print one JSON object per line.
     ParseId,
+    /// Type key sequences with the on-screen keyboard's engine: one per line
+    /// on stdin, the text (NFC) per line on stdout.
+    Type(crate::cmd::typing::TypeArgs),
     /// Ask a printer for its real-time status.
     PrinterStatus(PrinterPortArgs),
     /// Write a support bundle (configuration without secrets, recent logs,

@@ -13,5 +13,6 @@ mod hub;
 mod kiosk;
 mod packaging;
 mod screens;
+mod typing;
 mod util;
 mod watchdog;

@@ -64,6 +64,7 @@ pub fn diag(
             report(printer.print_bytes(&probe_job(paper, &DEFAULT_CANDIDATES)))
         }
         DiagCommand::ParseId => parse_id(io::stdin().lock(), &mut io::stdout().lock()),
+        DiagCommand::Type(a) => super::typing::run(&a),
         DiagCommand::Announce(a) => super::voice::announce(config, &a),
         DiagCommand::PrinterStatus(a) => {
             let mut printer = open_printer(&a, PrinterProfile::new(TextMode::Raster, paper(&a)?))?;

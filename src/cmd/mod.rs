@@ -4,4 +4,5 @@
 pub mod backup;
 pub mod devices;
 pub mod diagnose;
+pub mod typing;
 pub mod voice;
