@@ -9,6 +9,7 @@ mod devices;
 mod diag;
 mod display;
 mod filing;
+mod golden;
 mod hub;
 mod kiosk;
 mod packaging;
