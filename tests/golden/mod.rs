@@ -23,6 +23,7 @@ use motcua::domain::dossier::PortalStatus;
 use motcua::domain::procedure::Catalogue;
 use motcua::hub::{Clock, PortalTarget};
 use motcua::portal::{Acknowledgement, Portal, PortalDossier, PortalError, StatusReport};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::util::{TestHub, COUNTER, DISPLAY, KIOSK, TECHNICIAN};
@@ -742,7 +743,7 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
         dossiers,
         dossiers,
         "kiosk",
-        Some(r#"{"procedure":"2.000815","applicant":{"name":"","id_number":"12345"},"fields":{},"pages":0}"#),
+        Some(r#"{"procedure":"2.000815","applicant":{"id_number":"12345","name":""},"fields":{},"pages":0}"#),
     ))
     .await;
     let dossier = "/api/v1/dossiers/{code}";
@@ -1135,33 +1136,154 @@ fn the_recording_covers_every_route_and_event_kind() {
     }
     let kinds: std::collections::BTreeSet<String> =
         recorded_events().into_iter().map(|e| e.event).collect();
-    for kind in [
-        "ticket.issued",
-        "ticket.called",
-        "ticket.recalled",
-        "ticket.started",
-        "ticket.finished",
-        "ticket.no_show",
-        "ticket.transferred",
-        "ticket.cancelled",
-        "ticket.printed",
-        "ticket.print_failed",
-        "ticket.rated",
-        "counter.opened",
-        "counter.paused",
-        "counter.closed",
-        "staff.signed_in",
-        "staff.signed_out",
-        "dossier.received",
-        "dossier.sent",
-        "dossier.status",
-        "dossier.delivery_failed",
-        "device.fault",
-        "device.warning",
-        "device.recovered",
-        "support_bundle.received",
-        "resync",
-    ] {
+    for kind in motcua_api::HubEvent::KINDS {
         assert!(kinds.contains(kind), "no {kind} in the recording");
+    }
+}
+
+/// Reads `text` as a `T` and writes it back: the same bytes, or why not.
+/// `sorted`: the body's keys are in alphabetical order on the wire
+/// ([`motcua_api::wire`]).
+fn round_trip<T: DeserializeOwned + Serialize>(text: &str, sorted: bool) -> Result<(), String> {
+    let value: T = serde_json::from_str(text).map_err(|e| format!("does not parse: {e}"))?;
+    let back = if sorted {
+        motcua_api::wire::sorted_json(&value)
+    } else {
+        serde_json::to_string(&value)
+    }
+    .map_err(|e| e.to_string())?;
+    if back == text {
+        Ok(())
+    } else {
+        Err(format!(
+            "written back differently:\n  was {text}\n  now {back}"
+        ))
+    }
+}
+
+/// The request body type of a route, and whether it reads `text`.
+fn request_round_trip(x: &Exchange, text: &str) -> Result<(), String> {
+    use motcua_api as api;
+    match (x.method.as_str(), x.route.as_str()) {
+        ("POST", "/api/v1/tickets") => round_trip::<api::IssueRequest>(text, false),
+        ("POST", "/api/v1/tickets/{id}/print-status") => {
+            round_trip::<api::PrintStatusRequest>(text, false)
+        }
+        ("POST", "/api/v1/staff/sign-in") => round_trip::<api::SignInRequest>(text, false),
+        ("POST", "/api/v1/counters/{counter}/transfer") => {
+            round_trip::<api::TransferRequest>(text, false)
+        }
+        ("POST", "/api/v1/ratings") => round_trip::<api::RateRequest>(text, false),
+        ("POST", "/api/v1/dossiers") => round_trip::<api::FileRequest>(text, false),
+        ("POST", "/api/v1/devices/events") => round_trip::<api::DeviceEventRequest>(text, false),
+        (method, route) => Err(format!("no request type for {method} {route}")),
+    }
+}
+
+/// The response body type of a route, and whether it reads `text`.
+fn response_round_trip(x: &Exchange, text: &str) -> Result<(), String> {
+    use motcua_api as api;
+    if x.status >= 400 {
+        return round_trip::<api::ErrorBody>(text, false);
+    }
+    let counter_ticket = [
+        "call-next",
+        "recall",
+        "start",
+        "finish",
+        "no-show",
+        "transfer",
+    ];
+    match (x.method.as_str(), x.route.as_str()) {
+        ("GET", "/api/v1/health") => round_trip::<api::Health>(text, true),
+        ("GET", "/api/v1/services") => round_trip::<Vec<api::ServiceInfo>>(text, false),
+        ("GET", "/api/v1/priorities") => round_trip::<Vec<api::Priority>>(text, false),
+        ("GET", "/api/v1/queue") => round_trip::<api::QueueView>(text, false),
+        ("GET", "/api/v1/counters") => round_trip::<Vec<api::CounterView>>(text, false),
+        ("POST", "/api/v1/tickets")
+        | ("GET", "/api/v1/tickets/{id}")
+        | ("POST", "/api/v1/tickets/{id}/print-status")
+        | ("POST", "/api/v1/tickets/{id}/cancel") => round_trip::<api::TicketView>(text, false),
+        ("GET", "/api/v1/tickets/print-failed") => round_trip::<Vec<api::TicketView>>(text, false),
+        ("POST", "/api/v1/staff/sign-in") => round_trip::<api::SignedIn>(text, false),
+        ("POST", route) if route.starts_with("/api/v1/counters/{counter}/") => {
+            let action = route.rsplit('/').next().unwrap();
+            if counter_ticket.contains(&action) {
+                round_trip::<api::TicketView>(text, false)
+            } else {
+                round_trip::<api::CounterView>(text, false)
+            }
+        }
+        ("GET", "/api/v1/calls") => round_trip::<api::Calls>(text, false),
+        ("GET", "/api/v1/ratings/options") => round_trip::<api::RatingOptions>(text, false),
+        ("GET", "/api/v1/ratings/lookup") => round_trip::<api::RatingLookup>(text, false),
+        ("POST", "/api/v1/ratings") => round_trip::<api::RatingView>(text, false),
+        ("GET", "/api/v1/stats") => round_trip::<api::DayStats>(text, false),
+        ("GET", "/api/v1/procedures") => round_trip::<api::CatalogueView>(text, false),
+        ("POST", "/api/v1/dossiers") => round_trip::<api::FiledDossier>(text, false),
+        ("GET", "/api/v1/dossiers/{code}") => round_trip::<api::DossierView>(text, false),
+        ("POST", "/api/v1/devices/events") => round_trip::<api::DeviceReport>(text, false),
+        ("GET", "/api/v1/devices") => round_trip::<api::DeviceList>(text, true),
+        ("GET", "/api/v1/diagnostics") => round_trip::<api::HubDiagnostics>(text, false),
+        ("POST", "/api/v1/outbox/retry") => round_trip::<api::OutboxRetry>(text, true),
+        ("POST", "/api/v1/support-bundles") => round_trip::<api::BundleInfo>(text, false),
+        ("GET", "/api/v1/support-bundles") => round_trip::<Vec<api::BundleInfo>>(text, false),
+        (method, route) => Err(format!("no response type for {method} {route}")),
+    }
+}
+
+/// Every recorded body reads into its `motcua-api` type and writes back
+/// byte for byte; a request the hub refused as unreadable is refused by
+/// the type too.
+#[test]
+fn recorded_bodies_round_trip_through_the_api_types() {
+    let mut failures = Vec::new();
+    for x in recorded_exchanges() {
+        if let Some(text) = &x.request {
+            let refused_as_unreadable = x.response.as_deref().is_some_and(|r| {
+                r.contains(r#""code":"malformed_json""#) || r.contains(r#""code":"invalid_body""#)
+            });
+            match (request_round_trip(&x, text), refused_as_unreadable) {
+                (Ok(()), false) | (Err(_), true) => {}
+                (Ok(()), true) => {
+                    failures.push(format!("{}: the type reads a refused request", x.name))
+                }
+                (Err(why), false) => failures.push(format!("{} request: {why}", x.name)),
+            }
+        }
+        if let Some(text) = &x.response {
+            if let Err(why) = response_round_trip(&x, text) {
+                failures.push(format!("{} response: {why}", x.name));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every recorded event reads into its `HubEvent` variant (refusing nothing
+/// of it: no field outside the schema) and writes back byte for byte.
+#[test]
+fn recorded_events_round_trip_through_hub_event() {
+    for e in recorded_events() {
+        let read = motcua_api::StreamEvent::parse(&e.event, &e.data)
+            .unwrap_or_else(|err| panic!("event {:?} {}: {err}", e.id, e.event));
+        assert_eq!(read.event.kind(), e.event);
+        assert_eq!(read.id, e.id);
+        let back = match (&read.event, read.at_ms, read.id) {
+            (motcua_api::HubEvent::Resync(r), None, _) => motcua_api::wire::sorted_json(r).unwrap(),
+            (event, Some(at_ms), Some(id)) => motcua_api::EventRecord {
+                id,
+                at_ms,
+                event: event.clone(),
+            }
+            .sse_data(),
+            other => panic!("event {:?}: unexpected {other:?}", e.id),
+        };
+        assert_eq!(back, e.data, "event {:?} {}", e.id, e.event);
+        if e.event != "resync" {
+            let frame: serde_json::Value = serde_json::from_str(&e.data).unwrap();
+            motcua_api::HubEvent::from_parts_strict(&e.event, frame["data"].clone())
+                .unwrap_or_else(|err| panic!("event {:?}: {err}", e.id));
+        }
     }
 }
