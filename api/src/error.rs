@@ -205,3 +205,26 @@ pub enum FieldErrorCode {
     /// A field the form does not define.
     UnknownField,
 }
+
+impl FieldErrorCode {
+    /// The wire spelling (`date_in_future`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldErrorCode::Required => "required",
+            FieldErrorCode::TooShort => "too_short",
+            FieldErrorCode::TooLong => "too_long",
+            FieldErrorCode::Pattern => "pattern",
+            FieldErrorCode::DateFormat => "date_format",
+            FieldErrorCode::DateInFuture => "date_in_future",
+            FieldErrorCode::TooYoung => "too_young",
+            FieldErrorCode::TooOld => "too_old",
+            FieldErrorCode::Choice => "choice",
+            FieldErrorCode::IdNumber => "id_number",
+            FieldErrorCode::Phone => "phone",
+            FieldErrorCode::NumberRange => "number_range",
+            FieldErrorCode::Pledge => "pledge",
+            FieldErrorCode::Type => "type",
+            FieldErrorCode::UnknownField => "unknown_field",
+        }
+    }
+}

@@ -18,7 +18,8 @@ use crate::apps::hub_client::{HubClient, HubError};
 use crate::apps::kiosk::controller::Lang;
 use crate::apps::kiosk::{Poster, UiClock};
 use crate::apps::ui::{RatingAdapter, ReasonItem};
-use crate::domain::rating::{RatingLevel, TicketRef};
+use crate::domain::rating::RatingLevel;
+use crate::domain::ticket_ref::TicketRef;
 use crate::hub::rating::{RatingLookup, RatingOptions, RatingView, TicketSelector};
 
 /// Where the flow is.

@@ -16,7 +16,9 @@
 //! - [`receipt`]: the filing receipt (Mẫu số 01) as printable lines.
 //! - [`vietnamese_input`]: Telex and VNI for the on-screen keyboard.
 //! - [`announce`]: Vietnamese number words and the hall call sentence.
-//! - [`rating`]: the satisfaction scale and ticket references for rating.
+//! - [`rating`]: the satisfaction scale and its reasons.
+//! - [`ticket_ref`]: the ticket's QR payload, printed and read back, and
+//!   typed ticket numbers.
 
 pub mod announce;
 pub mod calendar;
@@ -29,5 +31,6 @@ pub mod queue;
 pub mod rating;
 pub mod receipt;
 pub mod ticket;
+pub mod ticket_ref;
 pub mod time;
 pub mod vietnamese_input;

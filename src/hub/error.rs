@@ -63,7 +63,7 @@ impl ApiError {
         err.fields = Some(BTreeMap::from([(
             "procedure".to_owned(),
             crate::domain::form::FieldError {
-                code: "choice".into(),
+                code: crate::domain::form::FieldErrorCode::Choice,
                 message_vi: "Vui lòng chọn một thủ tục trong danh mục.".into(),
                 message_en: "Please choose a procedure from the catalogue.".into(),
             },

@@ -266,7 +266,8 @@ impl Filing {
                 .iter()
                 .map(|p| {
                     let (fee_text_vi, fee_text_en) = fee::describe(&p.fee);
-                    let (processing_text_vi, processing_text_en) = p.processing_text(cutoff);
+                    let (processing_text_vi, processing_text_en) =
+                        crate::domain::procedure::processing_text(p, cutoff);
                     ProcedureEntry {
                         procedure: p.clone(),
                         fee_text_vi,
@@ -583,7 +584,7 @@ pub struct Summary {
 impl Summary {
     fn new(filing: &Filing, p: &Procedure, fee_lines: &[FeeLine]) -> Self {
         let (processing_text_vi, processing_text_en) =
-            p.processing_text(filing.hours.same_day_cutoff);
+            crate::domain::procedure::processing_text(p, filing.hours.same_day_cutoff);
         Self {
             unit_name: filing.unit_name.clone(),
             procedure_name_vi: p.name_vi.clone(),

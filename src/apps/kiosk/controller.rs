@@ -286,10 +286,7 @@ impl QrPolicy {
     /// The lookup payload of a ticket: its id and short token.
     pub fn ticket_payload(&self, ticket: &TicketView) -> String {
         let token = ticket.lookup_token.as_deref().unwrap_or("");
-        match &self.public_url {
-            Some(url) => format!("{}/t/{}?k={token}", url.trim_end_matches('/'), ticket.id),
-            None => format!("MOTCUA:T:{}:{token}", ticket.id),
-        }
+        crate::domain::ticket_ref::ticket_payload(ticket.id, token, self.public_url.as_deref())
     }
 }
 
@@ -824,7 +821,7 @@ impl Kiosk {
             }
             Page::Lookup | Page::LookupResult => {
                 self.touched(now);
-                if raw.starts_with("MOTCUA:T:") || raw.contains("/t/") {
+                if crate::domain::ticket_ref::is_ticket_payload(raw) {
                     self.message = Some(Message {
                         title_vi: String::new(),
                         title_en: String::new(),
