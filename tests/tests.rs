@@ -12,6 +12,7 @@ mod filing;
 mod golden;
 mod hub;
 mod kiosk;
+mod layers;
 mod packaging;
 mod screens;
 mod util;

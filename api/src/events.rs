@@ -29,9 +29,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::{
-    CounterView, Device, DeviceKind, DeviceState, OfficerRef, PortalStatus, RatingView, TicketView,
-};
+use crate::devices::{Device, DeviceKind, DeviceState};
+use crate::filing::PortalStatus;
+use crate::queue::{CallView, CounterView, TicketView};
+use crate::rating::RatingView;
+use crate::staff::OfficerRef;
 
 /// Something that happened at the hub.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -199,9 +201,69 @@ impl HubEvent {
         }
     }
 
+    /// The ticket a `ticket.*` event is about (for `ticket.rated`, none:
+    /// the rating names it).
+    pub fn ticket(&self) -> Option<&TicketView> {
+        match self {
+            HubEvent::TicketIssued(e)
+            | HubEvent::TicketCalled(e)
+            | HubEvent::TicketRecalled(e)
+            | HubEvent::TicketStarted(e)
+            | HubEvent::TicketFinished(e)
+            | HubEvent::TicketNoShow(e)
+            | HubEvent::TicketCancelled(e)
+            | HubEvent::TicketPrinted(e)
+            | HubEvent::TicketPrintFailed(e) => Some(&e.ticket),
+            HubEvent::TicketTransferred(e) => Some(&e.ticket),
+            _ => None,
+        }
+    }
+
+    /// The waiting counts a `ticket.*` event carries, by service code.
+    pub fn waiting(&self) -> Option<&BTreeMap<String, u32>> {
+        match self {
+            HubEvent::TicketIssued(e)
+            | HubEvent::TicketCalled(e)
+            | HubEvent::TicketRecalled(e)
+            | HubEvent::TicketStarted(e)
+            | HubEvent::TicketFinished(e)
+            | HubEvent::TicketNoShow(e)
+            | HubEvent::TicketCancelled(e)
+            | HubEvent::TicketPrinted(e)
+            | HubEvent::TicketPrintFailed(e) => Some(&e.waiting),
+            HubEvent::TicketTransferred(e) => Some(&e.waiting),
+            _ => None,
+        }
+    }
+
     /// The kind and the payload, as the hub stores them.
     pub fn into_parts(self) -> (&'static str, Value) {
         (self.kind(), self.data())
+    }
+}
+
+impl CallView {
+    /// The call an event announces, if it is a call (or recall) of a ticket
+    /// to a counter: the event's id and its time as the caller writes it.
+    pub fn from_event(event_id: i64, at: String, event: &HubEvent) -> Option<Self> {
+        let (called, recall) = match event {
+            HubEvent::TicketCalled(e) => (e, false),
+            HubEvent::TicketRecalled(e) => (e, true),
+            _ => return None,
+        };
+        let t = &called.ticket;
+        Some(Self {
+            event_id,
+            at,
+            ticket_id: t.id,
+            number: t.number.clone(),
+            counter: t.counter?,
+            service: t.service.clone(),
+            service_name_vi: t.service_name_vi.clone(),
+            service_name_en: t.service_name_en.clone(),
+            recall,
+            recall_count: t.recall_count,
+        })
     }
 }
 

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-use crate::{Problem, TicketState, TicketView};
+use crate::error::Problem;
+use crate::queue::{TicketState, TicketView};
 
 /// Where a dossier stands with the public service portal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

@@ -11,6 +11,7 @@
 //! - [`queue`]: tickets, counters, the queue overview, calls.
 //! - [`staff`]: officers signing in at counters.
 //! - [`rating`]: citizen satisfaction ratings.
+//! - [`role`]: what a bearer token may do.
 //! - [`stats`]: a day's figures.
 //! - [`filing`]: the procedure catalogue, dossiers, their timeline and
 //!   receipt.
@@ -39,6 +40,7 @@ pub mod events;
 pub mod filing;
 pub mod queue;
 pub mod rating;
+pub mod role;
 pub mod staff;
 pub mod stats;
 pub mod technician;
@@ -50,48 +52,15 @@ pub use events::*;
 pub use filing::*;
 pub use queue::*;
 pub use rating::*;
+pub use role::Role;
 pub use staff::*;
 pub use stats::*;
 pub use technician::*;
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-/// What a bearer token may do. A technician may do everything.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Kiosk,
-    Counter,
-    Display,
-    Technician,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [Role::Kiosk, Role::Counter, Role::Display, Role::Technician];
-
-    /// The configuration and wire spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Kiosk => "kiosk",
-            Role::Counter => "counter",
-            Role::Display => "display",
-            Role::Technician => "technician",
-        }
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::{Deserialize, Serialize};
 
     /// `as_str` (storage, logs, messages) and serde (the wire) spell every
     /// word the same way.

@@ -4,7 +4,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{Problem, Role, TicketState};
+use crate::error::Problem;
+use crate::queue::TicketState;
+use crate::role::Role;
 
 /// The scale: Rất hài lòng / Hài lòng / Không hài lòng.
 #[derive(

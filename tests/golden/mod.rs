@@ -26,7 +26,7 @@ use motcua::portal::{Acknowledgement, Portal, PortalDossier, PortalError, Status
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::util::{TestHub, COUNTER, DISPLAY, KIOSK, TECHNICIAN};
+use crate::util::{SseBlocks, TestHub, COUNTER, DISPLAY, KIOSK, TECHNICIAN};
 
 /// One request and its answer as they crossed the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,7 +163,7 @@ fn office() -> Config {
 /// decoded whole.
 struct EventTape {
     resp: reqwest::Response,
-    buf: Vec<u8>,
+    blocks: SseBlocks,
     events: Vec<RecordedEvent>,
 }
 
@@ -179,7 +179,7 @@ impl EventTape {
         assert_eq!(resp.status(), 200);
         Self {
             resp,
-            buf: Vec::new(),
+            blocks: SseBlocks::default(),
             events: Vec::new(),
         }
     }
@@ -187,9 +187,7 @@ impl EventTape {
     /// The next event (keep-alive comments skipped).
     async fn next(&mut self) -> RecordedEvent {
         loop {
-            while let Some(end) = self.buf.windows(2).position(|w| w == b"\n\n") {
-                let block: Vec<u8> = self.buf.drain(..end + 2).collect();
-                let block = String::from_utf8(block).expect("events are UTF-8");
+            while let Some(block) = self.blocks.next_block() {
                 let (mut id, mut event, mut data) = (None, None, None);
                 for line in block.lines() {
                     if let Some(v) = line.strip_prefix("id: ") {
@@ -212,7 +210,7 @@ impl EventTape {
                 .await
                 .unwrap()
                 .expect("the event stream ended");
-            self.buf.extend_from_slice(&chunk);
+            self.blocks.push(&chunk);
         }
     }
 
@@ -1121,7 +1119,8 @@ async fn the_wire_matches_the_recording() {
 /// every kind of event the hub emits is on the tape.
 #[test]
 fn the_recording_covers_every_route_and_event_kind() {
-    let doc: serde_json::Value = serde_json::from_str(motcua::hub::api::OPENAPI).unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_str(motcua::hub::routes::openapi::OPENAPI).unwrap();
     let called: std::collections::BTreeSet<(String, String)> = recorded_exchanges()
         .into_iter()
         .map(|x| (x.method.to_lowercase(), x.route))

@@ -1,6 +1,6 @@
-//! Request extractors with JSON errors: a size-limited JSON body that keeps
-//! its raw bytes (for idempotency fingerprints), and the `Idempotency-Key`
-//! header.
+//! Request extractors that refuse in the JSON error envelope: a
+//! size-limited JSON body that keeps its raw bytes (for idempotency
+//! fingerprints), the `Idempotency-Key` header, and query strings.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -80,6 +80,22 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
+/// A query string read into `T`; a malformed one is `400 bad_query` in
+/// JSON (axum's own rejection is plain text).
+#[derive(Debug, Clone, Default)]
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|rejection| ApiError::bad_query(&rejection.body_text()))
+    }
+}
+
 /// What makes two requests "the same" for an idempotency key: method, path
 /// and body.
 pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
@@ -95,6 +111,7 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use motcua_api::ErrorCode;
 
     #[test]
     fn syntax_errors_and_field_errors_differ() {
@@ -105,12 +122,15 @@ mod tests {
         }
         assert_eq!(
             parse_json::<B>(b"{\"service\":").unwrap_err().code,
-            "malformed_json"
+            ErrorCode::MalformedJson
         );
-        assert_eq!(parse_json::<B>(b"{}").unwrap_err().code, "invalid_body");
+        assert_eq!(
+            parse_json::<B>(b"{}").unwrap_err().code,
+            ErrorCode::InvalidBody
+        );
         assert_eq!(
             parse_json::<B>(b"{\"service\":1}").unwrap_err().code,
-            "invalid_body"
+            ErrorCode::InvalidBody
         );
     }
 
