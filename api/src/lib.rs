@@ -20,6 +20,7 @@
 //! - [`error`]: the error envelope every refusal uses, and its codes.
 //! - [`events`]: [`HubEvent`], one typed payload per event kind, and the
 //!   frames of the Server-Sent Events stream.
+//! - [`openapi`]: the OpenAPI 3.1 document generated from these types.
 //! - [`wire`]: the key order of bodies built as JSON values.
 //!
 //! Every type is re-exported at the crate root.
@@ -38,6 +39,7 @@ pub mod devices;
 pub mod error;
 pub mod events;
 pub mod filing;
+pub mod openapi;
 pub mod queue;
 pub mod rating;
 pub mod role;

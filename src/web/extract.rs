@@ -29,8 +29,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes.
+/// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes, and a
+/// body declared as something other than JSON (`415`; no `Content-Type`
+/// at all is taken as JSON).
 pub async fn read_limited(req: Request) -> Result<Bytes, ApiError> {
+    if let Some(given) = req.headers().get(axum::http::header::CONTENT_TYPE) {
+        let text = given.to_str().unwrap_or("?");
+        if !is_json(text) {
+            return Err(ApiError::unsupported_media_type(text, "application/json"));
+        }
+    }
     if let Some(len) = req
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
@@ -44,6 +52,17 @@ pub async fn read_limited(req: Request) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(req.into_body(), BODY_LIMIT)
         .await
         .map_err(|_| ApiError::body_too_large(BODY_LIMIT))
+}
+
+/// `application/json` or a `+json` type, with any parameters.
+fn is_json(content_type: &str) -> bool {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
 /// Parses JSON, telling syntax errors (400) from wrong fields (422).
@@ -132,6 +151,25 @@ mod tests {
             parse_json::<B>(b"{\"service\":1}").unwrap_err().code,
             ErrorCode::InvalidBody
         );
+    }
+
+    #[test]
+    fn json_content_types() {
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/merge-patch+json",
+        ] {
+            assert!(is_json(ok), "{ok}");
+        }
+        for refused in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+            "json",
+        ] {
+            assert!(!is_json(refused), "{refused}");
+        }
     }
 
     #[test]
