@@ -204,23 +204,15 @@ impl HubEvent {
     /// The ticket a `ticket.*` event is about (for `ticket.rated`, none:
     /// the rating names it).
     pub fn ticket(&self) -> Option<&TicketView> {
-        match self {
-            HubEvent::TicketIssued(e)
-            | HubEvent::TicketCalled(e)
-            | HubEvent::TicketRecalled(e)
-            | HubEvent::TicketStarted(e)
-            | HubEvent::TicketFinished(e)
-            | HubEvent::TicketNoShow(e)
-            | HubEvent::TicketCancelled(e)
-            | HubEvent::TicketPrinted(e)
-            | HubEvent::TicketPrintFailed(e) => Some(&e.ticket),
-            HubEvent::TicketTransferred(e) => Some(&e.ticket),
-            _ => None,
-        }
+        self.ticket_and_waiting().map(|(t, _)| t)
     }
 
     /// The waiting counts a `ticket.*` event carries, by service code.
     pub fn waiting(&self) -> Option<&BTreeMap<String, u32>> {
+        self.ticket_and_waiting().map(|(_, w)| w)
+    }
+
+    fn ticket_and_waiting(&self) -> Option<(&TicketView, &BTreeMap<String, u32>)> {
         match self {
             HubEvent::TicketIssued(e)
             | HubEvent::TicketCalled(e)
@@ -230,8 +222,8 @@ impl HubEvent {
             | HubEvent::TicketNoShow(e)
             | HubEvent::TicketCancelled(e)
             | HubEvent::TicketPrinted(e)
-            | HubEvent::TicketPrintFailed(e) => Some(&e.waiting),
-            HubEvent::TicketTransferred(e) => Some(&e.waiting),
+            | HubEvent::TicketPrintFailed(e) => Some((&e.ticket, &e.waiting)),
+            HubEvent::TicketTransferred(e) => Some((&e.ticket, &e.waiting)),
             _ => None,
         }
     }

@@ -9,9 +9,9 @@
 use std::time::Duration;
 
 use motcua_api::{
-    BundleInfo, Calls, CatalogueView, CounterState, CounterView, DeviceEventRequest, DeviceReport,
-    DossierView, ErrorBody, ErrorCode, FieldErrors, FileRequest, FiledDossier, Health,
-    HubDiagnostics, IssueRequest, OutboxRetry, PrintStatus, PrintStatusRequest, Priority,
+    BundleInfo, Calls, CallsQuery, CatalogueView, CounterState, CounterView, DeviceEventRequest,
+    DeviceReport, DossierView, ErrorBody, ErrorCode, FieldErrors, FileRequest, FiledDossier,
+    Health, HubDiagnostics, IssueRequest, OutboxRetry, PrintStatus, PrintStatusRequest, Priority,
     QueueView, RateRequest, RatingLookup, RatingOptions, RatingView, SignInRequest, SignedIn,
     TicketSelector, TicketView, TransferRequest,
 };
@@ -148,12 +148,25 @@ impl HubClient {
 
     /// `GET path`, decoded.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, HubError> {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await;
+        self.fetch(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// `GET path?query` (`query`, a struct, as a query string), decoded.
+    pub async fn get_with<T: DeserializeOwned, Q: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &Q,
+    ) -> Result<T, HubError> {
+        self.fetch(self.http.get(format!("{}{path}", self.base)).query(query))
+            .await
+    }
+
+    async fn fetch<T: DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, HubError> {
+        let resp = req.bearer_auth(&self.token).send().await;
         Self::answer(resp)
             .await?
             .ok_or_else(|| HubError::BadAnswer("empty answer".to_owned()))
@@ -216,7 +229,8 @@ impl HubClient {
 
     /// The latest `limit` calls of the day (1–50).
     pub async fn calls(&self, limit: u32) -> Result<Calls, HubError> {
-        self.get(&format!("/api/v1/calls?limit={limit}")).await
+        let query = CallsQuery { limit: Some(limit) };
+        self.get_with("/api/v1/calls", &query).await
     }
 
     /// Today's tickets the kiosk could not print, for a reprint.
@@ -352,18 +366,7 @@ impl HubClient {
 
     /// The ticket a citizen names, whether it can be rated, and its rating.
     pub async fn rating_lookup(&self, sel: &TicketSelector) -> Result<RatingLookup, HubError> {
-        let mut query = Vec::new();
-        if let Some(t) = sel.ticket {
-            query.push(format!("ticket={t}"));
-        }
-        if let Some(t) = &sel.token {
-            query.push(format!("token={}", query_value(t)));
-        }
-        if let Some(n) = &sel.number {
-            query.push(format!("number={}", query_value(n)));
-        }
-        self.get(&format!("/api/v1/ratings/lookup?{}", query.join("&")))
-            .await
+        self.get_with("/api/v1/ratings/lookup", sel).await
     }
 
     /// Rates a ticket, retried with `key` on transient failures.
@@ -416,16 +419,4 @@ impl HubClient {
             .await?
             .ok_or_else(|| HubError::BadAnswer("no bundle in the answer".to_owned()))
     }
-}
-
-/// A query value with everything but unreserved ASCII percent-encoded.
-fn query_value(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -139,14 +139,7 @@ mod tests {
 
     #[test]
     fn statuses_round_trip() {
-        for s in [
-            PortalStatus::Pending,
-            PortalStatus::Received,
-            PortalStatus::Processing,
-            PortalStatus::SupplementRequested,
-            PortalStatus::ResultReady,
-            PortalStatus::Refused,
-        ] {
+        for s in PortalStatus::ALL {
             assert_eq!(PortalStatus::parse(s.as_str()), Some(s));
             assert_eq!(
                 serde_json::to_value(s).unwrap(),

@@ -361,6 +361,34 @@ fn bundle_tar() -> Vec<u8> {
     builder.into_inner().unwrap()
 }
 
+/// `(name, route, path, auth)` of GET steps sent one after the other.
+type Gets<'a> = [(&'a str, &'a str, &'a str, &'a str)];
+/// `(name, route, path, auth, body, Idempotency-Key)` of POST steps.
+type Posts<'a> = [(
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+)];
+
+impl Script {
+    async fn gets(&mut self, steps: &Gets<'_>) {
+        for (name, route, path, auth) in steps {
+            self.send(Step::get(name, route, *path, auth)).await;
+        }
+    }
+
+    async fn posts(&mut self, steps: &Posts<'_>) {
+        for (name, route, path, auth, body, key) in steps {
+            let mut step = Step::post(name, route, *path, auth, *body);
+            step.key = *key;
+            self.send(step).await;
+        }
+    }
+}
+
 /// Runs the scripted day against the hub as built; returns what crossed
 /// the wire, with the values that differ between runs replaced.
 async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
@@ -379,140 +407,104 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
         session: None,
         exchanges: Vec::new(),
     };
+    const TICKETS: &str = "/api/v1/tickets";
+    const TICKET: &str = "/api/v1/tickets/{id}";
+    const PRINT_STATUS: &str = "/api/v1/tickets/{id}/print-status";
+    const QUEUE: &str = "/api/v1/queue";
+    const COUNTERS: &str = "/api/v1/counters";
 
-    // What every device reads first.
-    s.send(Step::get(
-        "health",
-        "/api/v1/health",
-        "/api/v1/health",
-        "none",
-    ))
-    .await;
-    s.send(Step::get(
-        "openapi",
-        "/api/v1/openapi.json",
-        "/api/v1/openapi.json",
-        "none",
-    ))
-    .await;
-    s.send(Step::get(
-        "services",
-        "/api/v1/services",
-        "/api/v1/services",
-        "display",
-    ))
-    .await;
-    s.send(Step::get(
-        "priorities",
-        "/api/v1/priorities",
-        "/api/v1/priorities",
-        "kiosk",
-    ))
-    .await;
-    s.send(Step::get(
-        "queue_empty",
-        "/api/v1/queue",
-        "/api/v1/queue",
-        "display",
-    ))
-    .await;
-    s.send(Step::get(
-        "counters_closed",
-        "/api/v1/counters",
-        "/api/v1/counters",
-        "counter",
-    ))
-    .await;
-
-    // Tickets at the kiosk.
-    let tickets = "/api/v1/tickets";
-    s.send(
-        Step::post(
-            "issue",
-            tickets,
-            tickets,
+    // What every device reads first, then tickets at the kiosk.
+    s.gets(&[
+        ("health", "/api/v1/health", "/api/v1/health", "none"),
+        (
+            "openapi",
+            "/api/v1/openapi.json",
+            "/api/v1/openapi.json",
+            "none",
+        ),
+        (
+            "services",
+            "/api/v1/services",
+            "/api/v1/services",
+            "display",
+        ),
+        (
+            "priorities",
+            "/api/v1/priorities",
+            "/api/v1/priorities",
             "kiosk",
-            Some(r#"{"service":"hotich"}"#),
-        )
-        .key("k-1"),
-    )
+        ),
+        ("queue_empty", QUEUE, QUEUE, "display"),
+        ("counters_closed", COUNTERS, COUNTERS, "counter"),
+    ])
     .await;
-    s.send(
-        Step::post(
+    let hotich = Some(r#"{"service":"hotich"}"#);
+    s.posts(&[
+        ("issue", TICKETS, TICKETS, "kiosk", hotich, Some("k-1")),
+        (
             "issue_replayed",
-            tickets,
-            tickets,
+            TICKETS,
+            TICKETS,
             "kiosk",
-            Some(r#"{"service":"hotich"}"#),
-        )
-        .key("k-1"),
-    )
-    .await;
-    s.send(
-        Step::post(
+            hotich,
+            Some("k-1"),
+        ),
+        (
             "issue_key_reused",
-            tickets,
-            tickets,
+            TICKETS,
+            TICKETS,
             "kiosk",
             Some(r#"{"service":"khac"}"#),
-        )
-        .key("k-1"),
-    )
+            Some("k-1"),
+        ),
+        (
+            "issue_priority",
+            TICKETS,
+            TICKETS,
+            "kiosk",
+            Some(r#"{"service":"hotich","priority":"elderly"}"#),
+            None,
+        ),
+        (
+            "issue_other_service",
+            TICKETS,
+            TICKETS,
+            "kiosk",
+            Some(r#"{"service":"chungthuc"}"#),
+            None,
+        ),
+    ])
     .await;
-    s.send(Step::post(
-        "issue_priority",
-        tickets,
-        tickets,
-        "kiosk",
-        Some(r#"{"service":"hotich","priority":"elderly"}"#),
-    ))
+    s.gets(&[
+        ("ticket_kiosk", TICKET, "/api/v1/tickets/1", "kiosk"),
+        ("ticket_display", TICKET, "/api/v1/tickets/1", "display"),
+    ])
     .await;
-    s.send(Step::post(
-        "issue_other_service",
-        tickets,
-        tickets,
-        "kiosk",
-        Some(r#"{"service":"chungthuc"}"#),
-    ))
+    s.posts(&[
+        (
+            "printed",
+            PRINT_STATUS,
+            "/api/v1/tickets/2/print-status",
+            "kiosk",
+            Some(r#"{"status":"printed"}"#),
+            None,
+        ),
+        (
+            "print_failed",
+            PRINT_STATUS,
+            "/api/v1/tickets/3/print-status",
+            "kiosk",
+            Some(r#"{"status":"print_failed","reason":"paper_out: Máy in đã hết giấy"}"#),
+            None,
+        ),
+    ])
     .await;
-    let ticket = "/api/v1/tickets/{id}";
-    s.send(Step::get(
-        "ticket_kiosk",
-        ticket,
-        "/api/v1/tickets/1",
-        "kiosk",
-    ))
-    .await;
-    s.send(Step::get(
-        "ticket_display",
-        ticket,
-        "/api/v1/tickets/1",
-        "display",
-    ))
-    .await;
-    let print_status = "/api/v1/tickets/{id}/print-status";
-    s.send(Step::post(
-        "printed",
-        print_status,
-        "/api/v1/tickets/2/print-status",
-        "kiosk",
-        Some(r#"{"status":"printed"}"#),
-    ))
-    .await;
-    s.send(Step::post(
-        "print_failed",
-        print_status,
-        "/api/v1/tickets/3/print-status",
-        "kiosk",
-        Some(r#"{"status":"print_failed","reason":"paper_out: Máy in đã hết giấy"}"#),
-    ))
-    .await;
-    s.send(Step::get(
+    s.gets(&[(
         "print_failed_list",
         "/api/v1/tickets/print-failed",
         "/api/v1/tickets/print-failed",
         "counter",
-    ))
+    )])
     .await;
 
     // An officer signs in at counter 1 and works.
@@ -539,45 +531,26 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
         ("call_next_nobody", "call-next"),
     ] {
         let route = counter_route(action);
-        s.send(Step::post(
-            name,
-            &route,
-            format!("/api/v1/counters/1/{action}"),
-            "session",
-            None,
-        ))
-        .await;
+        let path = format!("/api/v1/counters/1/{action}");
+        s.send(Step::post(name, &route, path, "session", None))
+            .await;
     }
     // A counter device without an officer: transfer, then close.
-    s.send(Step::post(
-        "call_next_plain_token",
-        &counter_route("call-next"),
-        "/api/v1/counters/2/call-next",
-        "counter",
-        None,
-    ))
-    .await;
-    s.send(Step::post(
-        "transfer",
-        &counter_route("transfer"),
-        "/api/v1/counters/2/transfer",
-        "counter",
-        Some(r#"{"service":"khac"}"#),
-    ))
-    .await;
-    s.send(Step::post(
-        "close",
-        &counter_route("close"),
-        "/api/v1/counters/2/close",
-        "counter",
-        None,
-    ))
-    .await;
+    for (name, action, body) in [
+        ("call_next_plain_token", "call-next", None),
+        ("transfer", "transfer", Some(r#"{"service":"khac"}"#)),
+        ("close", "close", None),
+    ] {
+        let route = counter_route(action);
+        let path = format!("/api/v1/counters/2/{action}");
+        s.send(Step::post(name, &route, path, "counter", body))
+            .await;
+    }
     let cancelled = s
         .json(Step::post(
             "issue_to_cancel",
-            tickets,
-            tickets,
+            TICKETS,
+            TICKETS,
             "kiosk",
             Some(r#"{"service":"datdai"}"#),
         ))
@@ -590,120 +563,71 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
         None,
     ))
     .await;
-    s.send(Step::get(
-        "queue",
-        "/api/v1/queue",
-        "/api/v1/queue",
-        "display",
-    ))
-    .await;
-    s.send(Step::get(
-        "counters",
-        "/api/v1/counters",
-        "/api/v1/counters",
-        "counter",
-    ))
-    .await;
-    s.send(Step::get(
-        "calls",
-        "/api/v1/calls",
-        "/api/v1/calls?limit=6",
-        "display",
-    ))
+    s.gets(&[
+        ("queue", QUEUE, QUEUE, "display"),
+        ("counters", COUNTERS, COUNTERS, "counter"),
+        ("calls", "/api/v1/calls", "/api/v1/calls?limit=6", "display"),
+    ])
     .await;
 
     // The citizen of A002 (served, finished) rates at the kiosk.
     let a002 = s
         .json(Step::get(
             "ticket_done",
-            ticket,
+            TICKET,
             "/api/v1/tickets/2",
             "kiosk",
         ))
         .await;
     let token = a002["lookup_token"].as_str().unwrap().to_owned();
-    s.send(Step::get(
-        "rating_options",
-        "/api/v1/ratings/options",
-        "/api/v1/ratings/options",
-        "kiosk",
-    ))
-    .await;
     let lookup = "/api/v1/ratings/lookup";
-    s.send(Step::get(
-        "rating_lookup_rateable",
-        lookup,
-        format!("{lookup}?ticket=2&token={token}"),
-        "kiosk",
-    ))
+    let by_token = format!("{lookup}?ticket=2&token={token}");
+    s.gets(&[
+        (
+            "rating_options",
+            "/api/v1/ratings/options",
+            "/api/v1/ratings/options",
+            "kiosk",
+        ),
+        ("rating_lookup_rateable", lookup, &by_token, "kiosk"),
+    ])
     .await;
     let rate = format!(
         r#"{{"ticket":2,"token":"{token}","level":"unsatisfied","reasons":["slow","unclear"]}}"#
     );
-    s.send(
-        Step::post(
-            "rate",
-            "/api/v1/ratings",
-            "/api/v1/ratings",
+    let ratings = "/api/v1/ratings";
+    s.posts(&[
+        ("rate", ratings, ratings, "kiosk", Some(&rate), Some("r-1")),
+        ("rate_again", ratings, ratings, "kiosk", Some(&rate), None),
+    ])
+    .await;
+    let by_number = format!("{lookup}?number=a001");
+    s.gets(&[
+        ("rating_lookup_rated", lookup, &by_token, "kiosk"),
+        ("rating_lookup_typed_no_show", lookup, &by_number, "kiosk"),
+    ])
+    .await;
+    let sign_out = "/api/v1/staff/sign-out";
+    s.posts(&[("sign_out", sign_out, sign_out, "session", None, None)])
+        .await;
+    s.gets(&[
+        ("stats", "/api/v1/stats", "/api/v1/stats", "counter"),
+        (
+            "stats_dated",
+            "/api/v1/stats",
+            "/api/v1/stats?date=2026-11-26",
+            "display",
+        ),
+        (
+            "procedures",
+            "/api/v1/procedures",
+            "/api/v1/procedures",
             "kiosk",
-            Some(&rate),
-        )
-        .key("r-1"),
-    )
-    .await;
-    s.send(Step::post(
-        "rate_again",
-        "/api/v1/ratings",
-        "/api/v1/ratings",
-        "kiosk",
-        Some(&rate),
-    ))
-    .await;
-    s.send(Step::get(
-        "rating_lookup_rated",
-        lookup,
-        format!("{lookup}?ticket=2&token={token}"),
-        "kiosk",
-    ))
-    .await;
-    s.send(Step::get(
-        "rating_lookup_typed_no_show",
-        lookup,
-        format!("{lookup}?number=a001"),
-        "kiosk",
-    ))
-    .await;
-    s.send(Step::post(
-        "sign_out",
-        "/api/v1/staff/sign-out",
-        "/api/v1/staff/sign-out",
-        "session",
-        None,
-    ))
-    .await;
-    s.send(Step::get(
-        "stats",
-        "/api/v1/stats",
-        "/api/v1/stats",
-        "counter",
-    ))
-    .await;
-    s.send(Step::get(
-        "stats_dated",
-        "/api/v1/stats",
-        "/api/v1/stats?date=2026-11-26",
-        "display",
-    ))
+        ),
+    ])
     .await;
 
     // Online filing.
-    s.send(Step::get(
-        "procedures",
-        "/api/v1/procedures",
-        "/api/v1/procedures",
-        "kiosk",
-    ))
-    .await;
     let dossiers = "/api/v1/dossiers";
     let applicant = r#""applicant":{"address":"Số 1 Tràng Tiền, Phường Tràng Tiền, Quận Hoàn Kiếm, Hà Nội","date_of_birth":"15031990","id_number":"001090012345","name":"Nguyễn Văn An","phone":"0912345678","sex":"Nam"}"#;
     let copy = format!(
@@ -714,120 +638,114 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
         .await;
     let code = filed["code"].as_str().unwrap().to_owned();
     tape.until("dossier.sent").await;
-    s.send(Step::post(
+    s.posts(&[(
         "file_no_ticket_left",
         dossiers,
         dossiers,
         "kiosk",
         Some(&copy),
-    ))
+        None,
+    )])
     .await;
     tape.until("dossier.delivery_failed").await;
     tape.until("dossier.sent").await;
     let birth = format!(
         r#"{{"procedure":"1.001193",{applicant},"fields":{{"child_birth_date":"2026-11-20","child_birth_place":"Bệnh viện Phụ sản Hà Nội, Phường Láng, Hà Nội","child_name":"Nguyễn Minh Khôi","child_sex":"Nam","father_birth_year":1990,"father_ethnicity":"Kinh","father_name":"Nguyễn Văn An","father_nationality":"Việt Nam","father_residence":"Số 1 Tràng Tiền, Phường Hoàn Kiếm, Hà Nội","mother_birth_year":1995,"mother_name":"Trần Thị Bình","mother_residence":"Số 1 Tràng Tiền, Phường Hoàn Kiếm, Hà Nội","pledge":true,"requester_relation":"cha"}}}}"#
     );
-    s.send(Step::post(
+    s.posts(&[(
         "file_refused_by_portal",
         dossiers,
         dossiers,
         "kiosk",
         Some(&birth),
-    ))
+        None,
+    )])
     .await;
     tape.until("dossier.status").await;
-    s.send(Step::post(
+    let invalid = r#"{"procedure":"2.000815","applicant":{"id_number":"12345","name":""},"fields":{},"pages":0}"#;
+    s.posts(&[(
         "file_invalid_form",
         dossiers,
         dossiers,
         "kiosk",
-        Some(r#"{"procedure":"2.000815","applicant":{"id_number":"12345","name":""},"fields":{},"pages":0}"#),
-    ))
+        Some(invalid),
+        None,
+    )])
     .await;
     let dossier = "/api/v1/dossiers/{code}";
-    s.send(Step::get(
-        "dossier_kiosk",
-        dossier,
-        format!("/api/v1/dossiers/{code}"),
-        "kiosk",
-    ))
-    .await;
-    s.send(Step::get(
-        "dossier_staff",
-        dossier,
-        format!("/api/v1/dossiers/{code}"),
-        "counter",
-    ))
-    .await;
-    s.send(Step::get(
-        "dossier_unknown",
-        dossier,
-        "/api/v1/dossiers/000.25.31.H26-261126-9999",
-        "kiosk",
-    ))
+    let by_code = format!("/api/v1/dossiers/{code}");
+    s.gets(&[
+        ("dossier_kiosk", dossier, &by_code, "kiosk"),
+        ("dossier_staff", dossier, &by_code, "counter"),
+        (
+            "dossier_unknown",
+            dossier,
+            "/api/v1/dossiers/000.25.31.H26-261126-9999",
+            "kiosk",
+        ),
+    ])
     .await;
 
     // Devices.
-    let device_events = "/api/v1/devices/events";
-    for (name, body) in [
-        (
-            "device_fault",
-            r#"{"device":"printer","state":"fault","kind":"paper_out"}"#,
-        ),
+    let events = "/api/v1/devices/events";
+    let paper_out = Some(r#"{"device":"printer","state":"fault","kind":"paper_out"}"#);
+    s.posts(&[
+        ("device_fault", events, events, "kiosk", paper_out, None),
         (
             "device_fault_repeated",
-            r#"{"device":"printer","state":"fault","kind":"paper_out"}"#,
+            events,
+            events,
+            "kiosk",
+            paper_out,
+            None,
         ),
         (
             "device_warning",
-            r#"{"device":"printer","state":"warning","kind":"paper_near_end"}"#,
+            events,
+            events,
+            "kiosk",
+            Some(r#"{"device":"printer","state":"warning","kind":"paper_near_end"}"#),
+            None,
         ),
-        ("device_recovered", r#"{"device":"printer","state":"ok"}"#),
+        (
+            "device_recovered",
+            events,
+            events,
+            "kiosk",
+            Some(r#"{"device":"printer","state":"ok"}"#),
+            None,
+        ),
         (
             "device_fault_named_kiosk",
-            r#"{"device":"scanner","state":"fault","kind":"disconnected","kiosk":"kiosk-2"}"#,
-        ),
-    ] {
-        s.send(Step::post(
-            name,
-            device_events,
-            device_events,
+            events,
+            events,
             "kiosk",
-            Some(body),
-        ))
-        .await;
-    }
-    s.send(Step::get(
-        "devices",
-        "/api/v1/devices",
-        "/api/v1/devices",
-        "counter",
-    ))
+            Some(r#"{"device":"scanner","state":"fault","kind":"disconnected","kiosk":"kiosk-2"}"#),
+            None,
+        ),
+    ])
     .await;
-    s.send(Step::get(
-        "health_with_kiosks",
-        "/api/v1/health",
-        "/api/v1/health",
-        "none",
-    ))
+    s.gets(&[
+        ("devices", "/api/v1/devices", "/api/v1/devices", "counter"),
+        (
+            "health_with_kiosks",
+            "/api/v1/health",
+            "/api/v1/health",
+            "none",
+        ),
+        (
+            "diagnostics",
+            "/api/v1/diagnostics",
+            "/api/v1/diagnostics",
+            "technician",
+        ),
+    ])
     .await;
 
     // Technicians.
-    s.send(Step::get(
-        "diagnostics",
-        "/api/v1/diagnostics",
-        "/api/v1/diagnostics",
-        "technician",
-    ))
-    .await;
-    s.send(Step::post(
-        "outbox_retry",
-        "/api/v1/outbox/retry",
-        "/api/v1/outbox/retry",
-        "technician",
-        None,
-    ))
-    .await;
+    let retry = "/api/v1/outbox/retry";
+    s.posts(&[("outbox_retry", retry, retry, "technician", None, None)])
+        .await;
     let uploaded = {
         s.clock.fetch_add(1000, Ordering::SeqCst);
         let resp = s
@@ -856,67 +774,59 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
         let info: serde_json::Value = serde_json::from_str(&text).unwrap();
         info["name"].as_str().unwrap().to_owned()
     };
-    s.send(Step::get(
-        "support_bundles",
-        "/api/v1/support-bundles",
-        "/api/v1/support-bundles",
-        "technician",
-    ))
+    let bundle = format!("/api/v1/support-bundles/{uploaded}");
+    s.gets(&[
+        (
+            "support_bundles",
+            "/api/v1/support-bundles",
+            "/api/v1/support-bundles",
+            "technician",
+        ),
+        (
+            "support_bundle",
+            "/api/v1/support-bundles/{name}",
+            &bundle,
+            "technician",
+        ),
+        // Refusals every route shares.
+        ("unauthorized", QUEUE, QUEUE, "none"),
+        (
+            "forbidden",
+            "/api/v1/diagnostics",
+            "/api/v1/diagnostics",
+            "kiosk",
+        ),
+    ])
     .await;
-    s.send(Step::get(
-        "support_bundle",
-        "/api/v1/support-bundles/{name}",
-        format!("/api/v1/support-bundles/{uploaded}"),
-        "technician",
-    ))
+    s.posts(&[
+        (
+            "malformed_json",
+            TICKETS,
+            TICKETS,
+            "kiosk",
+            Some(r#"{"service":"#),
+            None,
+        ),
+        (
+            "invalid_body",
+            TICKETS,
+            TICKETS,
+            "kiosk",
+            Some(r#"{"service":"hotich","colour":"blue"}"#),
+            None,
+        ),
+        (
+            "unknown_service",
+            TICKETS,
+            TICKETS,
+            "kiosk",
+            Some(r#"{"service":"xyz"}"#),
+            None,
+        ),
+    ])
     .await;
-
-    // Refusals every route shares.
-    s.send(Step::get(
-        "unauthorized",
-        "/api/v1/queue",
-        "/api/v1/queue",
-        "none",
-    ))
-    .await;
-    s.send(Step::get(
-        "forbidden",
-        "/api/v1/diagnostics",
-        "/api/v1/diagnostics",
-        "kiosk",
-    ))
-    .await;
-    s.send(Step::post(
-        "malformed_json",
-        tickets,
-        tickets,
-        "kiosk",
-        Some(r#"{"service":"#),
-    ))
-    .await;
-    s.send(Step::post(
-        "invalid_body",
-        tickets,
-        tickets,
-        "kiosk",
-        Some(r#"{"service":"hotich","colour":"blue"}"#),
-    ))
-    .await;
-    s.send(Step::post(
-        "unknown_service",
-        tickets,
-        tickets,
-        "kiosk",
-        Some(r#"{"service":"xyz"}"#),
-    ))
-    .await;
-    s.send(Step::get(
-        "ticket_not_found",
-        ticket,
-        "/api/v1/tickets/999",
-        "kiosk",
-    ))
-    .await;
+    s.gets(&[("ticket_not_found", TICKET, "/api/v1/tickets/999", "kiosk")])
+        .await;
     s.send(Step::post(
         "unknown_counter",
         &counter_route("call-next"),
@@ -925,31 +835,21 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
         None,
     ))
     .await;
-    s.send(Step::get("no_such_route", "", "/api/v1/nowhere", "kiosk"))
+    s.gets(&[("no_such_route", "", "/api/v1/nowhere", "kiosk")])
         .await;
-    let mut wrong_method = Step::get(
-        "method_not_allowed",
-        "/api/v1/queue",
-        "/api/v1/queue",
-        "kiosk",
-    );
+    let mut wrong_method = Step::get("method_not_allowed", QUEUE, QUEUE, "kiosk");
     wrong_method.method = "DELETE";
     s.send(wrong_method).await;
-    s.send(Step::get(
+    s.gets(&[(
         "events",
         "/api/v1/events",
         "/api/v1/events?last_event_id=999999",
         "display",
-    ))
+    )])
     .await;
 
     let last = s
-        .json(Step::get(
-            "queue_end",
-            "/api/v1/queue",
-            "/api/v1/queue",
-            "display",
-        ))
+        .json(Step::get("queue_end", QUEUE, QUEUE, "display"))
         .await["last_event_id"]
         .as_i64()
         .unwrap();

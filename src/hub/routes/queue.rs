@@ -25,8 +25,28 @@ use crate::web::extract::{parse_json, IdempotencyKey, Query};
 
 /// The queue's routes.
 pub fn router() -> Routes {
-    let counter = |op: CounterOp| post(move |s, p, k, c, b| counter_post(s, p, k, c, b, op));
-    Routes::new()
+    use CounterAction::{Finish, NoShow, Recall, Start};
+    let counter_ops = [
+        ("/api/v1/counters/{counter}/call-next", CounterOp::CallNext),
+        ("/api/v1/counters/{counter}/recall", CounterOp::Act(Recall)),
+        ("/api/v1/counters/{counter}/start", CounterOp::Act(Start)),
+        ("/api/v1/counters/{counter}/finish", CounterOp::Act(Finish)),
+        ("/api/v1/counters/{counter}/no-show", CounterOp::Act(NoShow)),
+        ("/api/v1/counters/{counter}/transfer", CounterOp::Transfer),
+        (
+            "/api/v1/counters/{counter}/pause",
+            CounterOp::State(CounterState::Paused),
+        ),
+        (
+            "/api/v1/counters/{counter}/open",
+            CounterOp::State(CounterState::Open),
+        ),
+        (
+            "/api/v1/counters/{counter}/close",
+            CounterOp::State(CounterState::Closed),
+        ),
+    ];
+    let routes = Routes::new()
         .route("/api/v1/services", get(services))
         .route("/api/v1/priorities", get(priorities))
         .route("/api/v1/queue", get(queue))
@@ -36,44 +56,14 @@ pub fn router() -> Routes {
         .route("/api/v1/tickets/{id}/print-status", post(print_status))
         .route("/api/v1/tickets/{id}/cancel", post(cancel_ticket))
         .route("/api/v1/counters", get(counters))
-        .route(
-            "/api/v1/counters/{counter}/call-next",
-            counter(CounterOp::CallNext),
-        )
-        .route(
-            "/api/v1/counters/{counter}/recall",
-            counter(CounterOp::Act(CounterAction::Recall)),
-        )
-        .route(
-            "/api/v1/counters/{counter}/start",
-            counter(CounterOp::Act(CounterAction::Start)),
-        )
-        .route(
-            "/api/v1/counters/{counter}/finish",
-            counter(CounterOp::Act(CounterAction::Finish)),
-        )
-        .route(
-            "/api/v1/counters/{counter}/no-show",
-            counter(CounterOp::Act(CounterAction::NoShow)),
-        )
-        .route(
-            "/api/v1/counters/{counter}/transfer",
-            counter(CounterOp::Transfer),
-        )
-        .route(
-            "/api/v1/counters/{counter}/pause",
-            counter(CounterOp::State(CounterState::Paused)),
-        )
-        .route(
-            "/api/v1/counters/{counter}/open",
-            counter(CounterOp::State(CounterState::Open)),
-        )
-        .route(
-            "/api/v1/counters/{counter}/close",
-            counter(CounterOp::State(CounterState::Closed)),
-        )
         .route("/api/v1/calls", get(calls))
-        .route("/api/v1/stats", get(stats))
+        .route("/api/v1/stats", get(stats));
+    counter_ops.into_iter().fold(routes, |routes, (path, op)| {
+        routes.route(
+            path,
+            post(move |s, p, k, c, b| counter_post(s, p, k, c, b, op)),
+        )
+    })
 }
 
 async fn services(State(hub): State<Arc<Hub>>, principal: Principal) -> Result<Reply, ApiError> {
