@@ -32,8 +32,7 @@ pub struct CounterOptions {
 
 /// Runs the counter app until its window closes.
 pub fn run(config: Config, options: CounterOptions) -> anyhow::Result<ExitCode> {
-    let args = options;
-    let counter = args.counter.or(config.counter.number).context(
+    let counter = options.counter.or(config.counter.number).context(
         "which counter is this? use --counter N (or counter.number in the configuration)",
     )?;
     if !config.counters.iter().any(|c| c.number == counter) {
@@ -47,13 +46,14 @@ pub fn run(config: Config, options: CounterOptions) -> anyhow::Result<ExitCode> 
                 .join(", ")
         );
     }
-    if let Some(dir) = &args.snapshot {
+    if let Some(dir) = &options.snapshot {
         let files = super::snapshot::run(&config, counter, dir)?;
         println!("wrote {} snapshots to {}", files.len(), dir.display());
         return Ok(ExitCode::SUCCESS);
     }
     let runtime = shell::runtime("motcua-counter")?;
-    let hub_url = config.local_hub_url(args.hub.as_deref().or(config.counter.hub_url.as_deref()));
+    let hub_url =
+        config.local_hub_url(options.hub.as_deref().or(config.counter.hub_url.as_deref()));
     let token = config
         .counter
         .token
@@ -83,8 +83,8 @@ pub fn run(config: Config, options: CounterOptions) -> anyhow::Result<ExitCode> 
             name_vi: "ứng dụng quầy",
             name_en: "counter app",
             size: (1366, 768),
-            fullscreen: args.fullscreen || config.counter.fullscreen,
-            screen_file: args
+            fullscreen: options.fullscreen || config.counter.fullscreen,
+            screen_file: options
                 .screen_file
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("motcua-counter.png")),

@@ -34,14 +34,14 @@ pub struct DisplayOptions {
 
 /// Runs the board until its window closes.
 pub fn run(config: Config, options: DisplayOptions) -> anyhow::Result<ExitCode> {
-    let args = options;
-    if let Some(dir) = &args.snapshot {
+    if let Some(dir) = &options.snapshot {
         let files = super::snapshot::run(&config, dir)?;
         println!("wrote {} snapshots to {}", files.len(), dir.display());
         return Ok(ExitCode::SUCCESS);
     }
     let runtime = shell::runtime("motcua-display")?;
-    let hub_url = config.local_hub_url(args.hub.as_deref().or(config.display.hub_url.as_deref()));
+    let hub_url =
+        config.local_hub_url(options.hub.as_deref().or(config.display.hub_url.as_deref()));
     let token = config
         .display
         .token
@@ -52,7 +52,7 @@ pub fn run(config: Config, options: DisplayOptions) -> anyhow::Result<ExitCode> 
         )?;
 
     let mut voice = config.display.voice.clone();
-    if args.mute {
+    if options.mute {
         voice.backend = VoiceBackend::Off;
     }
     let volume = voice.volume;
@@ -67,8 +67,8 @@ pub fn run(config: Config, options: DisplayOptions) -> anyhow::Result<ExitCode> 
             name_vi: "bảng gọi số",
             name_en: "hall board",
             size: (1920, 1080),
-            fullscreen: config.display.fullscreen && !args.windowed,
-            screen_file: args
+            fullscreen: config.display.fullscreen && !options.windowed,
+            screen_file: options
                 .screen_file
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("motcua-display.png")),
