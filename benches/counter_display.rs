@@ -20,7 +20,7 @@ use motcua::apps::display::{DisplayApp, DisplayContext};
 use motcua::apps::events::EventStreamOptions;
 use motcua::apps::headless::Headless;
 use motcua::apps::hub_client::HubClient;
-use motcua::apps::kiosk::UiTask;
+use motcua::apps::shell::UiTask;
 use motcua::apps::ui::DisplayWindow;
 use motcua::config::{Config, CounterConfig};
 
@@ -123,23 +123,15 @@ fn main() {
         let counter = n + 1;
         if i >= COUNTERS as usize {
             runtime
-                .block_on(officer.post::<serde_json::Value>(
-                    &format!("/api/v1/counters/{counter}/finish"),
-                    None,
-                    &format!("finish-{i}"),
-                ))
+                .block_on(officer.counter_action(counter, "finish", None, &format!("finish-{i}")))
                 .unwrap();
         }
         let t0 = Instant::now();
-        let called: serde_json::Value = runtime
-            .block_on(officer.post(
-                &format!("/api/v1/counters/{counter}/call-next"),
-                None,
-                &format!("call-{i}"),
-            ))
+        let called = runtime
+            .block_on(officer.counter_action(counter, "call-next", None, &format!("call-{i}")))
             .unwrap()
             .unwrap();
-        let number = called["number"].as_str().unwrap().to_owned();
+        let number = called.number;
         let want = format!("Quầy {counter}");
         pump_until(&|| {
             let v = board.view();

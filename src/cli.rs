@@ -379,3 +379,27 @@ fn parse_paper(s: &str) -> Result<u32, String> {
         _ => Err("paper width must be 58 or 80 (mm)".to_owned()),
     }
 }
+
+impl From<CounterArgs> for crate::apps::counter::app::CounterOptions {
+    fn from(a: CounterArgs) -> Self {
+        Self {
+            counter: a.counter,
+            hub: a.hub,
+            snapshot: a.snapshot,
+            fullscreen: a.fullscreen,
+            screen_file: a.screen_file,
+        }
+    }
+}
+
+impl From<DisplayArgs> for crate::apps::display::app::DisplayOptions {
+    fn from(a: DisplayArgs) -> Self {
+        Self {
+            hub: a.hub,
+            snapshot: a.snapshot,
+            windowed: a.windowed,
+            mute: a.mute,
+            screen_file: a.screen_file,
+        }
+    }
+}

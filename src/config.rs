@@ -527,6 +527,34 @@ impl Default for RatingSection {
     }
 }
 
+impl RatingSection {
+    /// The scale and the reasons as rating screens get them
+    /// (`GET /api/v1/ratings/options`).
+    pub fn options(&self) -> motcua_api::RatingOptions {
+        use motcua_api::{LevelInfo, RatingLevel, RatingReason};
+        motcua_api::RatingOptions {
+            enabled: self.enabled,
+            levels: RatingLevel::ALL
+                .iter()
+                .map(|l| LevelInfo {
+                    code: *l,
+                    name_vi: l.label_vi().to_owned(),
+                    name_en: l.label_en().to_owned(),
+                })
+                .collect(),
+            reasons: self
+                .reasons
+                .iter()
+                .map(|r| RatingReason {
+                    code: r.code.clone(),
+                    name_vi: r.name_vi.clone(),
+                    name_en: r.name_en.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One reason for "Không hài lòng".
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -611,26 +639,8 @@ pub struct CounterConfig {
     pub services: Vec<String>,
 }
 
-/// Roles a bearer token can have.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Kiosk,
-    Counter,
-    Display,
-    Technician,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Kiosk => "kiosk",
-            Role::Counter => "counter",
-            Role::Display => "display",
-            Role::Technician => "technician",
-        }
-    }
-}
+/// Roles a bearer token can have (the wire's: a rating's channel is one).
+pub use motcua_api::Role;
 
 /// A bearer token and who holds it.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -883,7 +893,7 @@ impl Config {
             }
         }
         if let Some(hash) = &self.kiosk.technician_pin_hash {
-            crate::apps::diagnostics::pin::check_pin_hash(hash)
+            crate::pin::check_pin_hash(hash)
                 .map_err(|m| invalid("kiosk.technician_pin_hash", m))?;
         }
         self.filing.validate()?;
@@ -926,6 +936,19 @@ impl Config {
         format!("http://{addr}")
     }
 
+    /// The priority categories as `GET /api/v1/priorities` lists them.
+    pub fn priorities(&self) -> Vec<motcua_api::Priority> {
+        self.queue
+            .priorities
+            .iter()
+            .map(|p| motcua_api::Priority {
+                code: p.code.clone(),
+                name_vi: p.name_vi.clone(),
+                name_en: p.name_en.clone(),
+            })
+            .collect()
+    }
+
     /// The first token with `role`.
     pub fn token_for(&self, role: Role) -> Option<String> {
         self.tokens
@@ -957,7 +980,7 @@ impl Config {
             if s.name.trim().is_empty() {
                 return Err(invalid(format!("staff[{i}].name"), "must not be empty"));
             }
-            if let Err(why) = crate::hub::staff::check_pin_hash(&s.pin_hash) {
+            if let Err(why) = crate::pin::check_pin_hash(&s.pin_hash) {
                 return Err(invalid(format!("staff[{i}].pin_hash"), why));
             }
             for c in &s.counters {

@@ -33,9 +33,10 @@ pub mod config;
 pub mod domain;
 pub mod hub;
 pub mod notify;
+pub mod pin;
 pub mod portal;
-pub mod report;
 pub mod store;
+pub mod web;
 
 use std::process::ExitCode;
 
@@ -57,14 +58,14 @@ pub fn run() -> anyhow::Result<ExitCode> {
         }
     }
     match cli.command {
-        None => apps::kiosk::app::run(config, cli.config.as_deref(), cli::KioskArgs::default()),
-        Some(Command::Kiosk(args)) => apps::kiosk::app::run(config, cli.config.as_deref(), args),
-        Some(Command::Hub(args)) => hub::run(config, args),
-        Some(Command::Report(args)) => report::run(&config, args),
-        Some(Command::Counter(args)) => apps::counter::app::run(config, args),
-        Some(Command::Display(args)) => apps::display::app::run(config, args),
+        None => cmd::kiosk::run(config, cli.config.as_deref(), cli::KioskArgs::default()),
+        Some(Command::Kiosk(args)) => cmd::kiosk::run(config, cli.config.as_deref(), args),
+        Some(Command::Hub(args)) => cmd::hub::run(config, args),
+        Some(Command::Report(args)) => cmd::report::run(&config, args),
+        Some(Command::Counter(args)) => apps::counter::app::run(config, args.into()),
+        Some(Command::Display(args)) => apps::display::app::run(config, args.into()),
         Some(Command::HashPin) => cmd::voice::hash_pin(),
-        Some(Command::PortalSandbox(args)) => portal::sandbox::run(args),
+        Some(Command::PortalSandbox(args)) => cmd::hub::sandbox(args),
         Some(Command::Diag(args)) => cmd::devices::diag(&config, cli.config.as_deref(), args),
         Some(Command::Emulate(args)) => cmd::devices::emulate(args),
         Some(Command::Backup(args)) => cmd::backup::backup(&config, args),

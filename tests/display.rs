@@ -9,7 +9,7 @@ use motcua::apps::display::controller::BoardRules;
 use motcua::apps::display::{DisplayApp, DisplayContext};
 use motcua::apps::events::EventStreamOptions;
 use motcua::apps::hub_client::HubClient;
-use motcua::apps::kiosk::UiTask;
+use motcua::apps::shell::UiTask;
 use motcua::apps::ui::DisplayWindow;
 use serde_json::Value;
 

@@ -16,8 +16,9 @@ use motcua::apps::devices::{ScannerDevice, TicketPrinter};
 use motcua::apps::diagnostics::pin::PinGate;
 use motcua::apps::diagnostics::{Diagnostics, Sources};
 use motcua::apps::hub_client::HubClient;
-use motcua::apps::kiosk::controller::QrPolicy;
-use motcua::apps::kiosk::{KioskApp, KioskContext, TechnicianTools, UiTask};
+use motcua::apps::kiosk::{KioskApp, KioskContext, TechnicianTools};
+use motcua::apps::printing::QrPolicy;
+use motcua::apps::shell::UiTask;
 use motcua::apps::ui::{KioskAdapter, KioskWindow};
 use motcua::config::{PrinterConfig, ScannerConfig};
 use motcua_drivers::emulator::{Fault, PrinterEmulator, PrinterEmulatorOptions, ScannerEmulator};
@@ -108,7 +109,7 @@ impl Harness {
                         None,
                     )),
                     gate: Arc::new(Mutex::new(PinGate::new(Some(
-                        motcua::hub::staff::hash_pin(TECHNICIAN_PIN).unwrap(),
+                        motcua::pin::hash_pin(TECHNICIAN_PIN).unwrap(),
                     )))),
                     fallback_dir: std::env::temp_dir(),
                 }),

@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use i_slint_backend_testing::ElementHandle;
 use motcua::apps::hub_client::HubError;
-use motcua::apps::kiosk::controller::{Kiosk, QrPolicy};
+use motcua::apps::kiosk::controller::Kiosk;
 use motcua::apps::kiosk::render_view;
 use motcua::apps::kiosk::snapshot::{render_window, DIACRITICS_SAMPLE};
+use motcua::apps::printing::QrPolicy;
 use motcua::apps::ui::KioskAdapter;
 use motcua::config::Config;
 use slint::ComponentHandle;
@@ -108,7 +109,7 @@ fn stacked_diacritics_are_not_clipped() {
             &key,
             Err(HubError::Refused {
                 status: 400,
-                code: "x".into(),
+                code: motcua_api::ErrorCode::Other,
                 message_vi: text.into(),
                 message_en: text.into(),
                 fields: Default::default(),

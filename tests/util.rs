@@ -30,13 +30,27 @@ impl TestHub {
         Self::with(Config::demo(), None).await
     }
 
+    /// A hub delivering to the configured portal, or (the demo office's
+    /// default) to a portal sandbox started beside its database.
     pub async fn with(config: Config, clock: Option<Clock>) -> Self {
-        Self::with_portal(config, clock, PortalTarget::Embedded).await
+        let dir = tempfile::tempdir().unwrap();
+        let portal = motcua::cmd::hub::portal_for(&config, &dir.path().join("hub.db"), None)
+            .await
+            .unwrap();
+        Self::start_in(dir, config, clock, portal).await
     }
 
     /// A hub delivering dossiers to `portal`.
     pub async fn with_portal(config: Config, clock: Option<Clock>, portal: PortalTarget) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), config, clock, portal).await
+    }
+
+    async fn start_in(
+        dir: tempfile::TempDir,
+        config: Config,
+        clock: Option<Clock>,
+        portal: PortalTarget,
+    ) -> Self {
         let running = start(
             Arc::new(config),
             HubOptions {
@@ -175,10 +189,30 @@ pub struct SseEvent {
     pub data: Value,
 }
 
+/// Cuts a `text/event-stream` into blocks at blank lines, on bytes: a
+/// letter whose bytes arrive in two chunks is decoded whole.
+#[derive(Debug, Default)]
+pub struct SseBlocks {
+    buf: Vec<u8>,
+}
+
+impl SseBlocks {
+    pub fn push(&mut self, chunk: &[u8]) {
+        self.buf.extend_from_slice(chunk);
+    }
+
+    /// The next complete block, if one has arrived.
+    pub fn next_block(&mut self) -> Option<String> {
+        let end = self.buf.windows(2).position(|w| w == b"\n\n")?;
+        let block: Vec<u8> = self.buf.drain(..end + 2).collect();
+        Some(String::from_utf8(block).expect("the hub sends UTF-8"))
+    }
+}
+
 /// Reads events from a `text/event-stream` response.
 pub struct SseReader {
     resp: reqwest::Response,
-    buf: String,
+    blocks: SseBlocks,
 }
 
 impl SseReader {
@@ -193,7 +227,7 @@ impl SseReader {
         assert_eq!(resp.status(), StatusCode::OK);
         Self {
             resp,
-            buf: String::new(),
+            blocks: SseBlocks::default(),
         }
     }
 
@@ -201,8 +235,7 @@ impl SseReader {
     /// of the stream.
     pub async fn next(&mut self) -> Option<SseEvent> {
         loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
+            if let Some(block) = self.blocks.next_block() {
                 let mut id = None;
                 let mut kind = "message".to_owned();
                 let mut data = String::new();
@@ -225,9 +258,24 @@ impl SseReader {
                 });
             }
             let chunk = self.resp.chunk().await.ok()??;
-            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+            self.blocks.push(&chunk);
         }
     }
+}
+
+/// Regression: the reader decoded each network chunk on its own, so a
+/// Vietnamese letter split between two chunks became U+FFFD.
+#[test]
+fn the_sse_reader_decodes_a_letter_split_across_chunks() {
+    let stream = "id: 1\nevent: ticket.called\ndata: {\"name\":\"Hộ tịch\"}\n\n".as_bytes();
+    let at = stream.windows(3).position(|w| w == "ộ".as_bytes()).unwrap() + 1;
+    let mut blocks = SseBlocks::default();
+    blocks.push(&stream[..at]);
+    assert_eq!(blocks.next_block(), None, "half a block is not a block");
+    blocks.push(&stream[at..]);
+    let block = blocks.next_block().unwrap();
+    assert!(block.contains("Hộ tịch"), "{block}");
+    assert!(!block.contains('\u{fffd}'));
 }
 
 /// The `motcua` binary under test.
@@ -477,7 +525,7 @@ pub fn recording_announcer() -> (
 /// advancing Slint's mock clock a frame after each; panics with
 /// `describe()` if `limit` passes first.
 pub fn pump_ui_until(
-    tasks: &std::sync::mpsc::Receiver<motcua::apps::kiosk::UiTask>,
+    tasks: &std::sync::mpsc::Receiver<motcua::apps::shell::UiTask>,
     limit: std::time::Duration,
     done: impl Fn() -> bool,
     describe: impl Fn() -> String,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use motcua::config::Config;
-use motcua::hub::{start, HubOptions, PortalTarget, RunningHub};
+use motcua::hub::RunningHub;
 
 /// The `p`th percentile (nearest rank) of sorted latencies.
 pub fn percentile(sorted: &[Duration], p: usize) -> Duration {
@@ -31,14 +31,11 @@ pub fn start_hub(
     dir: &Path,
 ) -> RunningHub {
     runtime
-        .block_on(start(
+        .block_on(motcua::cmd::hub::start_hub(
             Arc::clone(config),
-            HubOptions {
-                listen: "127.0.0.1:0".parse().unwrap(),
-                database: dir.join("hub.db"),
-                clock: None,
-                portal: PortalTarget::Embedded,
-            },
+            "127.0.0.1:0".parse().unwrap(),
+            dir.join("hub.db"),
+            None,
         ))
         .unwrap()
 }

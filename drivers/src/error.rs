@@ -36,36 +36,6 @@ pub enum DeviceErrorKind {
 }
 
 impl DeviceErrorKind {
-    /// A Vietnamese sentence for citizens and staff.
-    pub fn message_vi(self) -> &'static str {
-        match self {
-            Self::Offline => "Máy in đang tạm ngừng hoạt động. Vui lòng báo cán bộ.",
-            Self::PaperOut => "Máy in đã hết giấy. Vui lòng báo cán bộ.",
-            Self::CoverOpen => "Nắp máy in đang mở. Vui lòng báo cán bộ.",
-            Self::Timeout => "Thiết bị không phản hồi. Vui lòng thử lại hoặc báo cán bộ.",
-            Self::Disconnected => "Thiết bị chưa được kết nối. Vui lòng báo cán bộ.",
-            Self::Busy => "Thiết bị đang được chương trình khác sử dụng.",
-            Self::BadData => "Dữ liệu không hợp lệ. Vui lòng thử lại.",
-            Self::Other => "Thiết bị gặp lỗi. Vui lòng báo cán bộ.",
-        }
-    }
-
-    /// The English translation of [`message_vi`](Self::message_vi).
-    pub fn message_en(self) -> &'static str {
-        match self {
-            Self::Offline => "The printer is offline. Please tell a member of staff.",
-            Self::PaperOut => "The printer is out of paper. Please tell a member of staff.",
-            Self::CoverOpen => "The printer cover is open. Please tell a member of staff.",
-            Self::Timeout => {
-                "The device is not responding. Please try again or tell a member of staff."
-            }
-            Self::Disconnected => "The device is not connected. Please tell a member of staff.",
-            Self::Busy => "The device is in use by another program.",
-            Self::BadData => "The data is not valid. Please try again.",
-            Self::Other => "The device reported an error. Please tell a member of staff.",
-        }
-    }
-
     /// A stable snake_case name, as used in JSON and logs.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -92,7 +62,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_kind_has_both_sentences() {
+    fn every_kind_has_its_json_name() {
         use DeviceErrorKind::*;
         for kind in [
             Offline,
@@ -104,8 +74,6 @@ mod tests {
             BadData,
             Other,
         ] {
-            assert!(kind.message_vi().ends_with('.'));
-            assert!(kind.message_en().ends_with('.'));
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }

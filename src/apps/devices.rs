@@ -3,18 +3,35 @@
 //! pseudo-terminal driven through the very same serial driver, so demo mode
 //! exercises the production code path and can show what was printed.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use motcua_drivers::emulator::{PrinterEmulator, PrinterEmulatorOptions};
 use motcua_drivers::{
-    Printed, Printer, PrinterError, PrinterProfile, PrinterStatus, Receipt, SerialPrinter,
-    SerialSettings,
+    DeviceErrorKind, Printed, Printer, PrinterError, PrinterProfile, PrinterStatus, Receipt,
+    SerialPrinter, SerialSettings,
 };
 
 use crate::apps::diagnostics::events::{self, Device, DeviceMonitor};
 use crate::apps::diagnostics::scanner::ScannerMonitor;
-use crate::apps::kiosk::controller::{Preview, PrintOutcome};
 use crate::config::PrinterConfig;
+
+/// A 1-bit picture of what the emulated printer printed, for the on-screen
+/// preview in demo mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    pub width: usize,
+    pub height: usize,
+    /// Row-major, `true` = black dot.
+    pub dots: Arc<Vec<bool>>,
+}
+
+/// The outcome of a print job, as the runtime reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintOutcome {
+    pub result: Result<bool, DeviceErrorKind>,
+    pub preview: Option<Preview>,
+}
 
 /// The printer a kiosk prints tickets and receipts on.
 pub struct TicketPrinter {
@@ -123,7 +140,7 @@ impl TicketPrinter {
                         Preview {
                             width: w,
                             height: h,
-                            dots: std::sync::Arc::new(dots),
+                            dots: Arc::new(dots),
                         }
                     });
                 PrintOutcome {

@@ -21,7 +21,8 @@ use tokio::sync::watch;
 /// One Server-Sent Event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SseMessage {
-    /// The `id:` field, when it is an event id of the hub (a number).
+    /// The last event id the stream set (the event's own `id:` field, or
+    /// the one before it when the event has none), when it is a number.
     pub id: Option<i64>,
     /// The `event:` field (`message` when absent).
     pub event: String,
@@ -29,15 +30,42 @@ pub struct SseMessage {
     pub data: String,
 }
 
+impl SseMessage {
+    /// The hub's event this message carries, typed (`None` for anything
+    /// that is not one: a kind this app does not know, a damaged payload).
+    pub fn read(&self) -> Option<motcua_api::StreamEvent> {
+        match motcua_api::StreamEvent::parse(&self.event, &self.data) {
+            Ok(event) => Some(event),
+            Err(err) => {
+                tracing::debug!(%err, event = %self.event, "an event this app cannot read");
+                None
+            }
+        }
+    }
+}
+
+/// Longest line the parser keeps. The hub's largest event is a few KB; a
+/// stream that sends more without a line end is broken or hostile, and the
+/// event it belongs to is dropped instead of growing memory without end.
+pub const MAX_LINE: usize = 64 * 1024;
+
 /// Incremental `text/event-stream` parser (the WHATWG rules the hub needs:
 /// fields `id`, `event`, `data`, comments, CR/LF/CRLF line ends, a leading
-/// BOM; `retry` is ignored — the client has its own backoff).
+/// BOM, the last event id kept across events; `retry` is ignored — the
+/// client has its own backoff). Lines are cut on bytes and decoded whole,
+/// so a letter split across two chunks arrives intact.
 #[derive(Debug, Default)]
 pub struct SseParser {
     line: Vec<u8>,
+    /// The current line passed [`MAX_LINE`]: its bytes are being skipped.
+    overflow: bool,
+    /// The event being read lost a line to [`MAX_LINE`]: it is dropped.
+    broken: bool,
     started: bool,
     after_cr: bool,
-    id: Option<String>,
+    /// The spec's "last event ID buffer": set by `id:`, kept until the next
+    /// `id:`, given to every event dispatched meanwhile.
+    last_id: Option<String>,
     event: String,
     data: String,
     has_data: bool,
@@ -64,6 +92,11 @@ impl SseParser {
                     self.end_line(&mut out);
                 }
                 b'\n' => self.end_line(&mut out),
+                _ if self.overflow => {}
+                _ if self.line.len() == MAX_LINE => {
+                    self.overflow = true;
+                    self.line = Vec::new();
+                }
                 _ => self.line.push(b),
             }
         }
@@ -71,6 +104,15 @@ impl SseParser {
     }
 
     fn end_line(&mut self, out: &mut Vec<SseMessage>) {
+        if std::mem::take(&mut self.overflow) {
+            tracing::warn!(
+                limit = MAX_LINE,
+                "event stream line too long; dropping its event"
+            );
+            self.broken = true;
+            self.started = true;
+            return;
+        }
         let mut line = std::mem::take(&mut self.line);
         if !self.started {
             self.started = true;
@@ -91,7 +133,7 @@ impl SseParser {
             None => (text.as_ref(), ""),
         };
         match field {
-            "id" if !value.contains('\0') => self.id = Some(value.to_owned()),
+            "id" if !value.contains('\0') => self.last_id = Some(value.to_owned()),
             "event" => self.event = value.to_owned(),
             "data" => {
                 if self.has_data {
@@ -108,12 +150,13 @@ impl SseParser {
         let event = std::mem::take(&mut self.event);
         let data = std::mem::take(&mut self.data);
         let had_data = std::mem::replace(&mut self.has_data, false);
-        let id = self.id.take().and_then(|s| s.trim().parse().ok());
-        if !had_data && id.is_none() {
+        if std::mem::take(&mut self.broken) || !had_data {
+            // The spec dispatches nothing without data (an `id:` alone only
+            // sets the last event id).
             return;
         }
         out.push(SseMessage {
-            id,
+            id: self.last_id.as_deref().and_then(|s| s.trim().parse().ok()),
             event: if event.is_empty() {
                 "message".to_owned()
             } else {
@@ -353,6 +396,54 @@ mod tests {
     #[test]
     fn blank_blocks_dispatch_nothing() {
         let mut p = SseParser::new();
-        assert!(p.feed(b"\n\n: comment\n\nevent: x\n\n").is_empty());
+        assert!(p.feed(b"\n\n: comment\n\nevent: x\n\nid: 5\n\n").is_empty());
+    }
+
+    /// The spec keeps the last event id: an event without `id:` carries
+    /// the one before it (and `Last-Event-ID` on a reconnection is right).
+    #[test]
+    fn an_event_without_an_id_keeps_the_last_one() {
+        let mut p = SseParser::new();
+        let got = p.feed(b"id: 7\ndata: a\n\ndata: b\n\nid: 9\n\ndata: c\n\nid:\ndata: d\n\n");
+        let ids: Vec<Option<i64>> = got.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [Some(7), Some(7), Some(9), None]);
+        let data: Vec<&str> = got.iter().map(|m| m.data.as_str()).collect();
+        assert_eq!(data, ["a", "b", "c", "d"]);
+    }
+
+    /// A line longer than 64 KB is not kept: its event is dropped, and the
+    /// stream goes on with the next one.
+    #[test]
+    fn a_line_over_64_kb_drops_its_event_not_the_stream() {
+        let mut p = SseParser::new();
+        let mut stream = b"id: 1\nevent: ticket.called\ndata: ".to_vec();
+        stream.extend(std::iter::repeat_n(b'x', MAX_LINE + 10));
+        stream.extend(b"\n\nid: 2\nevent: ticket.called\ndata: ok\n\n");
+        let mut got = Vec::new();
+        for chunk in stream.chunks(4096) {
+            got.extend(p.feed(chunk));
+        }
+        assert_eq!(got.len(), 1, "only the event after the long line");
+        assert_eq!((got[0].id, got[0].data.as_str()), (Some(2), "ok"));
+        assert!(p.line.capacity() <= MAX_LINE, "memory stayed bounded");
+        // A line of exactly the limit is kept.
+        let mut p = SseParser::new();
+        let mut exact = b"data: ".to_vec();
+        exact.extend(std::iter::repeat_n(b'y', MAX_LINE - 6));
+        exact.extend(b"\n\n");
+        assert_eq!(p.feed(&exact)[0].data.len(), MAX_LINE - 6);
+    }
+
+    /// A Vietnamese letter whose bytes arrive in two chunks is decoded
+    /// whole, never as U+FFFD.
+    #[test]
+    fn a_letter_split_across_chunks_arrives_whole() {
+        let stream = "id: 3\nevent: ticket.called\ndata: {\"name_vi\":\"Hộ tịch\"}\n\n".as_bytes();
+        let at = stream.windows(3).position(|w| w == "ộ".as_bytes()).unwrap() + 1;
+        let mut p = SseParser::new();
+        let mut got = p.feed(&stream[..at]);
+        got.extend(p.feed(&stream[at..]));
+        assert_eq!(got[0].data, "{\"name_vi\":\"Hộ tịch\"}");
+        assert!(!got[0].data.contains('\u{fffd}'));
     }
 }

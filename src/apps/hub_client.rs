@@ -8,10 +8,15 @@
 
 use std::time::Duration;
 
+use motcua_api::{
+    BundleInfo, Calls, CallsQuery, CatalogueView, CounterState, CounterView, DeviceEventRequest,
+    DeviceReport, DossierView, ErrorBody, ErrorCode, FieldErrors, FileRequest, FiledDossier,
+    Health, HubDiagnostics, IssueRequest, OutboxRetry, PrintStatus, PrintStatusRequest, Priority,
+    QueueView, RateRequest, RatingLookup, RatingOptions, RatingView, SignInRequest, SignedIn,
+    TicketSelector, TicketView, TransferRequest,
+};
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
-
-use crate::hub::queue::{QueueView, TicketView};
+use serde::Serialize;
 
 /// What went wrong talking to the hub.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,11 +28,11 @@ pub enum HubError {
     #[error("{status} {code}: {message_en}")]
     Refused {
         status: u16,
-        code: String,
+        code: ErrorCode,
         message_vi: String,
         message_en: String,
         /// Per-field messages of a refused form (`422 invalid_form`).
-        fields: crate::domain::form::FieldErrors,
+        fields: FieldErrors,
     },
     /// The hub answered something this client does not understand.
     #[error("unexpected answer from the hub: {0}")]
@@ -61,25 +66,13 @@ impl HubError {
     }
 
     /// The hub's error code, when it refused.
-    pub fn code(&self) -> Option<&str> {
+    pub fn code(&self) -> Option<ErrorCode> {
         match self {
-            HubError::Refused { code, .. } => Some(code),
+            HubError::Refused { code, .. } => Some(*code),
             _ => None,
         }
     }
 }
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    code: String,
-    message_vi: String,
-    message_en: String,
-    #[serde(default)]
-    fields: crate::domain::form::FieldErrors,
-}
-
-/// A priority category as `GET /api/v1/priorities` lists it.
-pub use crate::config::PriorityConfig as PriorityInfo;
 
 /// A client bound to one hub and one token.
 #[derive(Clone)]
@@ -144,7 +137,7 @@ impl HubClient {
                 code: e.code,
                 message_vi: e.message_vi,
                 message_en: e.message_en,
-                fields: e.fields,
+                fields: e.fields.unwrap_or_default(),
             }),
             Err(_) if status.is_server_error() => {
                 Err(HubError::Unreachable(format!("HTTP {status}")))
@@ -155,22 +148,35 @@ impl HubClient {
 
     /// `GET path`, decoded.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, HubError> {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await;
+        self.fetch(self.http.get(format!("{}{path}", self.base)))
+            .await
+    }
+
+    /// `GET path?query` (`query`, a struct, as a query string), decoded.
+    pub async fn get_with<T: DeserializeOwned, Q: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &Q,
+    ) -> Result<T, HubError> {
+        self.fetch(self.http.get(format!("{}{path}", self.base)).query(query))
+            .await
+    }
+
+    async fn fetch<T: DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, HubError> {
+        let resp = req.bearer_auth(&self.token).send().await;
         Self::answer(resp)
             .await?
             .ok_or_else(|| HubError::BadAnswer("empty answer".to_owned()))
     }
 
     /// `POST path` once; `None` for `204 No Content`.
-    pub async fn post<T: DeserializeOwned>(
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         path: &str,
-        body: Option<&serde_json::Value>,
+        body: Option<&B>,
         key: &str,
     ) -> Result<Option<T>, HubError> {
         let mut req = self
@@ -186,10 +192,10 @@ impl HubClient {
 
     /// `POST` with the same key until the hub answers (at most `attempts`
     /// times, backing off), or refuses for good.
-    pub async fn post_retrying<T: DeserializeOwned>(
+    pub async fn post_retrying<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         path: &str,
-        body: Option<&serde_json::Value>,
+        body: Option<&B>,
         key: &str,
         attempts: u32,
     ) -> Result<Option<T>, HubError> {
@@ -212,8 +218,24 @@ impl HubClient {
         self.get("/api/v1/queue").await
     }
 
-    pub async fn priorities(&self) -> Result<Vec<PriorityInfo>, HubError> {
+    pub async fn priorities(&self) -> Result<Vec<Priority>, HubError> {
         self.get("/api/v1/priorities").await
+    }
+
+    /// The hub's health, with each kiosk's devices.
+    pub async fn health(&self) -> Result<Health, HubError> {
+        self.get("/api/v1/health").await
+    }
+
+    /// The latest `limit` calls of the day (1–50).
+    pub async fn calls(&self, limit: u32) -> Result<Calls, HubError> {
+        let query = CallsQuery { limit: Some(limit) };
+        self.get_with("/api/v1/calls", &query).await
+    }
+
+    /// Today's tickets the kiosk could not print, for a reprint.
+    pub async fn print_failed(&self) -> Result<Vec<TicketView>, HubError> {
+        self.get("/api/v1/tickets/print-failed").await
     }
 
     /// Issues a ticket; retried with `key` on transient failures.
@@ -223,30 +245,33 @@ impl HubClient {
         priority: Option<&str>,
         key: &str,
     ) -> Result<TicketView, HubError> {
-        let body = serde_json::json!({ "service": service, "priority": priority });
+        let body = IssueRequest {
+            service: service.to_owned(),
+            priority: priority.map(str::to_owned),
+        };
         self.post_retrying("/api/v1/tickets", Some(&body), key, 4)
             .await?
             .ok_or_else(|| HubError::BadAnswer("no ticket in the answer".to_owned()))
     }
 
     /// The procedure catalogue with each form.
-    pub async fn procedures(&self) -> Result<crate::hub::filing::CatalogueView, HubError> {
+    pub async fn procedures(&self) -> Result<CatalogueView, HubError> {
         self.get("/api/v1/procedures").await
     }
 
     /// Files a dossier, retried with `key` until the hub answers.
     pub async fn file_dossier(
         &self,
-        body: &serde_json::Value,
+        body: &FileRequest,
         key: &str,
-    ) -> Result<crate::hub::filing::FiledDossier, HubError> {
+    ) -> Result<FiledDossier, HubError> {
         self.post_retrying("/api/v1/dossiers", Some(body), key, 8)
             .await?
             .ok_or_else(|| HubError::BadAnswer("no dossier in the answer".to_owned()))
     }
 
     /// A dossier's status and timeline.
-    pub async fn dossier(&self, code: &str) -> Result<crate::hub::filing::DossierView, HubError> {
+    pub async fn dossier(&self, code: &str) -> Result<DossierView, HubError> {
         let encoded: String = code
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
@@ -254,16 +279,20 @@ impl HubClient {
         self.get(&format!("/api/v1/dossiers/{encoded}")).await
     }
 
-    /// Tells the hub what the printer did with a ticket.
+    /// Tells the hub what the printer did with a ticket (`failure`: the
+    /// device error kind).
     pub async fn report_print(
         &self,
         ticket: i64,
         failure: Option<&str>,
         key: &str,
     ) -> Result<TicketView, HubError> {
-        let body = match failure {
-            None => serde_json::json!({ "status": "printed" }),
-            Some(reason) => serde_json::json!({ "status": "print_failed", "reason": reason }),
+        let body = PrintStatusRequest {
+            status: match failure {
+                None => PrintStatus::Printed,
+                Some(_) => PrintStatus::PrintFailed,
+            },
+            reason: failure.map(str::to_owned),
         };
         self.post_retrying(
             &format!("/api/v1/tickets/{ticket}/print-status"),
@@ -275,25 +304,105 @@ impl HubClient {
         .ok_or_else(|| HubError::BadAnswer("no ticket in the answer".to_owned()))
     }
 
-    /// Reports a device's state change (`POST /api/v1/devices/events`),
-    /// retried with `key` on transient failures.
+    /// Signs an officer in at a counter (the counter device's token).
+    pub async fn sign_in(&self, body: &SignInRequest, key: &str) -> Result<SignedIn, HubError> {
+        self.post("/api/v1/staff/sign-in", Some(body), key)
+            .await?
+            .ok_or_else(|| HubError::BadAnswer("no session".to_owned()))
+    }
+
+    /// Ends the caller's officer session.
+    pub async fn sign_out(&self, key: &str) -> Result<(), HubError> {
+        self.post::<(), serde_json::Value>("/api/v1/staff/sign-out", None, key)
+            .await
+            .map(|_| ())
+    }
+
+    /// A counter action on `counter`'s current ticket (`call-next`,
+    /// `recall`, `start`, `finish`, `no-show`, `transfer` with its body);
+    /// `None` when `call-next` finds nobody waiting.
+    pub async fn counter_action(
+        &self,
+        counter: u32,
+        action: &str,
+        transfer: Option<&TransferRequest>,
+        key: &str,
+    ) -> Result<Option<TicketView>, HubError> {
+        self.post_retrying(
+            &format!("/api/v1/counters/{counter}/{action}"),
+            transfer,
+            key,
+            3,
+        )
+        .await
+    }
+
+    /// Opens, pauses or closes `counter`.
+    pub async fn set_counter_state(
+        &self,
+        counter: u32,
+        state: CounterState,
+        key: &str,
+    ) -> Result<CounterView, HubError> {
+        let action = match state {
+            CounterState::Open => "open",
+            CounterState::Paused => "pause",
+            CounterState::Closed => "close",
+        };
+        self.post_retrying::<(), CounterView>(
+            &format!("/api/v1/counters/{counter}/{action}"),
+            None,
+            key,
+            3,
+        )
+        .await?
+        .ok_or_else(|| HubError::BadAnswer("no counter in the answer".to_owned()))
+    }
+
+    /// The rating scale and the office's reasons.
+    pub async fn rating_options(&self) -> Result<RatingOptions, HubError> {
+        self.get("/api/v1/ratings/options").await
+    }
+
+    /// The ticket a citizen names, whether it can be rated, and its rating.
+    pub async fn rating_lookup(&self, sel: &TicketSelector) -> Result<RatingLookup, HubError> {
+        self.get_with("/api/v1/ratings/lookup", sel).await
+    }
+
+    /// Rates a ticket, retried with `key` on transient failures.
+    pub async fn rate(&self, body: &RateRequest, key: &str) -> Result<RatingView, HubError> {
+        self.post_retrying("/api/v1/ratings", Some(body), key, 4)
+            .await?
+            .ok_or_else(|| HubError::BadAnswer("no rating".to_owned()))
+    }
+
+    /// Reports a device's state (`POST /api/v1/devices/events`), retried
+    /// with `key` on transient failures.
     pub async fn report_device(
         &self,
-        report: &crate::apps::diagnostics::events::DeviceReport,
+        report: &DeviceEventRequest,
         key: &str,
-    ) -> Result<serde_json::Value, HubError> {
-        let body = serde_json::to_value(report).map_err(|e| HubError::BadAnswer(e.to_string()))?;
-        self.post_retrying("/api/v1/devices/events", Some(&body), key, 4)
+    ) -> Result<DeviceReport, HubError> {
+        self.post_retrying("/api/v1/devices/events", Some(report), key, 4)
             .await?
             .ok_or_else(|| HubError::BadAnswer("no device state in the answer".to_owned()))
     }
 
+    /// Wakes the hub's outbox and clears its backoff (technician token).
+    pub async fn retry_outbox(&self, key: &str) -> Result<OutboxRetry, HubError> {
+        self.post::<(), OutboxRetry>("/api/v1/outbox/retry", None, key)
+            .await?
+            .ok_or_else(|| HubError::BadAnswer("no outbox in the answer".to_owned()))
+    }
+
+    /// The hub's own diagnostics (technician token).
+    pub async fn diagnostics(&self) -> Result<HubDiagnostics, HubError> {
+        self.get("/api/v1/diagnostics").await
+    }
+
     /// Uploads a support bundle (`POST /api/v1/support-bundles`, a tar);
     /// its digest is the idempotency key, so a retry stores it once.
-    pub async fn upload_bundle(
-        &self,
-        bytes: Vec<u8>,
-    ) -> Result<crate::hub::technician::BundleInfo, HubError> {
+    pub async fn upload_bundle(&self, bytes: Vec<u8>) -> Result<BundleInfo, HubError> {
         use sha2::Digest;
         let key = format!("bundle-{}", hex::encode(sha2::Sha256::digest(&bytes)));
         let resp = self

@@ -2,7 +2,8 @@
 //! display. Each app is a plain-Rust controller, unit-tested without any
 //! UI, plus a thin adapter that binds it to the Slint globals in `ui/`.
 //!
-//! Shared pieces: [`hub_client`] (HTTP), [`events`] (the hub's live event
+//! Shared pieces: [`shell`] (the UI thread's mailbox, clocks, language,
+//! window start-up), [`hub_client`] (HTTP), [`events`] (the hub's live event
 //! stream, reconnecting), [`voice`] (hall announcements), [`rating`] (the
 //! citizen rating flow of the kiosk and the counter's citizen panel),
 //! [`devices`] and [`printing`] (printers and paper documents),
@@ -20,6 +21,7 @@ pub mod hub_client;
 pub mod kiosk;
 pub mod printing;
 pub mod rating;
+pub mod shell;
 pub mod voice;
 pub mod watchdog;
 

@@ -3,7 +3,23 @@
 
 use motcua_drivers::{Line, Receipt};
 
-use crate::hub::queue::TicketView;
+use motcua_api::TicketView;
+
+/// Where lookup QR codes point.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct QrPolicy {
+    /// When set, ticket QR codes are links a phone can open:
+    /// `{public_url}/t/{id}?k={token}`.
+    pub public_url: Option<String>,
+}
+
+impl QrPolicy {
+    /// The lookup payload of a ticket: its id and short token.
+    pub fn ticket_payload(&self, ticket: &TicketView) -> String {
+        let token = ticket.lookup_token.as_deref().unwrap_or("");
+        crate::domain::ticket_ref::ticket_payload(ticket.id, token, self.public_url.as_deref())
+    }
+}
 
 /// The queue ticket: office, the number large, service, people ahead,
 /// estimated wait, issue time, the lookup QR and what to do next.
@@ -51,7 +67,7 @@ pub fn ticket_receipt(office: &str, ticket: &TicketView, qr_payload: &str) -> Re
 
 /// The filing receipt (Mẫu số 01) from the hub's answer, wrapped to the
 /// paper: its lines, the lookup QR code, then the footer.
-pub fn dossier_receipt(filed: &crate::hub::filing::FiledDossier, columns: usize) -> Receipt {
+pub fn dossier_receipt(filed: &motcua_api::FiledDossier, columns: usize) -> Receipt {
     use crate::domain::receipt::{receipt, Align, Emphasis};
     let doc = receipt(&filed.receipt, columns);
     let line = |l: &crate::domain::receipt::ReceiptLine| {

@@ -15,11 +15,12 @@ use std::time::Duration;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use crate::apps::hub_client::{HubClient, HubError};
-use crate::apps::kiosk::controller::Lang;
-use crate::apps::kiosk::{Poster, UiClock};
+use crate::apps::shell::Lang;
+use crate::apps::shell::{Poster, UiClock};
 use crate::apps::ui::{RatingAdapter, ReasonItem};
-use crate::domain::rating::{RatingLevel, TicketRef};
-use crate::hub::rating::{RatingLookup, RatingOptions, RatingView, TicketSelector};
+use crate::domain::rating::RatingLevel;
+use crate::domain::ticket_ref::TicketRef;
+use motcua_api::{RateRequest, RatingLookup, RatingOptions, RatingView, TicketSelector};
 
 /// Where the flow is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -545,11 +546,7 @@ impl RatingApp {
         match effect {
             Effect::LoadOptions => {
                 self.ctx.runtime.spawn(async move {
-                    match ctx
-                        .hub
-                        .get::<RatingOptions>("/api/v1/ratings/options")
-                        .await
-                    {
+                    match ctx.hub.rating_options().await {
                         Ok(o) => app.post(move |app| {
                             app.lock().set_options(o);
                             app.render();
@@ -560,11 +557,7 @@ impl RatingApp {
             }
             Effect::Lookup(sel) => {
                 self.ctx.runtime.spawn(async move {
-                    let query = serde_urlencoded(&sel);
-                    let result = ctx
-                        .hub
-                        .get::<RatingLookup>(&format!("/api/v1/ratings/lookup?{query}"))
-                        .await;
+                    let result = ctx.hub.rating_lookup(&sel).await;
                     app.post(move |app| {
                         app.dispatch(|f, _| {
                             f.looked_up(result);
@@ -580,14 +573,12 @@ impl RatingApp {
                 key,
             } => {
                 self.ctx.runtime.spawn(async move {
-                    let mut body = serde_json::to_value(&selector).unwrap_or_default();
-                    body["level"] = level.as_str().into();
-                    body["reasons"] = reasons.into();
-                    let result = ctx
-                        .hub
-                        .post_retrying::<RatingView>("/api/v1/ratings", Some(&body), &key, 4)
-                        .await
-                        .and_then(|r| r.ok_or_else(|| HubError::BadAnswer("no rating".into())));
+                    let body = RateRequest {
+                        selector,
+                        level,
+                        reasons,
+                    };
+                    let result = ctx.hub.rate(&body, &key).await;
                     if let Err(err) = &result {
                         tracing::warn!(%err, "rating not stored");
                     }
@@ -610,20 +601,6 @@ impl RatingApp {
 }
 
 /// The query string of a ticket selector.
-fn serde_urlencoded(sel: &TicketSelector) -> String {
-    let mut parts = Vec::new();
-    if let Some(t) = sel.ticket {
-        parts.push(format!("ticket={t}"));
-    }
-    if let Some(k) = &sel.token {
-        parts.push(format!("token={}", k));
-    }
-    if let Some(n) = &sel.number {
-        parts.push(format!("number={n}"));
-    }
-    parts.join("&")
-}
-
 /// Sets every `RatingAdapter` property from a view.
 pub fn render_rating(adapter: &RatingAdapter<'_>, view: &RatingScreen) {
     adapter.set_step(view.step.into());
@@ -711,7 +688,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::rating::{RatedTicket, Refusal};
+    use motcua_api::{ErrorCode, Problem, RatedTicket};
 
     fn secs(s: u64) -> Duration {
         Duration::from_secs(s)
@@ -719,11 +696,11 @@ mod tests {
 
     fn flow() -> RatingFlow {
         let mut f = RatingFlow::new(secs(60), vec!["A".into(), "B".into()]);
-        f.set_options(RatingOptions::from_config(&crate::config::Config::demo()));
+        f.set_options(crate::config::Config::demo().rating.options());
         f
     }
 
-    fn found(number: &str, refusal: Option<Refusal>) -> RatingLookup {
+    fn found(number: &str, refusal: Option<Problem>) -> RatingLookup {
         RatingLookup {
             ticket: RatedTicket {
                 id: 7,
@@ -831,8 +808,8 @@ mod tests {
         );
         f.looked_up(Ok(found(
             "A012",
-            Some(Refusal {
-                code: "already_rated".into(),
+            Some(Problem {
+                code: ErrorCode::AlreadyRated,
                 message_vi: "Phiếu A012 đã được đánh giá.".into(),
                 message_en: "Already rated.".into(),
             }),

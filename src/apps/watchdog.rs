@@ -34,7 +34,7 @@ pub fn run_until_closed(
 ) -> anyhow::Result<()> {
     let watchdog = UiWatchdog::from_env();
     runtime.spawn(async {
-        crate::hub::terminated().await;
+        crate::web::terminated().await;
         let _ = slint::quit_event_loop();
     });
     window

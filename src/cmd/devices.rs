@@ -117,7 +117,10 @@ fn report(result: Result<Printed, PrinterError>) -> anyhow::Result<ExitCode> {
 
 fn device_error(err: &PrinterError) -> ExitCode {
     let kind = err.kind();
-    eprintln!("motcua: {} ({kind}): {err}", kind.message_vi());
+    eprintln!(
+        "motcua: {} ({kind}): {err}",
+        crate::domain::wording::sentence(kind).0
+    );
     ExitCode::from(1)
 }
 

@@ -224,7 +224,14 @@ pub fn bundle(
     let rt = runtime()?;
     let report = rt.block_on(diagnostics.run_all());
     let extra: Vec<(&str, String)> = journal().map(|j| ("journal.txt", j)).into_iter().collect();
-    let bytes = bundle::build(diagnostics.sources(), &report, &extra)?;
+    let sources = diagnostics.sources();
+    let bytes = bundle::build(
+        &sources.config,
+        sources.config_path.as_deref(),
+        &sources.log,
+        &report,
+        &extra,
+    )?;
     if let Some(to) = &b.to {
         let name = bundle::file_name(&report.machine, report.created_at);
         let path = bundle::write(to, &name, &bytes)?;

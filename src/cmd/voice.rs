@@ -60,7 +60,7 @@ pub fn hash_pin() -> anyhow::Result<ExitCode> {
     let mut line = String::new();
     stdin.lock().read_line(&mut line)?;
     let pin = line.trim_end_matches(['\r', '\n']);
-    let hash = crate::hub::staff::hash_pin(pin).context("mã PIN / PIN")?;
+    let hash = crate::pin::hash_pin(pin).context("mã PIN / PIN")?;
     println!("{hash}");
     Ok(ExitCode::SUCCESS)
 }

@@ -16,7 +16,6 @@
 //! then what the portal reports.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
 /// The most dossiers one unit can receive on one date.
 pub const MAX_PER_DAY: u32 = 9999;
@@ -89,147 +88,8 @@ pub fn parse_code(text: &str) -> Option<ParsedCode> {
     })
 }
 
-/// Where a dossier stands with the portal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PortalStatus {
-    /// Committed at the hub, waiting in the outbox to be sent.
-    Pending,
-    /// The portal acknowledged it (it has a portal reference).
-    Received,
-    Processing,
-    /// The office asks for more documents.
-    SupplementRequested,
-    ResultReady,
-    /// The portal refused the submission itself (not retried; staff act).
-    Refused,
-}
-
-impl PortalStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PortalStatus::Pending => "pending",
-            PortalStatus::Received => "received",
-            PortalStatus::Processing => "processing",
-            PortalStatus::SupplementRequested => "supplement_requested",
-            PortalStatus::ResultReady => "result_ready",
-            PortalStatus::Refused => "refused",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "pending" => PortalStatus::Pending,
-            "received" => PortalStatus::Received,
-            "processing" => PortalStatus::Processing,
-            "supplement_requested" => PortalStatus::SupplementRequested,
-            "result_ready" => PortalStatus::ResultReady,
-            "refused" => PortalStatus::Refused,
-            _ => return None,
-        })
-    }
-
-    /// Nothing more will change without a person acting.
-    pub fn is_final(self) -> bool {
-        matches!(self, PortalStatus::ResultReady | PortalStatus::Refused)
-    }
-
-    /// The status in words, for the lookup screen: (Vietnamese, English).
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            PortalStatus::Pending => (
-                "Đang chờ gửi lên Cổng dịch vụ công (hệ thống tự động gửi)",
-                "Waiting to be sent to the public service portal (automatic)",
-            ),
-            PortalStatus::Received => (
-                "Cổng dịch vụ công đã tiếp nhận",
-                "Received by the public service portal",
-            ),
-            PortalStatus::Processing => ("Đang giải quyết", "Being processed"),
-            PortalStatus::SupplementRequested => (
-                "Cần bổ sung hồ sơ — vui lòng liên hệ bộ phận một cửa",
-                "More documents needed — please contact the one-stop office",
-            ),
-            PortalStatus::ResultReady => (
-                "Đã có kết quả — mời đến nhận",
-                "The result is ready to collect",
-            ),
-            PortalStatus::Refused => (
-                "Cổng dịch vụ công không tiếp nhận — cán bộ sẽ liên hệ",
-                "Refused by the portal — staff will contact you",
-            ),
-        }
-    }
-}
-
-/// A step of a dossier's timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    /// Committed at the hub; code and due time assigned.
-    Received,
-    /// Delivered to the portal, which answered with its reference.
-    Sent,
-    Processing,
-    SupplementRequested,
-    ResultReady,
-    Refused,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Received => "received",
-            Stage::Sent => "sent",
-            Stage::Processing => "processing",
-            Stage::SupplementRequested => "supplement_requested",
-            Stage::ResultReady => "result_ready",
-            Stage::Refused => "refused",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "received" => Stage::Received,
-            "sent" => Stage::Sent,
-            "processing" => Stage::Processing,
-            "supplement_requested" => Stage::SupplementRequested,
-            "result_ready" => Stage::ResultReady,
-            "refused" => Stage::Refused,
-            _ => return None,
-        })
-    }
-
-    /// The stage a portal status adds to the timeline (none for the states
-    /// the hub records itself).
-    pub fn from_portal(status: PortalStatus) -> Option<Self> {
-        match status {
-            PortalStatus::Pending | PortalStatus::Received => None,
-            PortalStatus::Processing => Some(Stage::Processing),
-            PortalStatus::SupplementRequested => Some(Stage::SupplementRequested),
-            PortalStatus::ResultReady => Some(Stage::ResultReady),
-            PortalStatus::Refused => Some(Stage::Refused),
-        }
-    }
-
-    /// The stage in words: (Vietnamese, English).
-    pub fn label(self) -> (&'static str, &'static str) {
-        match self {
-            Stage::Received => (
-                "Đã tiếp nhận hồ sơ tại bộ phận một cửa",
-                "Received at the one-stop office",
-            ),
-            Stage::Sent => (
-                "Đã gửi lên Cổng dịch vụ công",
-                "Sent to the public service portal",
-            ),
-            Stage::Processing => ("Đang giải quyết", "Being processed"),
-            Stage::SupplementRequested => ("Yêu cầu bổ sung hồ sơ", "More documents requested"),
-            Stage::ResultReady => ("Đã có kết quả", "Result ready"),
-            Stage::Refused => ("Không được tiếp nhận", "Refused"),
-        }
-    }
-}
+/// The statuses and timeline stages are the wire's.
+pub use motcua_api::{PortalStatus, Stage};
 
 #[cfg(test)]
 mod tests {
@@ -279,14 +139,7 @@ mod tests {
 
     #[test]
     fn statuses_round_trip() {
-        for s in [
-            PortalStatus::Pending,
-            PortalStatus::Received,
-            PortalStatus::Processing,
-            PortalStatus::SupplementRequested,
-            PortalStatus::ResultReady,
-            PortalStatus::Refused,
-        ] {
+        for s in PortalStatus::ALL {
             assert_eq!(PortalStatus::parse(s.as_str()), Some(s));
             assert_eq!(
                 serde_json::to_value(s).unwrap(),

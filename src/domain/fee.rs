@@ -20,41 +20,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// One part of a fee rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum FeeItem {
-    /// One amount per dossier.
-    Flat {
-        amount: u64,
-        /// What the amount is for; "Lệ phí" when absent.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        label_vi: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        label_en: Option<String>,
-    },
-    /// An amount per copy requested; the first `free_copies` are free.
-    PerCopy {
-        amount: u64,
-        #[serde(default)]
-        free_copies: u32,
-    },
-    /// Per page of the original, capped per copy, times the copies.
-    PerPage {
-        first_pages: u32,
-        first_page_rate: u64,
-        next_page_rate: u64,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        max_per_copy: Option<u64>,
-    },
-    /// Charged when the date in form field `field` is more than
-    /// `within_days` days before the day of receipt.
-    Late {
-        field: String,
-        within_days: u32,
-        amount: u64,
-    },
-}
+pub use motcua_api::{FeeItem, FeeLine};
 
 /// What the citizen chose, and the dates the `late` items look at.
 #[derive(Clone, Copy)]
@@ -67,14 +33,6 @@ pub struct FeeInput<'a> {
     pub received_on: NaiveDate,
     /// The value of a date field of the form, by name.
     pub date_field: &'a dyn Fn(&str) -> Option<NaiveDate>,
-}
-
-/// One line of a computed fee, for the review page and the receipt.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FeeLine {
-    pub label_vi: String,
-    pub label_en: String,
-    pub amount: u64,
 }
 
 /// A computed fee in đồng.

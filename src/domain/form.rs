@@ -25,20 +25,7 @@ use super::procedure::{ChoiceOption, FieldKind, FieldSpec, Procedure};
 /// Longest text accepted when a field sets no `max_len`.
 pub const DEFAULT_MAX_LEN: u32 = 200;
 
-/// Why one field was refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    /// Machine code: `required`, `too_short`, `too_long`, `pattern`,
-    /// `date_format`, `date_in_future`, `too_young`, `too_old`, `choice`,
-    /// `id_number`, `phone`, `number_range`, `pledge`, `type`,
-    /// `unknown_field`.
-    pub code: String,
-    pub message_vi: String,
-    pub message_en: String,
-}
-
-/// Errors by field name.
-pub type FieldErrors = BTreeMap<String, FieldError>;
+pub use motcua_api::{Applicant, FieldError, FieldErrorCode, FieldErrors};
 
 /// A filing request as received (values not yet checked).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -51,20 +38,6 @@ pub struct DossierInput {
     pub pages: Option<Value>,
     #[serde(default)]
     pub copies: Option<Value>,
-}
-
-/// The person filing, as stored (personal data: purged after retention).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Applicant {
-    pub name: String,
-    pub id_number: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date_of_birth: Option<NaiveDate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sex: Option<String>,
-    pub address: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
 }
 
 /// A request that passed validation, normalised.
@@ -183,7 +156,7 @@ pub fn validate(
             errors.insert(
                 format!("fields.{name}"),
                 error(
-                    "unknown_field",
+                    FieldErrorCode::UnknownField,
                     format!(
                         "Gửi \"{name}\" ở cấp ngoài cùng của yêu cầu, không nằm trong \"fields\"."
                     ),
@@ -293,9 +266,9 @@ fn default_value(spec: &FieldSpec, default: &str) -> Value {
     }
 }
 
-fn error(code: &str, vi: impl Into<String>, en: impl Into<String>) -> FieldError {
+fn error(code: FieldErrorCode, vi: impl Into<String>, en: impl Into<String>) -> FieldError {
     FieldError {
-        code: code.to_owned(),
+        code,
         message_vi: vi.into(),
         message_en: en.into(),
     }
@@ -303,7 +276,7 @@ fn error(code: &str, vi: impl Into<String>, en: impl Into<String>) -> FieldError
 
 fn unknown_field() -> FieldError {
     error(
-        "unknown_field",
+        FieldErrorCode::UnknownField,
         "Trường này không có trong mẫu đơn của thủ tục.",
         "This field is not part of the procedure's form.",
     )
@@ -326,17 +299,17 @@ fn required(spec: &FieldSpec) -> FieldError {
     let (vi, en) = (mid_sentence(&spec.label_vi), mid_sentence(&spec.label_en));
     match spec.kind {
         FieldKind::Choice => error(
-            "required",
+            FieldErrorCode::Required,
             format!("Vui lòng chọn {vi}."),
             format!("Please choose the {en}."),
         ),
         FieldKind::Pledge => error(
-            "pledge",
+            FieldErrorCode::Pledge,
             "Vui lòng xác nhận lời cam đoan.",
             "Please confirm the pledge.",
         ),
         _ => error(
-            "required",
+            FieldErrorCode::Required,
             format!("Vui lòng nhập {vi}."),
             format!("Please enter the {en}."),
         ),
@@ -344,7 +317,11 @@ fn required(spec: &FieldSpec) -> FieldError {
 }
 
 fn wrong_type() -> FieldError {
-    error("type", "Giá trị không hợp lệ.", "Invalid value.")
+    error(
+        FieldErrorCode::Type,
+        "Giá trị không hợp lệ.",
+        "Invalid value.",
+    )
 }
 
 /// Checks one present value; returns it normalised.
@@ -359,7 +336,7 @@ fn check_value(spec: &FieldSpec, value: &Value, today: NaiveDate) -> Result<Valu
                 Ok(Value::String(s))
             } else {
                 Err(error(
-                    "choice",
+                    FieldErrorCode::Choice,
                     "Vui lòng chọn một trong các lựa chọn có sẵn.",
                     "Please pick one of the options offered.",
                 ))
@@ -372,7 +349,7 @@ fn check_value(spec: &FieldSpec, value: &Value, today: NaiveDate) -> Result<Valu
                 Ok(Value::String(digits))
             } else {
                 Err(error(
-                    "id_number",
+                    FieldErrorCode::IdNumber,
                     "Số định danh cá nhân (CCCD) gồm đúng 12 chữ số.",
                     "The personal ID number (CCCD) has exactly 12 digits.",
                 ))
@@ -382,7 +359,7 @@ fn check_value(spec: &FieldSpec, value: &Value, today: NaiveDate) -> Result<Valu
             let s = value.as_str().ok_or_else(wrong_type)?;
             normalise_phone(s).map(Value::String).ok_or_else(|| {
                 error(
-                    "phone",
+                    FieldErrorCode::Phone,
                     "Số điện thoại gồm 10 chữ số, bắt đầu bằng số 0 (ví dụ 0912345678).",
                     "A phone number has 10 digits and starts with 0 (e.g. 0912345678).",
                 )
@@ -391,7 +368,7 @@ fn check_value(spec: &FieldSpec, value: &Value, today: NaiveDate) -> Result<Valu
         FieldKind::Number | FieldKind::Year | FieldKind::Copies | FieldKind::Pages => {
             let n = as_integer(value).ok_or_else(|| {
                 error(
-                    "type",
+                    FieldErrorCode::Type,
                     "Vui lòng nhập một số nguyên.",
                     "Please enter a whole number.",
                 )
@@ -399,7 +376,7 @@ fn check_value(spec: &FieldSpec, value: &Value, today: NaiveDate) -> Result<Valu
             let (min, max) = bounds(spec, today);
             if n < min || n > max {
                 return Err(error(
-                    "number_range",
+                    FieldErrorCode::NumberRange,
                     format!("Vui lòng nhập một số từ {min} đến {max}."),
                     format!("Please enter a number from {min} to {max}."),
                 ));
@@ -457,7 +434,7 @@ fn check_text(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError> {
     if let Some(min) = spec.min_len {
         if len < min {
             return Err(error(
-                "too_short",
+                FieldErrorCode::TooShort,
                 format!("{vi} phải có ít nhất {min} ký tự."),
                 format!("{en} must have at least {min} characters."),
             ));
@@ -466,7 +443,7 @@ fn check_text(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError> {
     let max = spec.max_len.unwrap_or(DEFAULT_MAX_LEN);
     if len > max {
         return Err(error(
-            "too_long",
+            FieldErrorCode::TooLong,
             format!("{vi} chỉ được dài tối đa {max} ký tự."),
             format!("{en} can have at most {max} characters."),
         ));
@@ -477,7 +454,7 @@ fn check_text(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError> {
         let matches = anchored_regex(pattern).is_some_and(|re| re.is_match(&text));
         if !matches {
             return Err(error(
-                "pattern",
+                FieldErrorCode::Pattern,
                 spec.pattern_hint_vi
                     .clone()
                     .unwrap_or_else(|| format!("{vi} không đúng định dạng.")),
@@ -514,14 +491,14 @@ fn check_date(spec: &FieldSpec, value: &Value, today: NaiveDate) -> Result<Value
     let s = value.as_str().ok_or_else(wrong_type)?;
     let date = parse_date(s).ok_or_else(|| {
         error(
-            "date_format",
+            FieldErrorCode::DateFormat,
             "Ngày không hợp lệ; nhập theo dạng ngày/tháng/năm, ví dụ 15/03/1990.",
             "Not a valid date; use day/month/year, e.g. 15/03/1990.",
         )
     })?;
     if spec.not_future && date > today {
         return Err(error(
-            "date_in_future",
+            FieldErrorCode::DateInFuture,
             "Ngày này không được sau ngày hôm nay.",
             "This date cannot be after today.",
         ));
@@ -530,7 +507,7 @@ fn check_date(spec: &FieldSpec, value: &Value, today: NaiveDate) -> Result<Value
     if let Some(min) = spec.min_age_years {
         if age < i64::from(min) {
             return Err(error(
-                "too_young",
+                FieldErrorCode::TooYoung,
                 format!("Phải đủ {min} tuổi trở lên."),
                 format!("Must be at least {min} years old."),
             ));
@@ -539,7 +516,7 @@ fn check_date(spec: &FieldSpec, value: &Value, today: NaiveDate) -> Result<Value
     if let Some(max) = spec.max_age_years {
         if age > i64::from(max) {
             return Err(error(
-                "too_old",
+                FieldErrorCode::TooOld,
                 format!("Ngày này cách đây quá {max} năm; vui lòng kiểm tra lại."),
                 format!("This date is more than {max} years ago; please check it."),
             ));
@@ -705,11 +682,11 @@ mod tests {
             today(),
         )
         .unwrap_err();
-        assert_eq!(errors["religion"].code, "unknown_field");
+        assert_eq!(errors["religion"].code.as_str(), "unknown_field");
         let mut extra = input(json!({"document_name": "Bằng"}), Some(json!(2)), None);
         extra.applicant.insert("ethnicity".into(), json!("Kinh"));
         let errors = validate(&copy_certification(), &extra, today()).unwrap_err();
-        assert_eq!(errors["applicant.ethnicity"].code, "unknown_field");
+        assert_eq!(errors["applicant.ethnicity"].code.as_str(), "unknown_field");
         // Pages on a procedure without pages.
         let signature = Catalogue::builtin().get("2.000884").unwrap().clone();
         let errors = validate(
@@ -722,7 +699,7 @@ mod tests {
             today(),
         )
         .unwrap_err();
-        assert_eq!(errors["pages"].code, "unknown_field");
+        assert_eq!(errors["pages"].code.as_str(), "unknown_field");
     }
 
     #[test]
@@ -747,10 +724,10 @@ mod tests {
         assert_eq!(ok.copies, Some(0));
         let errors =
             validate(&birth, &input(fields("2026-11-27"), None, None), today()).unwrap_err();
-        assert_eq!(errors["child_birth_date"].code, "date_in_future");
+        assert_eq!(errors["child_birth_date"].code.as_str(), "date_in_future");
         let errors =
             validate(&birth, &input(fields("2026-02-30"), None, None), today()).unwrap_err();
-        assert_eq!(errors["child_birth_date"].code, "date_format");
+        assert_eq!(errors["child_birth_date"].code.as_str(), "date_format");
     }
 
     #[test]
@@ -777,14 +754,15 @@ mod tests {
             today(),
         )
         .unwrap_err();
-        assert_eq!(errors["requester_relation"].code, "choice");
-        assert_eq!(errors["mother_birth_year"].code, "number_range");
-        assert_eq!(errors["pledge"].code, "pledge");
+        assert_eq!(errors["requester_relation"].code.as_str(), "choice");
+        assert_eq!(errors["mother_birth_year"].code.as_str(), "number_range");
+        assert_eq!(errors["pledge"].code.as_str(), "pledge");
         assert_eq!(
-            errors["father_birth_year"].code, "required",
+            errors["father_birth_year"].code.as_str(),
+            "required",
             "required with father_name"
         );
-        assert_eq!(errors["copies"].code, "number_range");
+        assert_eq!(errors["copies"].code.as_str(), "number_range");
     }
 
     #[test]

@@ -19,7 +19,11 @@ use std::collections::BTreeSet;
 use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
-use super::fee::FeeItem;
+/// The catalogue's data types are the wire's: the hub serves procedures
+/// as they are (`GET /api/v1/procedures`).
+pub use motcua_api::{
+    ChoiceOption, Document, FeeItem, FieldKind, FieldSpec, Procedure, Processing,
+};
 
 /// The catalogue shipped with motcua.
 pub const BUILTIN_CATALOGUE: &str = include_str!("../../data/procedures.toml");
@@ -32,221 +36,6 @@ pub struct Catalogue {
     #[serde(default)]
     pub version: String,
     pub procedures: Vec<Procedure>,
-}
-
-/// One administrative procedure.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Procedure {
-    /// National code (mã thủ tục), e.g. `1.001193`.
-    pub code: String,
-    pub name_vi: String,
-    pub name_en: String,
-    /// The field (lĩnh vực) used to group procedures, e.g. "Hộ tịch".
-    pub field_vi: String,
-    pub field_en: String,
-    /// The competent office (cơ quan thực hiện).
-    pub office_vi: String,
-    pub office_en: String,
-    /// "toan_trinh" (entirely online) or "mot_phan" (partly), NĐ 42/2022.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub online_level: Option<String>,
-    /// What the citizen brings or submits (thành phần hồ sơ).
-    pub documents: Vec<Document>,
-    pub processing: Processing,
-    /// Fee items, summed; empty means free.
-    #[serde(default)]
-    pub fee: Vec<FeeItem>,
-    /// The citizen (or both parties) must come to a counter: originals to
-    /// compare, a signature in front of the officer, both spouses present.
-    #[serde(default)]
-    pub presence_required: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub presence_reason_vi: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub presence_reason_en: Option<String>,
-    /// The queue service (`services[].code` of the office configuration)
-    /// whose ticket is issued when presence is required. Office-specific:
-    /// a portal catalogue may leave it out.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub queue_service: Option<String>,
-    /// The form, in display order.
-    pub form: Vec<FieldSpec>,
-}
-
-/// A document of the dossier.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Document {
-    pub name_vi: String,
-    pub name_en: String,
-    /// The original must be shown at the counter.
-    #[serde(default)]
-    pub original: bool,
-    /// Optional documents are listed but not required.
-    #[serde(default)]
-    pub optional: bool,
-}
-
-/// The legal processing time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Processing {
-    /// 0 = the same working day (with the 15:00 rule).
-    pub working_days: u32,
-    /// Extra working days the law allows when facts must be verified.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verification_extra_days: Option<u32>,
-}
-
-/// The kinds of form field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FieldKind {
-    /// Free text (names, addresses), NFC-normalised and trimmed.
-    Text,
-    /// A calendar date: `YYYY-MM-DD` or `DD/MM/YYYY` in, `YYYY-MM-DD` stored.
-    Date,
-    /// One of `options`.
-    Choice,
-    /// A 12-digit personal identification number (CCCD).
-    IdNumber,
-    /// A Vietnamese phone number `0xxxxxxxxx`.
-    Phone,
-    /// An integer between `min` and `max`.
-    Number,
-    /// A year between `min` and the current year (birth years).
-    Year,
-    /// Copies requested; given as the request's top-level `copies`.
-    Copies,
-    /// Pages of the original; given as the request's top-level `pages`.
-    Pages,
-    /// A pledge the citizen must confirm (`true`).
-    Pledge,
-}
-
-impl FieldKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldKind::Text => "text",
-            FieldKind::Date => "date",
-            FieldKind::Choice => "choice",
-            FieldKind::IdNumber => "id_number",
-            FieldKind::Phone => "phone",
-            FieldKind::Number => "number",
-            FieldKind::Year => "year",
-            FieldKind::Copies => "copies",
-            FieldKind::Pages => "pages",
-            FieldKind::Pledge => "pledge",
-        }
-    }
-}
-
-/// One choice of a `choice` field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChoiceOption {
-    /// What is sent and stored.
-    pub value: String,
-    pub label_vi: String,
-    pub label_en: String,
-}
-
-/// One field of a form. Attributes that do not apply to the kind are left
-/// out; [`Catalogue::validate`] refuses the ones that make no sense.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FieldSpec {
-    /// Key in the request's `fields` (snake_case).
-    pub name: String,
-    pub kind: FieldKind,
-    pub label_vi: String,
-    pub label_en: String,
-    /// Heading the field is shown under ("Người được khai sinh").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub section_vi: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub section_en: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub help_vi: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub help_en: Option<String>,
-    #[serde(default)]
-    pub required: bool,
-    /// Required when this other field has a value (the father's birth year
-    /// once the father's name is given).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub required_with: Option<String>,
-    /// Value shown pre-filled and used when the field is not sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
-    /// Where the kiosk may pre-fill from, e.g. `applicant.address`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prefill: Option<String>,
-    /// Text: length bounds in characters (default at most 200).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_len: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_len: Option<u32>,
-    /// Text: a regular expression the whole value must match.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
-    /// Text: the message when `pattern` does not match.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern_hint_vi: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern_hint_en: Option<String>,
-    /// Date: not after today.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub not_future: bool,
-    /// Date: at least / at most this many years before today.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_age_years: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_age_years: Option<u32>,
-    /// Choice: the options.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub options: Vec<ChoiceOption>,
-    /// Number, year, copies, pages: bounds (inclusive).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<i64>,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-impl FieldSpec {
-    /// A bare field of `kind`; the catalogue data sets the rest.
-    pub fn new(name: &str, kind: FieldKind, label_vi: &str, label_en: &str) -> Self {
-        Self {
-            name: name.to_owned(),
-            kind,
-            label_vi: label_vi.to_owned(),
-            label_en: label_en.to_owned(),
-            section_vi: None,
-            section_en: None,
-            help_vi: None,
-            help_en: None,
-            required: false,
-            required_with: None,
-            default: None,
-            prefill: None,
-            min_len: None,
-            max_len: None,
-            pattern: None,
-            pattern_hint_vi: None,
-            pattern_hint_en: None,
-            not_future: false,
-            min_age_years: None,
-            max_age_years: None,
-            options: Vec::new(),
-            min: None,
-            max: None,
-        }
-    }
 }
 
 /// A catalogue that cannot be used, naming the procedure and field.
@@ -306,118 +95,112 @@ impl Catalogue {
             if !codes.insert(p.code.as_str()) {
                 return Err(invalid(&p.code, "the code is used twice"));
             }
-            p.validate()?;
+            validate_procedure(p)?;
         }
         Ok(())
     }
 }
 
-impl Procedure {
-    fn validate(&self) -> Result<(), CatalogueError> {
-        let at = |field: &str| format!("{} {field}", self.code);
-        if self.name_vi.trim().is_empty() {
-            return Err(invalid(at("name_vi"), "must not be empty"));
-        }
-        if let Some(level) = &self.online_level {
-            if level != "toan_trinh" && level != "mot_phan" {
-                return Err(invalid(
-                    at("online_level"),
-                    "must be \"toan_trinh\" or \"mot_phan\"",
-                ));
-            }
-        }
-        let mut names = BTreeSet::new();
-        for f in &self.form {
-            if !is_field_name(&f.name) {
-                return Err(invalid(
-                    at(&format!("form.{}", f.name)),
-                    "field names are lower-case letters, digits and _",
-                ));
-            }
-            if !names.insert(f.name.as_str()) {
-                return Err(invalid(at(&format!("form.{}", f.name)), "defined twice"));
-            }
-            f.validate()
-                .map_err(|m| invalid(at(&format!("form.{}", f.name)), m))?;
-        }
-        for f in &self.form {
-            if let Some(other) = &f.required_with {
-                if !names.contains(other.as_str()) {
-                    return Err(invalid(
-                        at(&format!("form.{}", f.name)),
-                        format!("required_with names no field {other:?}"),
-                    ));
-                }
-            }
-        }
-        for item in &self.fee {
-            match item {
-                FeeItem::PerPage { .. } if !self.has_field(FieldKind::Pages) => {
-                    return Err(invalid(
-                        at("fee"),
-                        "a per_page fee needs a `pages` field in the form",
-                    ))
-                }
-                FeeItem::Late { field, .. }
-                    if !self
-                        .form
-                        .iter()
-                        .any(|f| &f.name == field && f.kind == FieldKind::Date) =>
-                {
-                    return Err(invalid(
-                        at("fee"),
-                        format!("a late fee needs the date field {field:?} in the form"),
-                    ))
-                }
-                _ => {}
-            }
-        }
-        if self.presence_required && self.presence_reason_vi.is_none() {
+/// Checks one procedure: its names, form and fee rule fit together.
+fn validate_procedure(p: &Procedure) -> Result<(), CatalogueError> {
+    let at = |field: &str| format!("{} {field}", p.code);
+    if p.name_vi.trim().is_empty() {
+        return Err(invalid(at("name_vi"), "must not be empty"));
+    }
+    if let Some(level) = &p.online_level {
+        if level != "toan_trinh" && level != "mot_phan" {
             return Err(invalid(
-                at("presence_reason_vi"),
-                "say why the citizen must come to the counter",
+                at("online_level"),
+                "must be \"toan_trinh\" or \"mot_phan\"",
             ));
         }
-        Ok(())
     }
-
-    fn has_field(&self, kind: FieldKind) -> bool {
-        self.form.iter().any(|f| f.kind == kind)
+    let mut names = BTreeSet::new();
+    for f in &p.form {
+        if !is_field_name(&f.name) {
+            return Err(invalid(
+                at(&format!("form.{}", f.name)),
+                "field names are lower-case letters, digits and _",
+            ));
+        }
+        if !names.insert(f.name.as_str()) {
+            return Err(invalid(at(&format!("form.{}", f.name)), "defined twice"));
+        }
+        validate_field(f).map_err(|m| invalid(at(&format!("form.{}", f.name)), m))?;
     }
-
-    /// The legal processing time in words: (Vietnamese, English).
-    pub fn processing_text(&self, same_day_cutoff: NaiveTime) -> (String, String) {
-        let cutoff = same_day_cutoff.format("%H:%M").to_string();
-        let cutoff_vi = if same_day_cutoff.format("%M").to_string() == "00" {
-            format!("{} giờ", same_day_cutoff.format("%-H"))
-        } else {
-            same_day_cutoff.format("%-H giờ %M").to_string()
-        };
-        let p = self.processing;
-        let (mut vi, mut en) = if p.working_days == 0 {
-            (
-                format!(
-                    "Trong ngày làm việc (nhận sau {cutoff_vi} thì trả vào ngày làm việc tiếp theo)"
-                ),
-                format!("The same working day (received after {cutoff}: the next working day)"),
-            )
-        } else {
-            (
-                format!("{} ngày làm việc", p.working_days),
-                format!("{} working days", p.working_days),
-            )
-        };
-        if let Some(extra) = p.verification_extra_days {
-            if p.working_days == 0 {
-                vi += &format!("; trường hợp cần xác minh: không quá {extra} ngày làm việc");
-                en += &format!("; if facts must be verified: at most {extra} working days");
-            } else {
-                vi += &format!("; trường hợp cần xác minh: thêm không quá {extra} ngày làm việc");
-                en += &format!("; if facts must be verified: up to {extra} more working days");
+    for f in &p.form {
+        if let Some(other) = &f.required_with {
+            if !names.contains(other.as_str()) {
+                return Err(invalid(
+                    at(&format!("form.{}", f.name)),
+                    format!("required_with names no field {other:?}"),
+                ));
             }
         }
-        (vi, en)
     }
+    for item in &p.fee {
+        match item {
+            FeeItem::PerPage { .. } if !p.form.iter().any(|f| f.kind == FieldKind::Pages) => {
+                return Err(invalid(
+                    at("fee"),
+                    "a per_page fee needs a `pages` field in the form",
+                ))
+            }
+            FeeItem::Late { field, .. }
+                if !p
+                    .form
+                    .iter()
+                    .any(|f| &f.name == field && f.kind == FieldKind::Date) =>
+            {
+                return Err(invalid(
+                    at("fee"),
+                    format!("a late fee needs the date field {field:?} in the form"),
+                ))
+            }
+            _ => {}
+        }
+    }
+    if p.presence_required && p.presence_reason_vi.is_none() {
+        return Err(invalid(
+            at("presence_reason_vi"),
+            "say why the citizen must come to the counter",
+        ));
+    }
+    Ok(())
+}
+
+/// The legal processing time of `p` in words: (Vietnamese, English).
+pub fn processing_text(p: &Procedure, same_day_cutoff: NaiveTime) -> (String, String) {
+    let cutoff = same_day_cutoff.format("%H:%M").to_string();
+    let cutoff_vi = if same_day_cutoff.format("%M").to_string() == "00" {
+        format!("{} giờ", same_day_cutoff.format("%-H"))
+    } else {
+        same_day_cutoff.format("%-H giờ %M").to_string()
+    };
+    let p = p.processing;
+    let (mut vi, mut en) = if p.working_days == 0 {
+        (
+            format!(
+                "Trong ngày làm việc (nhận sau {cutoff_vi} thì trả vào ngày làm việc tiếp theo)"
+            ),
+            format!("The same working day (received after {cutoff}: the next working day)"),
+        )
+    } else {
+        (
+            format!("{} ngày làm việc", p.working_days),
+            format!("{} working days", p.working_days),
+        )
+    };
+    if let Some(extra) = p.verification_extra_days {
+        if p.working_days == 0 {
+            vi += &format!("; trường hợp cần xác minh: không quá {extra} ngày làm việc");
+            en += &format!("; if facts must be verified: at most {extra} working days");
+        } else {
+            vi += &format!("; trường hợp cần xác minh: thêm không quá {extra} ngày làm việc");
+            en += &format!("; if facts must be verified: up to {extra} more working days");
+        }
+    }
+    (vi, en)
 }
 
 fn is_field_name(s: &str) -> bool {
@@ -428,63 +211,60 @@ fn is_field_name(s: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-impl FieldSpec {
-    fn validate(&self) -> Result<(), String> {
-        use FieldKind as K;
-        let text_only = self.min_len.is_some()
-            || self.max_len.is_some()
-            || self.pattern.is_some()
-            || self.pattern_hint_vi.is_some();
-        if text_only && self.kind != K::Text {
-            return Err("min_len, max_len and pattern apply to text fields only".into());
-        }
-        let date_only =
-            self.not_future || self.min_age_years.is_some() || self.max_age_years.is_some();
-        if date_only && self.kind != K::Date {
-            return Err("not_future and age bounds apply to date fields only".into());
-        }
-        if !self.options.is_empty() && self.kind != K::Choice {
-            return Err("options apply to choice fields only".into());
-        }
-        let bounded = matches!(self.kind, K::Number | K::Year | K::Copies | K::Pages);
-        if (self.min.is_some() || self.max.is_some()) && !bounded {
-            return Err("min and max apply to number, year, copies and pages only".into());
-        }
-        match self.kind {
-            K::Choice if self.options.is_empty() => {
-                return Err("a choice field needs options".into())
-            }
-            K::Copies if self.name != "copies" => {
-                return Err("the copies field must be named \"copies\"".into())
-            }
-            K::Pages if self.name != "pages" => {
-                return Err("the pages field must be named \"pages\"".into())
-            }
-            K::Number if self.min.is_none() || self.max.is_none() => {
-                return Err("a number field needs min and max".into())
-            }
-            _ => {}
-        }
-        if let (Some(min), Some(max)) = (self.min, self.max) {
-            if min > max {
-                return Err("min is greater than max".into());
-            }
-        }
-        if let (Some(min), Some(max)) = (self.min_len, self.max_len) {
-            if min > max {
-                return Err("min_len is greater than max_len".into());
-            }
-        }
-        if let Some(pattern) = &self.pattern {
-            regex::Regex::new(pattern).map_err(|e| format!("pattern does not compile: {e}"))?;
-        }
-        if let Some(default) = &self.default {
-            if self.kind == K::Choice && !self.options.iter().any(|o| &o.value == default) {
-                return Err(format!("default {default:?} is not one of the options"));
-            }
-        }
-        Ok(())
+/// Checks one form field: its attributes fit its kind.
+fn validate_field(field: &FieldSpec) -> Result<(), String> {
+    use FieldKind as K;
+    let text_only = field.min_len.is_some()
+        || field.max_len.is_some()
+        || field.pattern.is_some()
+        || field.pattern_hint_vi.is_some();
+    if text_only && field.kind != K::Text {
+        return Err("min_len, max_len and pattern apply to text fields only".into());
     }
+    let date_only =
+        field.not_future || field.min_age_years.is_some() || field.max_age_years.is_some();
+    if date_only && field.kind != K::Date {
+        return Err("not_future and age bounds apply to date fields only".into());
+    }
+    if !field.options.is_empty() && field.kind != K::Choice {
+        return Err("options apply to choice fields only".into());
+    }
+    let bounded = matches!(field.kind, K::Number | K::Year | K::Copies | K::Pages);
+    if (field.min.is_some() || field.max.is_some()) && !bounded {
+        return Err("min and max apply to number, year, copies and pages only".into());
+    }
+    match field.kind {
+        K::Choice if field.options.is_empty() => return Err("a choice field needs options".into()),
+        K::Copies if field.name != "copies" => {
+            return Err("the copies field must be named \"copies\"".into())
+        }
+        K::Pages if field.name != "pages" => {
+            return Err("the pages field must be named \"pages\"".into())
+        }
+        K::Number if field.min.is_none() || field.max.is_none() => {
+            return Err("a number field needs min and max".into())
+        }
+        _ => {}
+    }
+    if let (Some(min), Some(max)) = (field.min, field.max) {
+        if min > max {
+            return Err("min is greater than max".into());
+        }
+    }
+    if let (Some(min), Some(max)) = (field.min_len, field.max_len) {
+        if min > max {
+            return Err("min_len is greater than max_len".into());
+        }
+    }
+    if let Some(pattern) = &field.pattern {
+        regex::Regex::new(pattern).map_err(|e| format!("pattern does not compile: {e}"))?;
+    }
+    if let Some(default) = &field.default {
+        if field.kind == K::Choice && !field.options.iter().any(|o| &o.value == default) {
+            return Err(format!("default {default:?} is not one of the options"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -553,13 +333,13 @@ mod tests {
     fn processing_times_read_as_the_law_says() {
         let c = Catalogue::builtin();
         let cutoff = NaiveTime::from_hms_opt(15, 0, 0).unwrap();
-        let (vi, _) = c.get("1.000894").unwrap().processing_text(cutoff);
+        let (vi, _) = processing_text(c.get("1.000894").unwrap(), cutoff);
         assert_eq!(
             vi,
             "Trong ngày làm việc (nhận sau 15 giờ thì trả vào ngày làm việc tiếp theo); \
              trường hợp cần xác minh: không quá 5 ngày làm việc"
         );
-        let (vi, en) = c.get("1.001022").unwrap().processing_text(cutoff);
+        let (vi, en) = processing_text(c.get("1.001022").unwrap(), cutoff);
         assert_eq!(
             vi,
             "3 ngày làm việc; trường hợp cần xác minh: thêm không quá 5 ngày làm việc"

@@ -13,44 +13,10 @@
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 use serde::{Deserialize, Serialize};
 
-use super::fee::{format_dong, FeeLine};
+use super::fee::format_dong;
 
-/// Everything the receipt shows, as the hub sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReceiptData {
-    /// The receiving unit (office name).
-    pub unit_name: String,
-    /// Mã hồ sơ.
-    pub code: String,
-    pub applicant_name: String,
-    /// The ID number, masked (`001******345`).
-    pub masked_id: String,
-    pub address: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    pub procedure_code: String,
-    pub procedure_name: String,
-    /// Thành phần hồ sơ.
-    pub documents: Vec<String>,
-    /// The legal processing time in words.
-    pub processing_text: String,
-    pub received_at: DateTime<FixedOffset>,
-    pub due_at: DateTime<FixedOffset>,
-    /// Where to collect the result.
-    pub collect_at: String,
-    pub fee: u64,
-    #[serde(default)]
-    pub fee_lines: Vec<FeeLine>,
-    /// What the lookup QR code holds: the dossier code.
-    pub qr_payload: String,
-    /// The dossier has not reached the portal yet.
-    pub waiting_for_portal: bool,
-    /// The queue ticket to take to the counter, when presence is required.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ticket_number: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub presence_note: Option<String>,
-}
+/// Everything the receipt shows, as the hub sends it (a wire type).
+pub use motcua_api::ReceiptData;
 
 /// How a line stands out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

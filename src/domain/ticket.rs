@@ -15,91 +15,10 @@
 //! `finish` from `called` is allowed because officers often serve a citizen
 //! without pressing *start*; the service time then counts from the call.
 
-use std::fmt;
+/// The states are the wire's (`motcua_api::TicketState`); the moves
+/// between them are this module's.
+pub use motcua_api::TicketState;
 
-use serde::{Deserialize, Serialize};
-
-/// Where a ticket is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketState {
-    Issued,
-    Called,
-    Serving,
-    Done,
-    NoShow,
-    Cancelled,
-    Transferred,
-}
-
-impl TicketState {
-    pub const ALL: [TicketState; 7] = [
-        TicketState::Issued,
-        TicketState::Called,
-        TicketState::Serving,
-        TicketState::Done,
-        TicketState::NoShow,
-        TicketState::Cancelled,
-        TicketState::Transferred,
-    ];
-
-    /// The storage and API spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketState::Issued => "issued",
-            TicketState::Called => "called",
-            TicketState::Serving => "serving",
-            TicketState::Done => "done",
-            TicketState::NoShow => "no_show",
-            TicketState::Cancelled => "cancelled",
-            TicketState::Transferred => "transferred",
-        }
-    }
-
-    /// Parses the storage spelling.
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|state| state.as_str() == s)
-    }
-
-    /// Waiting to be called (fresh or after a transfer).
-    pub fn is_waiting(self) -> bool {
-        matches!(self, TicketState::Issued | TicketState::Transferred)
-    }
-
-    /// At a counter right now.
-    pub fn is_at_counter(self) -> bool {
-        matches!(self, TicketState::Called | TicketState::Serving)
-    }
-
-    /// Nothing more will happen to it.
-    pub fn is_final(self) -> bool {
-        matches!(
-            self,
-            TicketState::Done | TicketState::NoShow | TicketState::Cancelled
-        )
-    }
-
-    /// Vietnamese label for screens.
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            TicketState::Issued => "Đang chờ",
-            TicketState::Called => "Đã gọi",
-            TicketState::Serving => "Đang phục vụ",
-            TicketState::Done => "Đã xong",
-            TicketState::NoShow => "Vắng mặt",
-            TicketState::Cancelled => "Đã huỷ",
-            TicketState::Transferred => "Đã chuyển",
-        }
-    }
-}
-
-impl fmt::Display for TicketState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Something that happens to a ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TicketAction {
     Call,

@@ -3,19 +3,16 @@
 //! Tokens and roles come from the configuration. A kiosk issues tickets but
 //! cannot call numbers; a display can only read; a technician can do
 //! everything. Unknown or missing tokens get `401`, a known token with the
-//! wrong role `403`.
+//! wrong role `403`. (A request's [`Principal`] is read from its
+//! `Authorization` header by `routes::principal`.)
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
+use motcua_api::Officer;
 use sha2::{Digest, Sha256};
 
-use super::error::ApiError;
-use super::staff::Officer;
-use super::Hub;
 use crate::config::{Role, TokenConfig};
+use crate::web::ApiError;
 
 /// Who is calling.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +31,7 @@ impl Principal {
         if self.role == Role::Technician || allowed.contains(&self.role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(self.role.as_str()))
+            Err(ApiError::forbidden(self.role))
         }
     }
 }
@@ -68,40 +65,16 @@ impl Tokens {
     }
 }
 
-fn digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
+/// The bearer token of an `Authorization` header value.
+pub fn bearer(header: &str) -> Option<&str> {
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
 }
 
-impl FromRequestParts<Arc<Hub>> for Principal {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        hub: &Arc<Hub>,
-    ) -> Result<Self, Self::Rejection> {
-        let header = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(ApiError::unauthorized)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .ok_or_else(ApiError::unauthorized)?;
-        if let Some(principal) = hub.tokens.lookup(token) {
-            return Ok(principal.clone());
-        }
-        // An officer's session acts as a counter, in the officer's name.
-        hub.sessions
-            .lookup(token, hub.now())
-            .map(|officer| Principal {
-                role: Role::Counter,
-                name: format!("staff:{}", officer.code),
-                officer: Some(officer),
-            })
-            .ok_or_else(ApiError::unauthorized)
-    }
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 #[cfg(test)]

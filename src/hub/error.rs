@@ -1,51 +1,22 @@
-//! API errors: a stable machine code plus a sentence in Vietnamese and in
-//! English, always as JSON with a 4xx or 5xx status.
-
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+//! The hub's own refusals, beside the ones every route shares
+//! ([`crate::web::ApiError`]): each has its [`ErrorCode`], its status and
+//! its sentence in Vietnamese and English.
 
 use std::collections::BTreeMap;
 
-use crate::domain::form::FieldErrors;
-use crate::domain::queue::NumberingError;
-use crate::domain::ticket::IllegalTransition;
-use crate::store::StoreError;
+use axum::http::StatusCode;
+use motcua_api::{ErrorCode, FieldError, FieldErrorCode, FieldErrors};
 
-/// An error answered to an API client.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ApiError {
-    #[serde(skip)]
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message_vi: String,
-    pub message_en: String,
-    /// Per-field messages for a form that failed validation, keyed by the
-    /// field (`applicant.id_number`, `child_birth_date`, `pages`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub fields: Option<FieldErrors>,
-}
+use crate::domain::queue::NumberingError;
+use crate::domain::rating::RatingError;
+use crate::domain::ticket::{IllegalTransition, TicketAction};
+pub use crate::web::ApiError;
 
 impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: &'static str,
-        message_vi: impl Into<String>,
-        message_en: impl Into<String>,
-    ) -> Self {
-        Self {
-            status,
-            code,
-            message_vi: message_vi.into(),
-            message_en: message_en.into(),
-            fields: None,
-        }
-    }
-
     pub fn invalid_form(fields: FieldErrors) -> Self {
         let mut err = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_form",
+            ErrorCode::InvalidForm,
             "Hồ sơ còn thiếu hoặc sai thông tin; xin xem thông báo bên cạnh từng ô.",
             "Some fields are missing or wrong; see the message beside each field.",
         );
@@ -56,14 +27,14 @@ impl ApiError {
     pub fn unknown_procedure(code: &str) -> Self {
         let mut err = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_procedure",
+            ErrorCode::UnknownProcedure,
             format!("Không có thủ tục \"{code}\" trong danh mục."),
             format!("There is no procedure \"{code}\" in the catalogue."),
         );
         err.fields = Some(BTreeMap::from([(
             "procedure".to_owned(),
-            crate::domain::form::FieldError {
-                code: "choice".into(),
+            FieldError {
+                code: FieldErrorCode::Choice,
                 message_vi: "Vui lòng chọn một thủ tục trong danh mục.".into(),
                 message_en: "Please choose a procedure from the catalogue.".into(),
             },
@@ -74,7 +45,7 @@ impl ApiError {
     pub fn dossier_not_found(code: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "dossier_not_found",
+            ErrorCode::DossierNotFound,
             format!("Không tìm thấy hồ sơ {code}. Xin kiểm tra lại mã hồ sơ trên giấy tiếp nhận."),
             format!("Dossier {code} was not found. Please check the code on the receipt."),
         )
@@ -83,7 +54,7 @@ impl ApiError {
     pub fn dossier_daily_limit() -> Self {
         Self::new(
             StatusCode::CONFLICT,
-            "dossier_daily_limit",
+            ErrorCode::DossierDailyLimit,
             "Hôm nay đơn vị đã tiếp nhận đủ 9999 hồ sơ, mức tối đa của mã hồ sơ. Xin mời nộp vào ngày làm việc tiếp theo.",
             "The office has received 9999 dossiers today, the most a dossier code allows. Please file on the next working day.",
         )
@@ -92,82 +63,16 @@ impl ApiError {
     pub fn fee_input(detail: &str) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_form",
+            ErrorCode::InvalidForm,
             format!("Chưa tính được lệ phí: {detail}"),
             format!("The fee cannot be computed: {detail}"),
-        )
-    }
-
-    pub fn unauthorized() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Thiếu hoặc sai mã truy cập (Bearer token).",
-            "Missing or invalid access token (Bearer).",
-        )
-    }
-
-    pub fn forbidden(role: &str) -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("Thiết bị có vai trò \"{role}\" không được phép làm việc này."),
-            format!("A device with role \"{role}\" may not do this."),
-        )
-    }
-
-    pub fn malformed_json(detail: &str) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!("Dữ liệu gửi lên không phải JSON hợp lệ: {detail}"),
-            format!("The request body is not valid JSON: {detail}"),
-        )
-    }
-
-    pub fn invalid_body(detail: &str) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_body",
-            format!("Dữ liệu gửi lên thiếu hoặc sai trường: {detail}"),
-            format!("The request body has missing or wrong fields: {detail}"),
-        )
-    }
-
-    pub fn body_too_large(limit: usize) -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("Dữ liệu gửi lên quá lớn (tối đa {} KB).", limit / 1024),
-            format!(
-                "The request body is too large (at most {} KB).",
-                limit / 1024
-            ),
-        )
-    }
-
-    pub fn bad_idempotency_key() -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "bad_idempotency_key",
-            "Idempotency-Key phải gồm 1–200 ký tự ASCII in được.",
-            "Idempotency-Key must be 1–200 printable ASCII characters.",
-        )
-    }
-
-    pub fn idempotency_key_reused() -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "idempotency_key_reused",
-            "Idempotency-Key này đã được dùng cho một yêu cầu khác.",
-            "This Idempotency-Key was already used for a different request.",
         )
     }
 
     pub fn unknown_service(code: &str) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_service",
+            ErrorCode::UnknownService,
             format!("Không có lĩnh vực \"{code}\"."),
             format!("There is no service \"{code}\"."),
         )
@@ -176,7 +81,7 @@ impl ApiError {
     pub fn unknown_priority(code: &str) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_priority",
+            ErrorCode::UnknownPriority,
             format!("Không có đối tượng ưu tiên \"{code}\"."),
             format!("There is no priority category \"{code}\"."),
         )
@@ -185,7 +90,7 @@ impl ApiError {
     pub fn unknown_counter(counter: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "unknown_counter",
+            ErrorCode::UnknownCounter,
             format!("Không có quầy số {counter}."),
             format!("There is no counter {counter}."),
         )
@@ -194,43 +99,16 @@ impl ApiError {
     pub fn ticket_not_found(id: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "ticket_not_found",
+            ErrorCode::TicketNotFound,
             format!("Không tìm thấy phiếu {id}."),
             format!("Ticket {id} was not found."),
-        )
-    }
-
-    pub fn not_found() -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "Không có địa chỉ này trong API.",
-            "No such API route.",
-        )
-    }
-
-    pub fn method_not_allowed() -> Self {
-        Self::new(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "Phương thức HTTP này không dùng được ở địa chỉ này.",
-            "This HTTP method is not allowed on this route.",
-        )
-    }
-
-    pub fn bad_query(detail: &str) -> Self {
-        Self::new(
-            StatusCode::BAD_REQUEST,
-            "bad_query",
-            format!("Tham số không hợp lệ: {detail}"),
-            format!("Invalid query parameter: {detail}"),
         )
     }
 
     pub fn daily_cap_reached(service_vi: &str, service_en: &str, cap: u32) -> Self {
         Self::new(
             StatusCode::CONFLICT,
-            "daily_cap_reached",
+            ErrorCode::DailyCapReached,
             format!("Hôm nay đã hết số thứ tự cho \"{service_vi}\" ({cap} số). Xin mời quay lại vào ngày làm việc tiếp theo."),
             format!("All {cap} numbers for \"{service_en}\" have been issued today. Please come back on the next working day."),
         )
@@ -239,7 +117,7 @@ impl ApiError {
     pub fn counter_paused(counter: u32) -> Self {
         Self::new(
             StatusCode::CONFLICT,
-            "counter_paused",
+            ErrorCode::CounterPaused,
             format!("Quầy số {counter} đang tạm dừng; hãy mở quầy trước khi gọi số."),
             format!("Counter {counter} is paused; open it before calling."),
         )
@@ -248,7 +126,7 @@ impl ApiError {
     pub fn counter_busy(counter: u32, number: &str) -> Self {
         Self::new(
             StatusCode::CONFLICT,
-            "counter_busy",
+            ErrorCode::CounterBusy,
             format!("Quầy số {counter} đang gọi số {number}: hãy bắt đầu phục vụ, hoàn thành hoặc báo vắng mặt trước."),
             format!("Counter {counter} has called {number}: start, finish or mark it a no-show first."),
         )
@@ -257,7 +135,7 @@ impl ApiError {
     pub fn no_current_ticket(counter: u32) -> Self {
         Self::new(
             StatusCode::CONFLICT,
-            "no_current_ticket",
+            ErrorCode::NoCurrentTicket,
             format!("Quầy số {counter} chưa gọi số nào."),
             format!("Counter {counter} has no current ticket."),
         )
@@ -266,7 +144,7 @@ impl ApiError {
     pub fn same_service() -> Self {
         Self::new(
             StatusCode::CONFLICT,
-            "same_service",
+            ErrorCode::SameService,
             "Phiếu đã thuộc lĩnh vực này; hãy chọn lĩnh vực khác để chuyển.",
             "The ticket is already in this service; choose another one.",
         )
@@ -275,7 +153,7 @@ impl ApiError {
     pub fn illegal_transition(err: IllegalTransition, number: &str) -> Self {
         Self::new(
             StatusCode::CONFLICT,
-            "illegal_transition",
+            ErrorCode::IllegalTransition,
             format!(
                 "Không thể {} phiếu {number} đang ở trạng thái \"{}\".",
                 action_vi(err.action),
@@ -289,24 +167,6 @@ impl ApiError {
         )
     }
 
-    pub fn unavailable() -> Self {
-        Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "Máy chủ tạm thời không ghi được dữ liệu; xin thử lại.",
-            "The hub cannot write right now; please retry.",
-        )
-    }
-
-    pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "Lỗi nội bộ của máy chủ; kỹ thuật viên đã được ghi nhận.",
-            "Internal hub error; it has been logged for technicians.",
-        )
-    }
-
     pub fn numbering(err: NumberingError, service: &crate::config::ServiceConfig) -> Self {
         match err {
             NumberingError::DailyCapReached { cap } => {
@@ -314,10 +174,117 @@ impl ApiError {
             }
         }
     }
+
+    pub fn bad_credentials() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::BadCredentials,
+            "Mã cán bộ hoặc mã PIN không đúng.",
+            "Wrong staff code or PIN.",
+        )
+    }
+
+    pub fn too_many_attempts(minutes: i64) -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyAttempts,
+            format!(
+                "Nhập sai quá nhiều lần. Xin thử lại sau {minutes} phút hoặc báo kỹ thuật viên."
+            ),
+            format!(
+                "Too many failed attempts. Try again in {minutes} minutes or call a technician."
+            ),
+        )
+    }
+
+    pub fn counter_not_allowed(code: &str, counter: u32) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::CounterNotAllowed,
+            format!("Cán bộ {code} không làm việc tại quầy số {counter}."),
+            format!("Officer {code} does not work at counter {counter}."),
+        )
+    }
+
+    pub fn not_signed_in() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ErrorCode::NotSignedIn,
+            "Yêu cầu này cần phiên đăng nhập của cán bộ.",
+            "This request needs an officer's session.",
+        )
+    }
+
+    pub fn already_rated(number: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ErrorCode::AlreadyRated,
+            format!("Phiếu {number} đã được đánh giá. Mỗi lượt phục vụ chỉ đánh giá một lần; cảm ơn bạn!"),
+            format!("Ticket {number} has already been rated. Each visit is rated once; thank you!"),
+        )
+    }
+
+    pub fn not_rateable(number: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ErrorCode::NotRateable,
+            format!("Phiếu {number} chưa được phục vụ xong nên chưa đánh giá được."),
+            format!("Ticket {number} has not been served to the end, so it cannot be rated yet."),
+        )
+    }
+
+    pub fn rating_closed(number: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ErrorCode::RatingClosed,
+            format!("Đã quá thời gian đánh giá phiếu {number}."),
+            format!("The time to rate ticket {number} is over."),
+        )
+    }
+
+    pub fn rating_disabled() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ErrorCode::RatingDisabled,
+            "Bộ phận một cửa hiện không nhận đánh giá.",
+            "This office does not take ratings at the moment.",
+        )
+    }
+
+    pub fn bad_rating(err: &RatingError) -> Self {
+        Self::invalid_body(&err.to_string())
+    }
+
+    pub fn bad_device_event(detail: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::InvalidBody,
+            format!("Báo cáo thiết bị không hợp lệ: {detail}"),
+            format!("Invalid device report: {detail}"),
+        )
+    }
+
+    pub fn bad_support_bundle(detail: &str) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::BadSupportBundle,
+            format!("Gói hỗ trợ không hợp lệ: {detail}"),
+            format!("Not a support bundle: {detail}"),
+        )
+    }
+
+    pub fn support_bundle_not_found(name: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::SupportBundleNotFound,
+            format!("Không có gói hỗ trợ \"{name}\"."),
+            format!("There is no support bundle \"{name}\"."),
+        )
+    }
 }
 
-fn action_vi(action: crate::domain::ticket::TicketAction) -> &'static str {
-    use crate::domain::ticket::TicketAction as A;
+fn action_vi(action: TicketAction) -> &'static str {
+    use TicketAction as A;
     match action {
         A::Call => "gọi",
         A::Recall => "gọi lại",
@@ -328,33 +295,3 @@ fn action_vi(action: crate::domain::ticket::TicketAction) -> &'static str {
         A::Cancel => "huỷ",
     }
 }
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        tracing::error!(%err, "storage error");
-        match err {
-            StoreError::WriterGone | StoreError::NotCommitted => Self::unavailable(),
-            _ => Self::internal(),
-        }
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, axum::Json(&self)).into_response()
-    }
-}
-
-impl std::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.code,
-            self.message_en
-        )
-    }
-}
-
-impl std::error::Error for ApiError {}

@@ -29,7 +29,8 @@
 //! asked again: the dossier is marked `refused` with the reason, for staff.
 //!
 //! Delivered dossiers' statuses are refreshed every `status_poll_seconds`
-//! (and on each `GET /api/v1/dossiers/{code}`).
+//! (and on each `GET /api/v1/dossiers/{code}`); what the portal reports
+//! is recorded by [`record_status`].
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -38,13 +39,19 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::filing::{portal_dossier, record_status, refresh_status};
-use super::Hub;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use motcua_api::{DossierDeliveryFailed, DossierSent, DossierStatusChanged, HubEvent};
+
+use super::error::ApiError;
+use super::events::emit;
+use super::filing::Filing;
+use super::state::Hub;
 use crate::domain::dossier::{PortalStatus, Stage};
-use crate::domain::time::to_millis;
-use crate::portal::{backoff_jittered, PortalError};
-use crate::store::dossiers;
-use crate::store::StoreError;
+use crate::domain::time::{from_millis, to_local_rfc3339, to_millis};
+use crate::portal::{backoff_jittered, PortalDossier, PortalError};
+use crate::store::dossiers::{self, DossierRow};
+use crate::store::{StoreError, WriteCtx};
 
 /// What the dispatcher and the deliveries share.
 #[derive(Default)]
@@ -269,13 +276,13 @@ async fn deliver(hub: &Hub, state: &Mutex<State>, code: &str) {
                         if let Some(stage) = Stage::from_portal(ack.status) {
                             dossiers::add_timeline(conn, &code, at_ms, stage, None)?;
                         }
-                        ctx.emit(
+                        emit(
+                            ctx,
                             at_ms,
-                            "dossier.sent",
-                            serde_json::json!({
-                                "code": code,
-                                "portal_reference": ack.reference,
-                                "portal_status": ack.status,
+                            HubEvent::DossierSent(DossierSent {
+                                code: code.clone(),
+                                portal_reference: ack.reference.clone(),
+                                portal_status: ack.status,
                             }),
                         )?;
                         Ok::<_, StoreError>(true)
@@ -312,7 +319,7 @@ async fn failed(
     state: &Mutex<State>,
     code: &str,
     err: &PortalError,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) {
     let options = hub.filing.outbox;
     let gate_delay = {
@@ -331,11 +338,16 @@ async fn failed(
             move |ctx| {
                 let at_ms = to_millis(now);
                 let next = at_ms + gate_delay.as_millis() as i64;
-                let attempts = dossiers::record_failure(ctx.conn(), &code_owned, at_ms, next, &message)?;
-                ctx.emit(
+                let attempts =
+                    dossiers::record_failure(ctx.conn(), &code_owned, at_ms, next, &message)?;
+                emit(
+                    ctx,
                     at_ms,
-                    "dossier.delivery_failed",
-                    serde_json::json!({ "code": code_owned, "attempts": attempts, "error": message }),
+                    HubEvent::DossierDeliveryFailed(DossierDeliveryFailed {
+                        attempts,
+                        code: code_owned.clone(),
+                        error: message.clone(),
+                    }),
                 )?;
                 Ok::<_, StoreError>(attempts)
             }
@@ -349,7 +361,7 @@ async fn failed(
     tracing::warn!(code, attempts, error = %message, retry_in_ms = own_delay.as_millis() as u64, "portal delivery failed; will retry");
 }
 
-async fn refused(hub: &Hub, code: &str, err: &PortalError, now: chrono::DateTime<chrono::Utc>) {
+async fn refused(hub: &Hub, code: &str, err: &PortalError, now: DateTime<Utc>) {
     let message = err.to_string();
     let code_owned = code.to_owned();
     let written = hub
@@ -359,14 +371,14 @@ async fn refused(hub: &Hub, code: &str, err: &PortalError, now: chrono::DateTime
             move |ctx| {
                 let at_ms = to_millis(now);
                 if dossiers::record_refusal(ctx.conn(), &code_owned, at_ms, &message)? {
-                    ctx.emit(
+                    emit(
+                        ctx,
                         at_ms,
-                        "dossier.status",
-                        serde_json::json!({
-                            "code": code_owned,
-                            "portal_status": PortalStatus::Refused,
-                            "previous": PortalStatus::Pending,
-                            "error": message,
+                        HubEvent::DossierStatus(DossierStatusChanged {
+                            code: code_owned.clone(),
+                            error: Some(message.clone()),
+                            portal_status: PortalStatus::Refused,
+                            previous: PortalStatus::Pending,
                         }),
                     )?;
                 }
@@ -425,6 +437,106 @@ pub async fn poll_statuses(hub: Arc<Hub>) {
             }
         }
     }
+}
+
+/// The dossier as delivered to the portal (built from the stored row, so
+/// every attempt sends the same bytes).
+pub fn portal_dossier(
+    filing: &Filing,
+    row: &DossierRow,
+    tz: Tz,
+) -> Result<PortalDossier, StoreError> {
+    let corrupt = |what: &str, e: serde_json::Error| {
+        StoreError::Corrupt(format!("dossier {} {what}: {e}", row.code))
+    };
+    let applicant = row
+        .applicant
+        .as_deref()
+        .ok_or_else(|| StoreError::Corrupt(format!("dossier {} has no applicant", row.code)))?;
+    let fields = row.fields.as_deref().unwrap_or("{}");
+    Ok(PortalDossier {
+        unit_code: filing.unit_code.clone(),
+        code: row.code.clone(),
+        procedure: row.procedure.clone(),
+        received_at: to_local_rfc3339(from_millis(row.received_at_ms), tz),
+        due_at: to_local_rfc3339(from_millis(row.due_at_ms), tz),
+        fee: row.fee,
+        pages: row.pages,
+        copies: row.copies,
+        applicant: serde_json::from_str(applicant).map_err(|e| corrupt("applicant", e))?,
+        fields: serde_json::from_str(fields).map_err(|e| corrupt("fields", e))?,
+    })
+}
+
+/// Records a status reported by the portal (writer job body). Returns
+/// whether it changed.
+pub fn record_status(
+    ctx: &mut WriteCtx<'_>,
+    code: &str,
+    status: PortalStatus,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let conn = ctx.conn();
+    let Some(row) = dossiers::get(conn, code)? else {
+        return Ok(false);
+    };
+    let at_ms = to_millis(now);
+    dossiers::set_portal_status(conn, code, status, at_ms)?;
+    if row.portal_status == status {
+        return Ok(false);
+    }
+    if let Some(stage) = Stage::from_portal(status) {
+        dossiers::add_timeline(conn, code, at_ms, stage, None)?;
+    }
+    emit(
+        ctx,
+        at_ms,
+        HubEvent::DossierStatus(DossierStatusChanged {
+            code: code.to_owned(),
+            error: None,
+            portal_status: status,
+            previous: row.portal_status,
+        }),
+    )?;
+    Ok(true)
+}
+
+/// Asks the portal for the status of one delivered dossier and records it.
+/// Gives up quietly after `timeout` (the caller shows what the hub knows).
+pub async fn refresh_status(
+    hub: &Hub,
+    code: &str,
+    timeout: std::time::Duration,
+) -> Result<(), ApiError> {
+    let code_owned = code.to_owned();
+    let row = hub
+        .store
+        .read(move |conn| dossiers::get(conn, &code_owned))
+        .await?;
+    let Some(row) = row else { return Ok(()) };
+    let Some(reference) = row.portal_reference.clone() else {
+        return Ok(());
+    };
+    if row.portal_status.is_final() {
+        return Ok(());
+    }
+    let report = match tokio::time::timeout(timeout, hub.filing.portal.status(&reference)).await {
+        Ok(Ok(report)) => report,
+        Ok(Err(err)) => {
+            tracing::debug!(code, %err, "portal status look-up failed");
+            return Ok(());
+        }
+        Err(_) => {
+            tracing::debug!(code, "portal status look-up timed out");
+            return Ok(());
+        }
+    };
+    let now = hub.now();
+    let code = code.to_owned();
+    hub.store
+        .write(move |ctx| record_status(ctx, &code, report.status, now))
+        .await?;
+    Ok(())
 }
 
 /// How long a lookup waits for the portal before answering from the hub.

@@ -13,12 +13,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
+use motcua_api::{
+    CounterEvent, CounterState, CounterView, HubEvent, IssueRequest, Officer, OfficerRef,
+    PrintStatus, PrintStatusRequest, QueueView, ServiceQueue, TicketEvent, TicketTransferred,
+    TicketView, TransferRequest,
+};
 use rand::Rng;
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use super::staff::Officer;
+use super::events::emit;
 use crate::config::{Config, ServiceConfig};
 use crate::domain::estimate::{estimated_wait_minutes, ServiceLoad};
 use crate::domain::queue::{next_streak, pick_next, LastIssued, Numbering, PriorityPolicy};
@@ -37,107 +41,6 @@ pub struct Rules {
     /// Whose counter work this is: recorded on the ticket and in events.
     pub officer: Option<Officer>,
 }
-
-/// `POST /api/v1/tickets` body.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct IssueRequest {
-    pub service: String,
-    #[serde(default)]
-    pub priority: Option<String>,
-}
-
-/// `POST /api/v1/counters/{n}/transfer` body.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct TransferRequest {
-    pub service: String,
-}
-
-/// `POST /api/v1/tickets/{id}/print-status` body: what the kiosk's printer did.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct PrintStatusRequest {
-    /// `printed` or `print_failed`.
-    pub status: String,
-    /// Why printing failed (device error kind and message), for staff.
-    #[serde(default)]
-    pub reason: Option<String>,
-}
-
-/// A ticket as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TicketView {
-    pub id: i64,
-    /// Display form, e.g. `A012`.
-    pub number: String,
-    pub service: String,
-    pub service_name_vi: String,
-    pub service_name_en: String,
-    pub priority: Option<String>,
-    pub priority_name_vi: Option<String>,
-    pub state: TicketState,
-    pub business_date: NaiveDate,
-    pub issued_at: String,
-    pub called_at: Option<String>,
-    pub started_at: Option<String>,
-    pub finished_at: Option<String>,
-    pub counter: Option<u32>,
-    pub recall_count: u32,
-    pub transfer_count: u32,
-    /// Waiting tickets of the same service ahead of this one (0 once called).
-    pub people_ahead: u32,
-    pub estimated_wait_minutes: u32,
-    pub print_status: Option<String>,
-    pub print_error: Option<String>,
-    /// The dossier the ticket was issued for (filing that needs the citizen
-    /// at a counter).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dossier_code: Option<String>,
-    /// Short secret for lookup QR codes; only shown to kiosks, counters and
-    /// technicians, never in the public event stream.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub lookup_token: Option<String>,
-}
-
-/// A counter as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CounterView {
-    pub number: u32,
-    pub name: String,
-    /// `open`, `paused` or `closed`.
-    pub state: String,
-    pub services: Vec<String>,
-    pub current: Option<TicketView>,
-}
-
-/// One service in the queue overview.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ServiceQueue {
-    pub code: String,
-    pub prefix: String,
-    pub name_vi: String,
-    pub name_en: String,
-    pub waiting: u32,
-    pub open_counters: u32,
-    /// Estimated wait of a ticket issued now.
-    pub estimated_wait_minutes: u32,
-}
-
-/// `GET /api/v1/queue`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QueueView {
-    pub business_date: NaiveDate,
-    pub services: Vec<ServiceQueue>,
-    pub counters: Vec<CounterView>,
-    /// The newest event id: a client can open the event stream from here.
-    pub last_event_id: i64,
-}
-
-/// Counter states as stored.
-pub const COUNTER_OPEN: &str = "open";
-pub const COUNTER_PAUSED: &str = "paused";
-pub const COUNTER_CLOSED: &str = "closed";
 
 /// An action on the ticket currently at a counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,12 +61,13 @@ impl CounterAction {
         }
     }
 
-    fn event(self) -> &'static str {
+    /// The event the action makes.
+    fn event(self) -> fn(TicketEvent) -> HubEvent {
         match self {
-            CounterAction::Recall => "ticket.recalled",
-            CounterAction::Start => "ticket.started",
-            CounterAction::Finish => "ticket.finished",
-            CounterAction::NoShow => "ticket.no_show",
+            CounterAction::Recall => HubEvent::TicketRecalled,
+            CounterAction::Start => HubEvent::TicketStarted,
+            CounterAction::Finish => HubEvent::TicketFinished,
+            CounterAction::NoShow => HubEvent::TicketNoShow,
         }
     }
 }
@@ -200,15 +104,9 @@ impl Rules {
         }
     }
 
-    /// Adds the acting officer to an event's data.
-    fn with_officer(&self, mut data: serde_json::Value) -> serde_json::Value {
-        if let (Some(o), Some(obj)) = (&self.officer, data.as_object_mut()) {
-            obj.insert(
-                "officer".to_owned(),
-                serde_json::json!({ "code": o.code, "name": o.name }),
-            );
-        }
-        data
+    /// The acting officer, as events name them.
+    fn officer_ref(&self) -> Option<OfficerRef> {
+        self.officer.as_ref().map(OfficerRef::from)
     }
 
     /// The business date at `now`.
@@ -300,7 +198,7 @@ impl Rules {
         // instead of counting a long queue at peak time.
         let ahead = tickets::count_ahead_of_newest(conn, &row)?;
         let view = self.ticket_view_with_ahead(conn, &row, true, Some(ahead))?;
-        self.emit_ticket(ctx, "ticket.issued", &view, now)?;
+        self.emit_ticket(ctx, HubEvent::TicketIssued, &view, now)?;
         Ok(view)
     }
 
@@ -314,16 +212,16 @@ impl Rules {
         let config = self.counter_config(counter)?;
         let conn = ctx.conn();
         let mut row = self.counter_row(conn, counter)?;
-        match row.state.as_str() {
-            COUNTER_PAUSED => return Err(ApiError::counter_paused(counter)),
-            COUNTER_CLOSED => {
+        match row.state {
+            CounterState::Paused => return Err(ApiError::counter_paused(counter)),
+            CounterState::Closed => {
                 // A counter that calls is obviously working: open it.
-                row.state = COUNTER_OPEN.to_owned();
+                row.state = CounterState::Open;
                 row.updated_at_ms = to_millis(now);
                 tickets::update_counter(conn, &row)?;
-                self.emit_counter(ctx, &row, "counter.opened", now)?;
+                self.emit_counter(ctx, &row, HubEvent::CounterOpened, now)?;
             }
-            _ => {}
+            CounterState::Open => {}
         }
         if let Some(current) = row.current_ticket {
             let ticket = self.ticket_row(conn, current)?;
@@ -358,7 +256,7 @@ impl Rules {
         row.updated_at_ms = to_millis(now);
         tickets::update_counter(conn, &row)?;
         let view = self.ticket_view(conn, &ticket, true)?;
-        self.emit_ticket(ctx, "ticket.called", &view, now)?;
+        self.emit_ticket(ctx, HubEvent::TicketCalled, &view, now)?;
         Ok(Some(view))
     }
 
@@ -442,18 +340,23 @@ impl Rules {
         row.updated_at_ms = to_millis(now);
         tickets::update_counter(conn, &row)?;
         let view = self.ticket_view(conn, &ticket, true)?;
-        let mut data = self.ticket_event_data(conn, &view)?;
-        data["from_service"] = serde_json::Value::String(from_service.clone());
-        data["from_counter"] = serde_json::json!(counter);
-        let mut waiting = self.waiting_counts(conn, view.business_date, &[&from_service])?;
-        if let Some(obj) = data["waiting"].as_object_mut() {
-            obj.append(&mut waiting);
-        }
+        let TicketEvent {
+            officer,
+            ticket: public,
+            mut waiting,
+        } = self.ticket_event(conn, &view)?;
+        waiting.append(&mut self.waiting_counts(conn, view.business_date, &[&from_service])?);
         self.attribute(conn, ticket.id)?;
-        ctx.emit(
+        emit(
+            ctx,
             to_millis(now),
-            "ticket.transferred",
-            self.with_officer(data),
+            HubEvent::TicketTransferred(TicketTransferred {
+                from_counter: counter,
+                from_service,
+                officer,
+                ticket: public,
+                waiting,
+            }),
         )?;
         Ok(view)
     }
@@ -463,13 +366,13 @@ impl Rules {
         &self,
         ctx: &mut WriteCtx<'_>,
         counter: u32,
-        state: &'static str,
+        state: CounterState,
         now: DateTime<Utc>,
     ) -> Result<CounterView, ApiError> {
         self.counter_config(counter)?;
         let conn = ctx.conn();
         let mut row = self.counter_row(conn, counter)?;
-        if state == COUNTER_CLOSED {
+        if state == CounterState::Closed {
             if let Some(current) = row.current_ticket {
                 let ticket = self.ticket_row(conn, current)?;
                 if ticket.state.is_at_counter() {
@@ -479,15 +382,15 @@ impl Rules {
             }
         }
         if row.state != state {
-            row.state = state.to_owned();
+            row.state = state;
             row.updated_at_ms = to_millis(now);
             tickets::update_counter(conn, &row)?;
-            let kind = match state {
-                COUNTER_OPEN => "counter.opened",
-                COUNTER_PAUSED => "counter.paused",
-                _ => "counter.closed",
+            let event = match state {
+                CounterState::Open => HubEvent::CounterOpened,
+                CounterState::Paused => HubEvent::CounterPaused,
+                CounterState::Closed => HubEvent::CounterClosed,
             };
-            self.emit_counter(ctx, &row, kind, now)?;
+            self.emit_counter(ctx, &row, event, now)?;
         }
         self.counter_view(conn, &row)
     }
@@ -500,20 +403,16 @@ impl Rules {
         req: &PrintStatusRequest,
         now: DateTime<Utc>,
     ) -> Result<TicketView, ApiError> {
-        let (status, kind) = match req.status.as_str() {
-            "printed" => ("printed", "ticket.printed"),
-            "print_failed" => ("print_failed", "ticket.print_failed"),
-            other => {
-                return Err(ApiError::invalid_body(&format!(
-                    "status must be \"printed\" or \"print_failed\", not {other:?}"
-                )))
-            }
+        let status = req.status;
+        let event = match status {
+            PrintStatus::Printed => HubEvent::TicketPrinted,
+            PrintStatus::PrintFailed => HubEvent::TicketPrintFailed,
         };
         let conn = ctx.conn();
         let mut ticket =
             tickets::get(conn, id)?.ok_or_else(|| ApiError::ticket_not_found(&id.to_string()))?;
-        ticket.print_status = Some(status.to_owned());
-        ticket.print_error = if status == "print_failed" {
+        ticket.print_status = Some(status);
+        ticket.print_error = if status == PrintStatus::PrintFailed {
             Some(
                 req.reason
                     .clone()
@@ -527,7 +426,7 @@ impl Rules {
         };
         tickets::update(conn, &ticket)?;
         let view = self.ticket_view(conn, &ticket, true)?;
-        self.emit_ticket(ctx, kind, &view, now)?;
+        self.emit_ticket(ctx, event, &view, now)?;
         Ok(view)
     }
 
@@ -546,7 +445,7 @@ impl Rules {
         ticket.finished_at_ms = Some(to_millis(now));
         tickets::update(conn, &ticket)?;
         let view = self.ticket_view(conn, &ticket, true)?;
-        self.emit_ticket(ctx, "ticket.cancelled", &view, now)?;
+        self.emit_ticket(ctx, HubEvent::TicketCancelled, &view, now)?;
         Ok(view)
     }
 
@@ -574,7 +473,7 @@ impl Rules {
             .filter(|c| c.services.iter().any(|s| s == service))
             .filter(|c| {
                 rows.iter()
-                    .any(|r| r.number == c.number && r.state == COUNTER_OPEN)
+                    .any(|r| r.number == c.number && r.state == CounterState::Open)
             })
             .count() as u32
     }
@@ -670,7 +569,7 @@ impl Rules {
             transfer_count: t.transfer_count,
             people_ahead,
             estimated_wait_minutes,
-            print_status: t.print_status.clone(),
+            print_status: t.print_status,
             print_error: t.print_error.clone(),
             dossier_code: t.dossier_code.clone(),
             lookup_token: with_token.then(|| t.lookup_token.clone()),
@@ -697,7 +596,7 @@ impl Rules {
                 .name
                 .clone()
                 .unwrap_or_else(|| format!("Quầy {}", row.number)),
-            state: row.state.clone(),
+            state: row.state,
             services: config.services.clone(),
             current,
         })
@@ -709,51 +608,54 @@ impl Rules {
         conn: &Connection,
         date: NaiveDate,
         services: &[&str],
-    ) -> Result<serde_json::Map<String, serde_json::Value>, StoreError> {
-        let mut out = serde_json::Map::new();
+    ) -> Result<BTreeMap<String, u32>, StoreError> {
+        let mut out = BTreeMap::new();
         for s in services {
-            out.insert(
-                (*s).to_owned(),
-                tickets::count_waiting(conn, date, s)?.into(),
-            );
+            out.insert((*s).to_owned(), tickets::count_waiting(conn, date, s)?);
         }
         Ok(out)
     }
 
-    fn ticket_event_data(
+    /// What a ticket event says: the ticket without its lookup token (the
+    /// stream is public), its service's waiting count, the officer acting.
+    fn ticket_event(
         &self,
         conn: &Connection,
         view: &TicketView,
-    ) -> Result<serde_json::Value, StoreError> {
+    ) -> Result<TicketEvent, StoreError> {
         let mut public = view.clone();
         public.lookup_token = None;
-        let waiting = self.waiting_counts(conn, view.business_date, &[&view.service])?;
-        Ok(serde_json::json!({ "ticket": public, "waiting": waiting }))
+        Ok(TicketEvent {
+            officer: self.officer_ref(),
+            waiting: self.waiting_counts(conn, view.business_date, &[&view.service])?,
+            ticket: public,
+        })
     }
 
     fn emit_ticket(
         &self,
         ctx: &mut WriteCtx<'_>,
-        kind: &str,
+        event: fn(TicketEvent) -> HubEvent,
         view: &TicketView,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let data = self.ticket_event_data(ctx.conn(), view)?;
-        ctx.emit(to_millis(now), kind, self.with_officer(data))
+        let data = self.ticket_event(ctx.conn(), view)?;
+        emit(ctx, to_millis(now), event(data))
     }
 
     fn emit_counter(
         &self,
         ctx: &mut WriteCtx<'_>,
         row: &CounterRow,
-        kind: &str,
+        event: fn(CounterEvent) -> HubEvent,
         now: DateTime<Utc>,
     ) -> Result<i64, ApiError> {
-        let view = self.counter_view(ctx.conn(), row)?;
-        Ok(ctx.emit(
+        let counter = self.counter_view(ctx.conn(), row)?;
+        let officer = self.officer_ref();
+        Ok(emit(
+            ctx,
             to_millis(now),
-            kind,
-            self.with_officer(serde_json::json!({ "counter": view })),
+            event(CounterEvent { counter, officer }),
         )?)
     }
 
@@ -801,7 +703,7 @@ impl Rules {
         for c in &self.config.counters {
             let row = rows.get(&c.number).cloned().unwrap_or(CounterRow {
                 number: c.number,
-                state: COUNTER_CLOSED.to_owned(),
+                state: CounterState::Closed,
                 current_ticket: None,
                 priority_streak: 0,
                 updated_at_ms: 0,

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::domain::rating::RatingLevel;
@@ -14,97 +13,23 @@ use crate::store::ratings::{self, RatingRow};
 use crate::store::tickets::{self, TicketRow};
 use crate::store::StoreError;
 
-/// One row of the report.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Figures {
-    pub issued: u32,
-    pub served: u32,
-    pub no_shows: u32,
-    pub cancelled: u32,
-    /// Seconds from issue to first call.
-    pub wait_p50_seconds: Option<i64>,
-    pub wait_p90_seconds: Option<i64>,
-    /// Seconds from start (or call) to finish.
-    pub service_p50_seconds: Option<i64>,
-    pub service_p90_seconds: Option<i64>,
-}
+/// The figures are wire types (`GET /api/v1/stats`).
+pub use motcua_api::{
+    CounterFigures, CounterRatings, DayRatings, DayStats, Figures, OfficerRatings, RatingFigures,
+    ServiceFigures,
+};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ServiceFigures {
-    pub service: String,
-    pub name_vi: String,
-    #[serde(flatten)]
-    pub figures: Figures,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CounterFigures {
-    pub counter: u32,
-    #[serde(flatten)]
-    pub figures: Figures,
-}
-
-/// Ratings counted per level (and reasons given with "Không hài lòng").
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RatingFigures {
-    pub very_satisfied: u32,
-    pub satisfied: u32,
-    pub unsatisfied: u32,
-    pub total: u32,
-    /// Reason code → how many ratings gave it.
-    pub reasons: BTreeMap<String, u32>,
-}
-
-impl RatingFigures {
-    fn add(&mut self, r: &RatingRow) {
-        match r.level {
-            RatingLevel::VerySatisfied => self.very_satisfied += 1,
-            RatingLevel::Satisfied => self.satisfied += 1,
-            RatingLevel::Unsatisfied => self.unsatisfied += 1,
-        }
-        self.total += 1;
-        for reason in &r.reasons {
-            *self.reasons.entry(reason.clone()).or_default() += 1;
-        }
+/// Counts one rating into `figures`.
+fn add_rating(figures: &mut RatingFigures, r: &RatingRow) {
+    match r.level {
+        RatingLevel::VerySatisfied => figures.very_satisfied += 1,
+        RatingLevel::Satisfied => figures.satisfied += 1,
+        RatingLevel::Unsatisfied => figures.unsatisfied += 1,
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CounterRatings {
-    pub counter: u32,
-    #[serde(flatten)]
-    pub figures: RatingFigures,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OfficerRatings {
-    /// Staff code.
-    pub officer: String,
-    pub name: String,
-    #[serde(flatten)]
-    pub figures: RatingFigures,
-}
-
-/// Ratings of the tickets of one business date.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DayRatings {
-    /// Every configured counter, rated or not.
-    pub counters: Vec<CounterRatings>,
-    /// Officers with at least one rating; ratings of work done without a
-    /// signed-in officer are under counters only.
-    pub officers: Vec<OfficerRatings>,
-    pub total: RatingFigures,
-}
-
-/// `GET /api/v1/stats?date=…`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DayStats {
-    pub date: NaiveDate,
-    pub services: Vec<ServiceFigures>,
-    pub counters: Vec<CounterFigures>,
-    pub total: Figures,
-    #[serde(default)]
-    pub ratings: DayRatings,
+    figures.total += 1;
+    for reason in &r.reasons {
+        *figures.reasons.entry(reason.clone()).or_default() += 1;
+    }
 }
 
 /// The ratings of one business date, per counter and per officer.
@@ -117,12 +42,12 @@ pub fn day_ratings(
     let mut by_officer: BTreeMap<String, RatingFigures> = BTreeMap::new();
     let mut total = RatingFigures::default();
     for r in ratings::on_date(conn, date)? {
-        total.add(&r);
+        add_rating(&mut total, &r);
         if let Some(c) = r.counter {
-            by_counter.entry(c).or_default().add(&r);
+            add_rating(by_counter.entry(c).or_default(), &r);
         }
         if let Some(o) = &r.officer {
-            by_officer.entry(o.clone()).or_default().add(&r);
+            add_rating(by_officer.entry(o.clone()).or_default(), &r);
         }
     }
     let counters = config

@@ -44,9 +44,9 @@ use super::{Acknowledgement, PortalDossier, StatusChange, StatusReport};
 use crate::domain::dossier::PortalStatus;
 use crate::domain::procedure::Catalogue;
 use crate::domain::time::{from_millis, to_millis};
-use crate::hub::error::ApiError;
-use crate::hub::Clock;
 use crate::store::{Store, StoreError};
+use crate::web::{terminated, ApiError, Clock};
+use motcua_api::ErrorCode;
 
 /// The sandbox's own schema.
 pub const MIGRATIONS: &[&str] = &[r#"
@@ -259,22 +259,7 @@ pub async fn start_embedded(
 }
 
 /// `motcua portal-sandbox`: serve until Ctrl-C or SIGTERM.
-pub fn run(args: crate::cli::PortalSandboxArgs) -> anyhow::Result<std::process::ExitCode> {
-    let listen = args
-        .listen
-        .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("static address"));
-    let database = args
-        .db
-        .unwrap_or_else(|| PathBuf::from("motcua-portal-sandbox.db"));
-    let mut options = SandboxOptions::new(listen, database);
-    options.pace = match args.pace {
-        Some(0) => None,
-        Some(seconds) => Some(Duration::from_secs(seconds)),
-        None => options.pace,
-    };
-    if let Some(n) = args.supplement_every {
-        options.supplement_every = n;
-    }
+pub fn run(options: SandboxOptions) -> anyhow::Result<std::process::ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("motcua-sandbox")
@@ -283,7 +268,7 @@ pub fn run(args: crate::cli::PortalSandboxArgs) -> anyhow::Result<std::process::
         let running = start(options).await?;
         // Scripts and tests read this line to find the port.
         println!("motcua portal-sandbox listening on {}", running.base_url());
-        crate::hub::terminated().await;
+        terminated().await;
         running.shutdown().await?;
         Ok(std::process::ExitCode::SUCCESS)
     })
@@ -335,7 +320,7 @@ fn admit(state: &Sandbox, headers: &HeaderMap) -> Result<Fault, ApiError> {
     if fault.mode == FaultMode::Error {
         return Err(ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "sandbox_fault",
+            ErrorCode::SandboxFault,
             "Lỗi giả lập của cổng thử nghiệm.",
             "Simulated portal failure.",
         ));
@@ -462,7 +447,7 @@ async fn submit(State(state): State<Arc<Sandbox>>, headers: HeaderMap, body: Byt
     else {
         return ApiError::new(
             StatusCode::BAD_REQUEST,
-            "idempotency_key_required",
+            ErrorCode::IdempotencyKeyRequired,
             "Thiếu Idempotency-Key.",
             "Idempotency-Key is required.",
         )
@@ -475,7 +460,7 @@ async fn submit(State(state): State<Arc<Sandbox>>, headers: HeaderMap, body: Byt
     if state.catalogue.get(&dossier.procedure).is_none() {
         return ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_procedure",
+            ErrorCode::UnknownProcedure,
             format!("Cổng không có thủ tục {}.", dossier.procedure),
             format!("The portal has no procedure {}.", dossier.procedure),
         )
@@ -546,7 +531,7 @@ async fn submit(State(state): State<Arc<Sandbox>>, headers: HeaderMap, body: Byt
         }
         Ok(None) => ApiError::new(
             StatusCode::CONFLICT,
-            "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyReused,
             "Idempotency-Key này đã dùng cho một hồ sơ khác.",
             "This Idempotency-Key was used for another dossier.",
         )
@@ -591,7 +576,7 @@ async fn lookup(
 fn not_found(reference: &str) -> Response {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "dossier_not_found",
+        ErrorCode::DossierNotFound,
         format!("Cổng không có hồ sơ {reference}."),
         format!("The portal has no dossier {reference}."),
     )

@@ -1,6 +1,7 @@
 //! Rows of `device_states`: the latest reported state of each kiosk's
 //! printer and scanner.
 
+use motcua_api::{Device, DeviceKind, DeviceState};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::StoreError;
@@ -9,13 +10,11 @@ use super::StoreError;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceStateRow {
     pub kiosk: String,
-    /// `printer` or `scanner`.
-    pub device: String,
-    /// `ok`, `warning` or `fault`.
-    pub state: String,
+    pub device: Device,
+    pub state: DeviceState,
     /// Why, when not ok: a device error kind (`paper_out`, `cover_open`,
     /// `disconnected`, …) or a warning (`paper_near_end`).
-    pub kind: Option<String>,
+    pub kind: Option<DeviceKind>,
     /// Since when the device has been in this state and kind.
     pub since_ms: i64,
     /// The latest report.
@@ -23,11 +22,18 @@ pub struct DeviceStateRow {
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<DeviceStateRow> {
+    let word = |col: usize| -> rusqlite::Result<String> { r.get(col) };
+    let bad = |col: usize, what: String| {
+        rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, what.into())
+    };
+    let (device, state) = (word(1)?, word(2)?);
     Ok(DeviceStateRow {
         kiosk: r.get(0)?,
-        device: r.get(1)?,
-        state: r.get(2)?,
-        kind: r.get(3)?,
+        device: Device::parse(&device).ok_or_else(|| bad(1, format!("bad device {device:?}")))?,
+        state: DeviceState::parse(&state).ok_or_else(|| bad(2, format!("bad state {state:?}")))?,
+        kind: r
+            .get::<_, Option<String>>(3)?
+            .map(|k| DeviceKind::parse(&k)),
         since_ms: r.get(4)?,
         updated_ms: r.get(5)?,
     })
@@ -37,13 +43,15 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<DeviceStateRow> {
 pub fn get(
     conn: &Connection,
     kiosk: &str,
-    device: &str,
+    device: Device,
 ) -> Result<Option<DeviceStateRow>, StoreError> {
     let mut stmt = conn.prepare_cached(
         "SELECT kiosk, device, state, kind, since_ms, updated_ms FROM device_states \
          WHERE kiosk = ?1 AND device = ?2",
     )?;
-    Ok(stmt.query_row([kiosk, device], from_row).optional()?)
+    Ok(stmt
+        .query_row([kiosk, device.as_str()], from_row)
+        .optional()?)
 }
 
 /// Writes a device's state (insert or replace).
@@ -55,9 +63,9 @@ pub fn put(conn: &Connection, row: &DeviceStateRow) -> Result<(), StoreError> {
     )?
     .execute(params![
         row.kiosk,
-        row.device,
-        row.state,
-        row.kind,
+        row.device.as_str(),
+        row.state.as_str(),
+        row.kind.map(DeviceKind::as_str),
         row.since_ms,
         row.updated_ms
     ])?;

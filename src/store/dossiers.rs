@@ -223,19 +223,8 @@ pub fn outbox_entry(conn: &Connection, code: &str) -> Result<Option<OutboxRow>, 
 }
 
 /// The outbox at a glance, for technicians: how many dossiers wait, the
-/// oldest, and the latest delivery error.
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct OutboxSummary {
-    pub pending: u64,
-    /// Dossier code and filing time (ms) of the oldest waiting dossier.
-    pub oldest_code: Option<String>,
-    pub oldest_created_at_ms: Option<i64>,
-    /// The most recent failed attempt: when, and the portal's error.
-    pub last_attempt_at_ms: Option<i64>,
-    pub last_error: Option<String>,
-    /// The most attempts any waiting dossier has had.
-    pub max_attempts: u32,
-}
+/// oldest, and the latest delivery error (a wire type).
+pub use motcua_api::OutboxSummary;
 
 /// Reads the [`OutboxSummary`].
 pub fn outbox_summary(conn: &Connection) -> Result<OutboxSummary, StoreError> {

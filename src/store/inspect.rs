@@ -5,28 +5,15 @@
 use std::path::Path;
 
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 
 /// Problems `integrity_check` lists at most (a broken file can have many).
 const MAX_PROBLEMS: u32 = 20;
 
-/// What a technician needs to know about a database file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DatabaseReport {
-    pub path: String,
-    /// `integrity_check` said `ok`.
-    pub ok: bool,
-    /// Its answer: `["ok"]`, or the problems found (at most 20).
-    pub integrity: Vec<String>,
-    pub schema_version: i64,
-    pub size_bytes: u64,
-    /// The write-ahead log beside it (`-wal`), 0 when checkpointed.
-    pub wal_bytes: u64,
-    /// Free space for the database's folder, when the system says.
-    pub free_bytes: Option<u64>,
-}
+/// What a technician needs to know about a database file (a wire type:
+/// `GET /api/v1/diagnostics`).
+pub use motcua_api::DatabaseReport;
 
 /// Runs `PRAGMA integrity_check` (a full read of the file).
 pub fn integrity(conn: &Connection) -> Result<Vec<String>, StoreError> {

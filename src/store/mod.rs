@@ -25,12 +25,15 @@
 
 pub mod devices;
 pub mod dossiers;
+mod error;
 pub mod inspect;
 pub mod lock;
 pub mod ratings;
 pub mod schema;
 pub mod staff;
 pub mod tickets;
+
+pub use error::StoreError;
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -41,37 +44,6 @@ use std::thread::JoinHandle;
 use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 use tokio::sync::oneshot;
-
-/// A storage failure.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("cannot open database {path}: {source}")]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
-    #[error("database {path} has schema version {found}, newer than this motcua ({supported}); upgrade motcua")]
-    SchemaTooNew {
-        path: PathBuf,
-        found: i64,
-        supported: i64,
-    },
-    #[error("the database writer has stopped")]
-    WriterGone,
-    #[error("the write was not committed")]
-    NotCommitted,
-    #[error("a database job panicked: {0}")]
-    JobPanicked(String),
-    #[error("stored data is corrupt: {0}")]
-    Corrupt(String),
-    #[error("cannot lock database {path}: {source}")]
-    Lock {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-}
 
 /// One row of the append-only `events` table, as published after commit.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,6 +1,7 @@
 //! Citizen ratings, one per ticket.
 
 use chrono::NaiveDate;
+use motcua_api::Role;
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row};
 
 use super::StoreError;
@@ -17,7 +18,8 @@ pub struct RatingRow {
     pub officer: Option<String>,
     pub level: RatingLevel,
     pub reasons: Vec<String>,
-    pub channel: String,
+    /// The role of the device it was given at.
+    pub channel: Role,
     pub rated_by: String,
     pub rated_at_ms: i64,
 }
@@ -53,7 +55,10 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<RatingRow> {
         level: RatingLevel::parse(&level).ok_or_else(|| bad(6, format!("bad level {level:?}")))?,
         reasons: serde_json::from_str(&reasons)
             .map_err(|_| bad(7, format!("bad reasons {reasons:?}")))?,
-        channel: row.get(8)?,
+        channel: {
+            let text: String = row.get(8)?;
+            Role::parse(&text).ok_or_else(|| bad(8, format!("bad channel {text:?}")))?
+        },
         rated_by: row.get(9)?,
         rated_at_ms: row.get(10)?,
     })
@@ -77,7 +82,7 @@ pub fn insert(conn: &Connection, r: &RatingRow) -> Result<Inserted, StoreError> 
             r.officer,
             r.level.as_str(),
             reasons,
-            r.channel,
+            r.channel.as_str(),
             r.rated_by,
             r.rated_at_ms,
         ]);
@@ -141,7 +146,7 @@ mod tests {
             officer: Some("cb02".into()),
             level,
             reasons: Vec::new(),
-            channel: "kiosk".into(),
+            channel: Role::Kiosk,
             rated_by: "kiosk-1".into(),
             rated_at_ms: 1,
         };

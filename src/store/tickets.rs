@@ -4,6 +4,7 @@
 //! (so several of them form one transaction) or on a read connection.
 
 use chrono::NaiveDate;
+use motcua_api::{CounterState, PrintStatus};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::StoreError;
@@ -31,7 +32,7 @@ pub struct TicketRow {
     pub transfer_count: u32,
     pub lookup_token: String,
     pub issued_by: String,
-    pub print_status: Option<String>,
+    pub print_status: Option<PrintStatus>,
     pub print_error: Option<String>,
     /// The dossier this ticket was issued for, when filing needs the
     /// citizen at a counter.
@@ -68,7 +69,12 @@ fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<TicketRow> {
         transfer_count: row.get(14)?,
         lookup_token: row.get(15)?,
         issued_by: row.get(16)?,
-        print_status: row.get(17)?,
+        print_status: match row.get::<_, Option<String>>(17)? {
+            Some(p) => Some(
+                PrintStatus::parse(&p).ok_or_else(|| bad(17, format!("bad print status {p:?}")))?,
+            ),
+            None => None,
+        },
         print_error: row.get(18)?,
         dossier_code: row.get(19)?,
     })
@@ -151,7 +157,7 @@ pub fn update(conn: &Connection, t: &TicketRow) -> Result<(), StoreError> {
         t.counter,
         t.recall_count,
         t.transfer_count,
-        t.print_status,
+        t.print_status.map(PrintStatus::as_str),
         t.print_error,
     ])?;
     if changed != 1 {
@@ -300,10 +306,21 @@ pub fn recent_service_secs(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CounterRow {
     pub number: u32,
-    pub state: String,
+    pub state: CounterState,
     pub current_ticket: Option<i64>,
     pub priority_streak: u32,
     pub updated_at_ms: i64,
+}
+
+fn counter_state(r: &Row<'_>, col: usize) -> rusqlite::Result<CounterState> {
+    let text: String = r.get(col)?;
+    CounterState::parse(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            col,
+            rusqlite::types::Type::Text,
+            format!("bad counter state {text:?}").into(),
+        )
+    })
 }
 
 /// Makes sure every configured counter has a row.
@@ -324,7 +341,7 @@ pub fn get_counter(conn: &Connection, number: u32) -> Result<Option<CounterRow>,
         .query_row([number], |r| {
             Ok(CounterRow {
                 number: r.get(0)?,
-                state: r.get(1)?,
+                state: counter_state(r, 1)?,
                 current_ticket: r.get(2)?,
                 priority_streak: r.get(3)?,
                 updated_at_ms: r.get(4)?,
@@ -341,7 +358,7 @@ pub fn counters(conn: &Connection) -> Result<Vec<CounterRow>, StoreError> {
     let rows = stmt.query_map([], |r| {
         Ok(CounterRow {
             number: r.get(0)?,
-            state: r.get(1)?,
+            state: counter_state(r, 1)?,
             current_ticket: r.get(2)?,
             priority_streak: r.get(3)?,
             updated_at_ms: r.get(4)?,
@@ -358,7 +375,7 @@ pub fn update_counter(conn: &Connection, c: &CounterRow) -> Result<(), StoreErro
     )?;
     stmt.execute(params![
         c.number,
-        c.state,
+        c.state.as_str(),
         c.current_ticket,
         c.priority_streak,
         c.updated_at_ms

@@ -1,27 +1,38 @@
 //! `motcua counter --counter N`: wires configuration, hub, printer and the
 //! window, then runs the UI event loop.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context;
-use slint::ComponentHandle;
 
 use super::{CounterApp, CounterContext};
 use crate::apps::devices::TicketPrinter;
 use crate::apps::events::EventStreamOptions;
-use crate::apps::headless::has_display;
-use crate::apps::headless::Headless;
-use crate::apps::kiosk::controller::QrPolicy;
-use crate::apps::kiosk::{event_loop_poster, system_clock};
+use crate::apps::printing::QrPolicy;
+use crate::apps::shell::{self, event_loop_poster, system_clock, WindowSpec};
 use crate::apps::ui::CounterWindow;
-use crate::cli::CounterArgs;
 use crate::config::{Config, Role};
 
+/// How to run the counter app (`motcua counter`'s options).
+#[derive(Debug, Clone, Default)]
+pub struct CounterOptions {
+    /// The counter this machine serves (else `counter.number`).
+    pub counter: Option<u32>,
+    /// The hub (else `counter.hub_url`, else this machine's).
+    pub hub: Option<String>,
+    /// Render every page to PNG files in this folder, then exit.
+    pub snapshot: Option<PathBuf>,
+    pub fullscreen: bool,
+    /// Without a display, the screen's PNG (default `motcua-counter.png`).
+    pub screen_file: Option<PathBuf>,
+}
+
 /// Runs the counter app until its window closes.
-pub fn run(config: Config, args: CounterArgs) -> anyhow::Result<ExitCode> {
-    let counter = args.counter.or(config.counter.number).context(
+pub fn run(config: Config, options: CounterOptions) -> anyhow::Result<ExitCode> {
+    let counter = options.counter.or(config.counter.number).context(
         "which counter is this? use --counter N (or counter.number in the configuration)",
     )?;
     if !config.counters.iter().any(|c| c.number == counter) {
@@ -35,17 +46,14 @@ pub fn run(config: Config, args: CounterArgs) -> anyhow::Result<ExitCode> {
                 .join(", ")
         );
     }
-    if let Some(dir) = &args.snapshot {
+    if let Some(dir) = &options.snapshot {
         let files = super::snapshot::run(&config, counter, dir)?;
         println!("wrote {} snapshots to {}", files.len(), dir.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .thread_name("motcua-counter")
-        .build()?;
-    let hub_url = config.local_hub_url(args.hub.as_deref().or(config.counter.hub_url.as_deref()));
+    let runtime = shell::runtime("motcua-counter")?;
+    let hub_url =
+        config.local_hub_url(options.hub.as_deref().or(config.counter.hub_url.as_deref()));
     let token = config
         .counter
         .token
@@ -70,31 +78,19 @@ pub fn run(config: Config, args: CounterArgs) -> anyhow::Result<ExitCode> {
         }
     };
 
-    let headless = if has_display() {
-        None
-    } else {
-        let path = args
-            .screen_file
-            .clone()
-            .unwrap_or_else(|| std::path::PathBuf::from("motcua-counter.png"));
-        eprintln!(
-            "motcua: không có màn hình (DISPLAY/WAYLAND_DISPLAY) — ứng dụng quầy chạy không cửa sổ, ảnh ở {0}\n\
-             motcua: no display found — the counter app runs headless; its screen is written to {0}",
-            path.display()
-        );
-        Some(Headless::install(Some(path)).map_err(|e| anyhow::anyhow!("{e}"))?)
-    };
-    let window =
-        CounterWindow::new().map_err(|e| anyhow::anyhow!("cannot open the counter window: {e}"))?;
-    match &headless {
-        Some(screen) => screen.set_size(1366, 768),
-        None => window
-            .window()
-            .set_size(slint::LogicalSize::new(1366.0, 768.0)),
-    }
-    if args.fullscreen || config.counter.fullscreen {
-        window.window().set_fullscreen(true);
-    }
+    let (window, _headless) = shell::open_window(
+        &WindowSpec {
+            name_vi: "ứng dụng quầy",
+            name_en: "counter app",
+            size: (1366, 768),
+            fullscreen: options.fullscreen || config.counter.fullscreen,
+            screen_file: options
+                .screen_file
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("motcua-counter.png")),
+        },
+        CounterWindow::new,
+    )?;
     tracing::info!(hub = %hub_url, counter, "counter app starting");
     let app = CounterApp::attach(
         &window,
@@ -123,7 +119,7 @@ pub fn run(config: Config, args: CounterArgs) -> anyhow::Result<ExitCode> {
         Duration::from_secs(1),
         move || a.tick(),
     );
-    crate::apps::watchdog::run_until_closed(&window, runtime.handle(), "counter")?;
+    shell::run_until_closed(&window, runtime.handle(), "counter")?;
     // A closed counter app closes the counter and signs its officer out.
     if let Some(session) = app.session_client() {
         let left = runtime.block_on(async {

@@ -14,9 +14,11 @@ use chrono::{DateTime, Utc};
 
 use crate::apps::events::SseMessage;
 use crate::apps::hub_client::HubError;
-use crate::apps::kiosk::controller::Lang;
-use crate::hub::queue::{CounterView, QueueView, TicketView};
-use crate::hub::staff::{Officer, SignedIn};
+use crate::apps::shell::Lang;
+use motcua_api::{
+    CounterState, CounterView, Device, DeviceEvent, DeviceState, DeviceStateView, HubEvent,
+    KioskDevices, Officer, QueueView, SignedIn, TicketView,
+};
 
 /// The two pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,7 +156,7 @@ pub struct Counter {
     lang: Lang,
     signing_in: bool,
     officer: Option<Officer>,
-    state: String,
+    state: CounterState,
     /// Every service (transfer targets); `serves` marks this counter's.
     services: Vec<Waiting>,
     serves: Vec<String>,
@@ -221,7 +223,7 @@ impl Counter {
             lang: Lang::Vi,
             signing_in: false,
             officer: None,
-            state: "closed".to_owned(),
+            state: CounterState::Closed,
             services: Vec::new(),
             serves: Vec::new(),
             current: None,
@@ -349,11 +351,7 @@ impl Counter {
     }
 
     /// A snapshot of the queue and of the tickets to reprint.
-    pub fn loaded(
-        &mut self,
-        queue: &QueueView,
-        print_failed: Vec<serde_json::Value>,
-    ) -> Vec<Effect> {
+    pub fn loaded(&mut self, queue: &QueueView, print_failed: Vec<TicketView>) -> Vec<Effect> {
         self.services = queue
             .services
             .iter()
@@ -367,19 +365,16 @@ impl Counter {
             .collect();
         let mut effects = Vec::new();
         if let Some(c) = queue.counters.iter().find(|c| c.number == self.counter) {
-            self.state = c.state.clone();
+            self.state = c.state;
             self.serves = c.services.clone();
             let current = c.current.clone().map(CounterTicket::new);
             effects.extend(self.set_current(current));
         }
-        self.print_failed = print_failed
-            .iter()
-            .filter_map(|v| serde_json::from_value(v.clone()).ok())
-            .collect();
+        self.print_failed = print_failed;
         self.last_event_id = self.last_event_id.max(queue.last_event_id);
         let first = !self.loaded;
         self.loaded = true;
-        if first && self.state == "closed" {
+        if first && self.state == CounterState::Closed {
             // An officer who signs in is at work: the counter opens.
             effects.extend(self.command(Command::Open));
         }
@@ -454,7 +449,7 @@ impl Counter {
         let at_counter = matches!(state, Some("called") | Some("serving"));
         let idle = self.busy.is_none() && self.loaded && self.page == Page::Work;
         Can {
-            call: idle && self.state != "paused" && state != Some("called"),
+            call: idle && self.state != CounterState::Paused && state != Some("called"),
             recall: idle && state == Some("called"),
             start: idle && state == Some("called"),
             finish: idle && at_counter,
@@ -482,8 +477,8 @@ impl Counter {
                         .as_ref()
                         .is_some_and(|c| &c.ticket.service != code)
             }
-            Command::Pause => self.state == "open",
-            Command::Open => self.state != "open",
+            Command::Pause => self.state == CounterState::Open,
+            Command::Open => self.state != CounterState::Open,
         };
         if !allowed {
             return Vec::new();
@@ -499,7 +494,7 @@ impl Counter {
 
     /// F7: pause an open counter, open a paused or closed one.
     pub fn toggle_pause(&mut self) -> Vec<Effect> {
-        if self.state == "open" {
+        if self.state == CounterState::Open {
             self.command(Command::Pause)
         } else {
             self.command(Command::Open)
@@ -553,7 +548,7 @@ impl Counter {
                 if let Some(p) = previous.filter(|p| p.ticket.state.as_str() == "serving") {
                     effects.push(rate(&p.ticket));
                 }
-                self.state = "open".to_owned();
+                self.state = CounterState::Open;
                 self.say(
                     format!("Đã gọi số {}.", t.ticket.number),
                     format!("Called {}.", t.ticket.number),
@@ -607,8 +602,8 @@ impl Counter {
                 effects.extend(self.set_current(Some(t)));
             }
             (Command::Pause | Command::Open, Answer::Counter(c)) => {
-                self.state = c.state.clone();
-                if c.state == "paused" {
+                self.state = c.state;
+                if c.state == CounterState::Paused {
                     self.say(
                         "Quầy đang tạm dừng: không nhận số mới. Nhấn F7 để mở lại.",
                         "The counter is paused: no new calls. Press F7 to open it.",
@@ -674,95 +669,83 @@ impl Counter {
     }
 
     /// The hub's health answer: which kiosks are out of service now.
-    pub fn kiosks_loaded(&mut self, health: &serde_json::Value) {
+    pub fn kiosks_loaded(&mut self, kiosks: &[KioskDevices]) {
         self.kiosks_out.clear();
-        for k in health["kiosks"].as_array().into_iter().flatten() {
-            if k["out_of_service"].as_bool() != Some(true) {
-                continue;
-            }
-            let name = k["kiosk"].as_str().unwrap_or_default().to_owned();
-            let problem = k["devices"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|d| d["state"] == "fault");
-            let said = |lang: &str| {
-                problem
-                    .and_then(|d| d[format!("message_{lang}")].as_str())
-                    .unwrap_or_default()
-                    .to_owned()
+        for k in kiosks.iter().filter(|k| k.out_of_service) {
+            let problem = k.devices.iter().find(|d| d.state == DeviceState::Fault);
+            let said = |pick: fn(&DeviceStateView) -> &str| {
+                problem.map(pick).unwrap_or_default().to_owned()
             };
-            self.kiosks_out.insert(name, (said("vi"), said("en")));
+            self.kiosks_out.insert(
+                k.kiosk.clone(),
+                (said(|d| &d.message_vi), said(|d| &d.message_en)),
+            );
         }
     }
 
     /// A device event: a kiosk went out of service, or came back.
-    fn device_event(&mut self, kind: &str, data: &serde_json::Value) {
-        let Some(kiosk) = data["kiosk"].as_str() else {
-            return;
-        };
-        if data["out_of_service"].as_bool() == Some(true) {
-            let said = |k: &str| data[k].as_str().unwrap_or_default().to_owned();
-            self.kiosks_out
-                .insert(kiosk.to_owned(), (said("message_vi"), said("message_en")));
-        } else if data["device"] == "printer" && kind != "device.fault" {
-            self.kiosks_out.remove(kiosk);
+    fn device_event(&mut self, event: &DeviceEvent, fault: bool) {
+        if event.out_of_service {
+            self.kiosks_out.insert(
+                event.kiosk.clone(),
+                (event.message_vi.clone(), event.message_en.clone()),
+            );
+        } else if event.device == Device::Printer && !fault {
+            self.kiosks_out.remove(&event.kiosk);
         }
     }
 
     /// An event from the hub's stream.
     pub fn event(&mut self, message: &SseMessage) -> Vec<Effect> {
-        if message.event == "resync" {
-            if let Some(id) = message.id {
-                self.last_event_id = self.last_event_id.max(id);
-            }
+        let Some(read) = message.read() else {
+            return Vec::new();
+        };
+        if let HubEvent::Resync(resync) = &read.event {
+            self.last_event_id = self.last_event_id.max(resync.last_event_id);
             return vec![Effect::Load];
         }
-        let Some(id) = message.id else {
+        let Some(id) = read.id else {
             return Vec::new();
         };
         if id <= self.last_event_id {
             return Vec::new();
         }
         self.last_event_id = id;
-        let Ok(parsed) = serde_json::from_str::<serde_json::Value>(&message.data) else {
-            return Vec::new();
-        };
-        let data = &parsed["data"];
-        if message.event.starts_with("device.") {
-            self.device_event(&message.event, data);
-            return Vec::new();
-        }
-        if let Some(waiting) = data["waiting"].as_object() {
-            for (code, n) in waiting {
-                if let (Some(s), Some(n)) = (
-                    self.services.iter_mut().find(|s| &s.code == code),
-                    n.as_u64(),
-                ) {
-                    s.waiting = n as u32;
+        match &read.event {
+            HubEvent::DeviceFault(d) => {
+                self.device_event(d, true);
+                return Vec::new();
+            }
+            HubEvent::DeviceWarning(d) | HubEvent::DeviceRecovered(d) => {
+                self.device_event(d, false);
+                return Vec::new();
+            }
+            HubEvent::CounterOpened(c)
+            | HubEvent::CounterPaused(c)
+            | HubEvent::CounterClosed(c) => {
+                if c.counter.number == self.counter {
+                    self.state = c.counter.state;
                 }
+                return Vec::new();
+            }
+            _ => {}
+        }
+        for (code, n) in read.event.waiting().into_iter().flatten() {
+            if let Some(s) = self.services.iter_mut().find(|s| &s.code == code) {
+                s.waiting = *n;
             }
         }
-        if message.event.starts_with("counter.") {
-            if let Ok(c) = serde_json::from_value::<CounterView>(data["counter"].clone()) {
-                if c.number == self.counter {
-                    self.state = c.state;
-                }
-            }
-            return Vec::new();
-        }
-        let Some(ticket) = CounterTicket::from_json(&data["ticket"]) else {
+        let Some(t) = read.event.ticket() else {
             return Vec::new();
         };
-        let t = &ticket.ticket;
         // Tickets to reprint.
-        match message.event.as_str() {
-            "ticket.print_failed" => {
+        match &read.event {
+            HubEvent::TicketPrintFailed(_) => {
                 if !self.print_failed.iter().any(|p| p.id == t.id) {
                     self.print_failed.push(t.clone());
                 }
             }
-            "ticket.printed" => self.print_failed.retain(|p| p.id != t.id),
+            HubEvent::TicketPrinted(_) => self.print_failed.retain(|p| p.id != t.id),
             _ => {
                 if t.state.is_final() {
                     self.print_failed.retain(|p| p.id != t.id);
@@ -777,7 +760,7 @@ impl Counter {
         let was_current = self.current.as_ref().is_some_and(|c| c.ticket.id == t.id);
         if self.busy.is_none() {
             if mine {
-                return self.set_current(Some(ticket));
+                return self.set_current(Some(CounterTicket::new(t.clone())));
             }
             if was_current {
                 return self.set_current(None);
@@ -790,7 +773,7 @@ impl Counter {
     pub fn view(&self, now: DateTime<Utc>) -> CounterScreen {
         let l = self.lang;
         let serves = |s: &Waiting| self.serves.iter().any(|c| c == &s.code);
-        let open = self.state == "open";
+        let open = self.state == CounterState::Open;
         let can = self.can();
         let mut view = CounterScreen {
             kiosk_banner: self
@@ -818,14 +801,14 @@ impl Counter {
                 .as_ref()
                 .map(|o| o.name.clone())
                 .unwrap_or_default(),
-            counter_state: self.state.clone(),
-            counter_state_text: match (l, self.state.as_str()) {
-                (Lang::Vi, "open") => "Đang mở",
-                (Lang::Vi, "paused") => "Tạm dừng",
-                (Lang::Vi, _) => "Đóng",
-                (Lang::En, "open") => "Open",
-                (Lang::En, "paused") => "Paused",
-                (Lang::En, _) => "Closed",
+            counter_state: self.state.as_str().to_owned(),
+            counter_state_text: match (l, self.state) {
+                (Lang::Vi, CounterState::Open) => "Đang mở",
+                (Lang::Vi, CounterState::Paused) => "Tạm dừng",
+                (Lang::Vi, CounterState::Closed) => "Đóng",
+                (Lang::En, CounterState::Open) => "Open",
+                (Lang::En, CounterState::Paused) => "Paused",
+                (Lang::En, CounterState::Closed) => "Closed",
             }
             .to_owned(),
             signing_in: self.signing_in,
@@ -845,8 +828,8 @@ impl Counter {
                 .print_failed
                 .iter()
                 .map(|t| {
-                    let (vi, en) = crate::hub::devices::kind_words(
-                        t.print_error.as_deref().unwrap_or_default(),
+                    let (vi, en) = crate::domain::wording::kind_words(
+                        motcua_api::DeviceKind::parse(t.print_error.as_deref().unwrap_or_default()),
                     );
                     let why = l.pick(vi, en);
                     let detail = match l {
@@ -865,7 +848,7 @@ impl Counter {
             can_no_show: can.no_show,
             can_transfer: can.transfer,
             paused: !open,
-            closed: self.state == "closed",
+            closed: self.state == CounterState::Closed,
             transfer_open: self.transfer_open,
             transfer_targets: self
                 .services
@@ -1156,7 +1139,7 @@ mod tests {
         c.sign_in("cb01", "0000");
         c.signed_in(Err(HubError::Refused {
             status: 401,
-            code: "bad_credentials".into(),
+            code: motcua_api::ErrorCode::BadCredentials,
             message_vi: "Mã cán bộ hoặc mã PIN không đúng.".into(),
             message_en: "Wrong staff code or PIN.".into(),
             fields: Default::default(),
@@ -1345,7 +1328,7 @@ mod tests {
             &Command::CallNext,
             Err(HubError::Refused {
                 status: 401,
-                code: "unauthorized".into(),
+                code: motcua_api::ErrorCode::Unauthorized,
                 message_vi: "x".into(),
                 message_en: "x".into(),
                 fields: Default::default(),
@@ -1355,17 +1338,21 @@ mod tests {
         assert!(c.view(now()).message.contains("hết hạn"));
     }
 
+    fn kiosks(json: serde_json::Value) -> Vec<KioskDevices> {
+        serde_json::from_value(json).unwrap()
+    }
+
     #[test]
     fn a_kiosk_out_of_service_shows_a_banner_until_it_recovers() {
         let mut c = signed_in();
         assert_eq!(c.view(now()).kiosk_banner, "");
         // At load: the hub's health lists a kiosk whose printer is out of paper.
-        c.kiosks_loaded(&serde_json::json!({"kiosks": [
+        c.kiosks_loaded(&kiosks(serde_json::json!([
             {"kiosk": "kiosk-2", "out_of_service": true, "devices": [
                 {"kiosk": "kiosk-2", "device": "printer", "state": "fault", "kind": "paper_out",
                  "since": "", "updated_at": "", "message_vi": "Kiosk kiosk-2: máy in hết giấy.", "message_en": "Kiosk kiosk-2: printer out of paper."}]},
             {"kiosk": "kiosk-1", "out_of_service": false, "devices": []}
-        ]}));
+        ])));
         assert_eq!(
             c.view(now()).kiosk_banner,
             "Kiosk kiosk-2: máy in hết giấy. Ki-ốt này đang ngừng phục vụ."

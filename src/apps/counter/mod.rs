@@ -18,16 +18,15 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 
 use self::controller::{Answer, Command, Counter, CounterScreen, CounterTicket, Effect};
 use crate::apps::devices::TicketPrinter;
-use crate::apps::display::WallClock;
 use crate::apps::events::{EventStream, EventStreamOptions, StreamEvent};
 use crate::apps::hub_client::{HubClient, HubError};
-use crate::apps::kiosk::controller::QrPolicy;
-use crate::apps::kiosk::{Poster, UiClock};
 use crate::apps::printing::ticket_receipt;
+use crate::apps::printing::QrPolicy;
 use crate::apps::rating::{RatingApp, RatingContext, RatingFlow};
+use crate::apps::shell::WallClock;
+use crate::apps::shell::{Poster, UiClock};
 use crate::apps::ui::{CounterAdapter, CounterWindow, InfoLine, ReprintRow, ServiceRow};
-use crate::hub::queue::CounterView;
-use crate::hub::staff::SignedIn;
+use motcua_api::{CounterState, SignInRequest, TransferRequest};
 
 /// What the counter runtime needs besides the window.
 pub struct CounterContext {
@@ -214,15 +213,10 @@ impl CounterApp {
             Effect::SignIn { code, pin } => {
                 let device = self.device.clone();
                 self.ctx.runtime.spawn(async move {
-                    let body = serde_json::json!({ "code": code, "pin": pin, "counter": counter });
+                    let body = SignInRequest { code, pin, counter };
                     let result = device
-                        .post::<SignedIn>(
-                            "/api/v1/staff/sign-in",
-                            Some(&body),
-                            &uuid::Uuid::new_v4().to_string(),
-                        )
-                        .await
-                        .and_then(|s| s.ok_or_else(|| HubError::BadAnswer("no session".into())));
+                        .sign_in(&body, &uuid::Uuid::new_v4().to_string())
+                        .await;
                     app.post(move |app| {
                         if let Ok(s) = &result {
                             *app.session.lock().unwrap_or_else(|e| e.into_inner()) =
@@ -250,14 +244,12 @@ impl CounterApp {
                 let Some(hub) = self.session() else { return };
                 self.ctx.runtime.spawn(async move {
                     let queue = hub.queue().await;
-                    let failed = hub
-                        .get::<Vec<serde_json::Value>>("/api/v1/tickets/print-failed")
-                        .await;
-                    let health = hub.get::<serde_json::Value>("/api/v1/health").await;
+                    let failed = hub.print_failed().await;
+                    let health = hub.health().await;
                     app.post(move |app| match (queue, failed) {
                         (Ok(q), Ok(f)) => app.dispatch(|c| {
                             if let Ok(h) = &health {
-                                c.kiosks_loaded(h);
+                                c.kiosks_loaded(&h.kiosks);
                             }
                             c.loaded(&q, f)
                         }),
@@ -288,17 +280,7 @@ impl CounterApp {
             Effect::Act { command, key } => {
                 let Some(hub) = self.session() else { return };
                 self.ctx.runtime.spawn(async move {
-                    let path = format!("/api/v1/counters/{counter}/{}", command.route());
-                    let body = match &command {
-                        Command::Transfer(service) => {
-                            Some(serde_json::json!({ "service": service }))
-                        }
-                        _ => None,
-                    };
-                    let answer = hub
-                        .post_retrying::<serde_json::Value>(&path, body.as_ref(), &key, 3)
-                        .await
-                        .and_then(|v| to_answer(&command, v));
+                    let answer = act(&hub, counter, &command, &key).await;
                     if let Err(err) = &answer {
                         tracing::warn!(%err, ?command, "counter action refused or failed");
                     }
@@ -393,30 +375,47 @@ impl CounterApp {
 /// it) and the session ends.
 pub async fn leave(session: HubClient, counter: u32) {
     let key = uuid::Uuid::new_v4().to_string();
-    let path = format!("/api/v1/counters/{counter}/close");
-    if let Err(err) = session.post::<serde_json::Value>(&path, None, &key).await {
+    if let Err(err) = session
+        .set_counter_state(counter, CounterState::Closed, &key)
+        .await
+    {
         tracing::info!(%err, "the counter stays open");
     }
     let key = uuid::Uuid::new_v4().to_string();
-    if let Err(err) = session
-        .post::<serde_json::Value>("/api/v1/staff/sign-out", None, &key)
-        .await
-    {
+    if let Err(err) = session.sign_out(&key).await {
         tracing::warn!(%err, "sign-out not confirmed by the hub; the session expires by itself");
     }
 }
 
-fn to_answer(command: &Command, value: Option<serde_json::Value>) -> Result<Answer, HubError> {
-    let Some(value) = value else {
-        return Ok(Answer::Nothing);
-    };
+/// Sends a counter command to the hub; the answer as the controller reads
+/// it.
+async fn act(
+    hub: &HubClient,
+    counter: u32,
+    command: &Command,
+    key: &str,
+) -> Result<Answer, HubError> {
     match command {
-        Command::Pause | Command::Open => serde_json::from_value::<CounterView>(value)
-            .map(Answer::Counter)
-            .map_err(|e| HubError::BadAnswer(e.to_string())),
-        _ => CounterTicket::from_json(&value)
-            .map(Answer::Ticket)
-            .ok_or_else(|| HubError::BadAnswer("not a ticket".into())),
+        Command::Pause => hub
+            .set_counter_state(counter, CounterState::Paused, key)
+            .await
+            .map(Answer::Counter),
+        Command::Open => hub
+            .set_counter_state(counter, CounterState::Open, key)
+            .await
+            .map(Answer::Counter),
+        _ => {
+            let transfer = match command {
+                Command::Transfer(service) => Some(TransferRequest {
+                    service: service.clone(),
+                }),
+                _ => None,
+            };
+            let ticket = hub
+                .counter_action(counter, command.route(), transfer.as_ref(), key)
+                .await?;
+            Ok(ticket.map_or(Answer::Nothing, |t| Answer::Ticket(CounterTicket::new(t))))
+        }
     }
 }
 

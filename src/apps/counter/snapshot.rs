@@ -13,14 +13,14 @@ use super::controller::{Answer, Command, Counter, CounterTicket};
 use super::render_view;
 use crate::apps::headless::{Headless, HeadlessWindow};
 use crate::apps::hub_client::HubError;
-use crate::apps::kiosk::controller::Lang;
 use crate::apps::rating::{render_rating, RatingFlow};
+use crate::apps::shell::Lang;
 use crate::apps::ui::{CounterAdapter, CounterWindow, RatingAdapter};
 use crate::config::Config;
 use crate::domain::rating::RatingLevel;
-use crate::hub::queue::{CounterView, QueueView, ServiceQueue, TicketView};
-use crate::hub::rating::{RatedTicket, RatingLookup, RatingOptions};
-use crate::hub::staff::{Officer, SignedIn};
+use motcua_api::{CounterView, QueueView, ServiceQueue, TicketView};
+use motcua_api::{Officer, SignedIn};
+use motcua_api::{RatedTicket, RatingLookup};
 
 /// Renders every page into `dir`; returns the files written.
 pub fn run(config: &Config, counter: u32, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -79,7 +79,7 @@ fn sample_queue(config: &Config, counter: u32) -> QueueView {
         counters: vec![CounterView {
             number: counter,
             name: format!("Quầy {counter}"),
-            state: "open".into(),
+            state: motcua_api::CounterState::Open,
             services: c.map(|c| c.services.clone()).unwrap_or_default(),
             current: None,
         }],
@@ -117,7 +117,7 @@ fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
         config.services.iter().map(|s| s.prefix.clone()).collect(),
     );
     rating.set_lang(lang);
-    rating.set_options(RatingOptions::from_config(config));
+    rating.set_options(config.rating.options());
     let closed = rating.clone();
     let mut sign_in = Counter::new(counter, true);
     if lang == Lang::En {
@@ -129,7 +129,7 @@ fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
     wrong.sign_in("cb01", "0000");
     wrong.signed_in(Err(HubError::Refused {
         status: 401,
-        code: "bad_credentials".into(),
+        code: motcua_api::ErrorCode::BadCredentials,
         message_vi: "Mã cán bộ hoặc mã PIN không đúng.".into(),
         message_en: "Wrong staff code or PIN.".into(),
         fields: Default::default(),
@@ -151,10 +151,7 @@ fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
     failed.id = 51;
     failed.number = failed.number.replace("013", "021");
     failed.print_error = Some("paper_out".into());
-    idle.loaded(
-        &sample_queue(config, counter),
-        vec![serde_json::to_value(&failed).unwrap_or_default()],
-    );
+    idle.loaded(&sample_queue(config, counter), vec![failed]);
     pages.push(("work-idle", idle.clone(), closed.clone(), false));
 
     let mut called = idle.clone();
@@ -209,7 +206,7 @@ fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
         Ok(Answer::Counter(CounterView {
             number: counter,
             name: format!("Quầy {counter}"),
-            state: "paused".into(),
+            state: motcua_api::CounterState::Paused,
             services: Vec::new(),
             current: None,
         })),

@@ -19,8 +19,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
+use super::log_ring::LogRing;
 use super::privacy::{mask_config, redact};
-use super::{Report, Sources};
+use super::report::Report;
+use crate::config::Config;
 
 /// Why a bundle could not be made or written.
 #[derive(Debug, thiserror::Error)]
@@ -56,14 +58,16 @@ fn append(
 /// Builds the bundle: the report, the masked configuration, the log ring,
 /// and `extra` files (name, text — redacted here).
 pub fn build(
-    sources: &Sources,
+    config: &Config,
+    config_path: Option<&std::path::Path>,
+    log: &LogRing,
     report: &Report,
     extra: &[(&str, String)],
 ) -> Result<Vec<u8>, BundleError> {
     let mtime = report.created_at.timestamp().max(0) as u64;
     let diagnostics = serde_json::to_vec_pretty(report)?;
-    let config = mask_config(&sources.config);
-    let mut log = sources.log.lines().join("\n");
+    let config = mask_config(config);
+    let mut log = log.lines().join("\n");
     log.push('\n');
     let mut files: Vec<(String, Vec<u8>)> = vec![
         ("diagnostics.json".to_owned(), diagnostics),
@@ -80,7 +84,7 @@ pub fn build(
         "machine": report.machine,
         "version": report.version,
         "status": report.status,
-        "config_path": sources.config_path.as_ref().map(|p| p.display().to_string()),
+        "config_path": config_path.map(|p| p.display().to_string()),
         "files": files.iter().map(|(n, b)| json!({ "name": n, "size_bytes": b.len() })).collect::<Vec<_>>(),
         "personal_data": "none: ID numbers masked, no names or addresses, secrets as ***",
     });
@@ -160,19 +164,16 @@ pub fn read(bytes: &[u8]) -> std::io::Result<Vec<(String, Vec<u8>)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     #[test]
     fn a_bundle_holds_the_report_the_masked_config_and_the_log() {
-        let mut sources = Sources::new(Arc::new(crate::config::Config::demo()), None);
-        sources.log = super::super::log_ring::LogRing::new(10);
-        sources
-            .log
-            .push("INFO dossier filed masked_id=001******345");
-        sources.machine = "kiosk-2".into();
+        let log = LogRing::new(10);
+        log.push("INFO dossier filed masked_id=001******345");
         let report = Report::new("kiosk-2", vec![super::super::checks::version()]);
         let bytes = build(
-            &sources,
+            &crate::config::Config::demo(),
+            None,
+            &log,
             &report,
             &[("journal.txt", "cccd 001090012345\n".into())],
         )

@@ -9,12 +9,13 @@ use motcua_drivers::{PrinterError, PrinterStatus};
 use serde_json::{json, Value};
 
 use super::privacy::redact;
+use super::report::{Check, CheckResult, Status};
 use super::scanner::ScannerSnapshot;
-use super::{Check, CheckResult, Status};
 use crate::config::PermissionWarning;
-use crate::hub::devices::KioskDevices;
+use crate::domain::wording::sentence;
 use crate::store::dossiers::OutboxSummary;
 use crate::store::inspect::DatabaseReport;
+use motcua_api::KioskDevices;
 
 /// A hub or portal answering slower than this is a warning.
 pub const SLOW: Duration = Duration::from_secs(2);
@@ -155,8 +156,8 @@ pub fn printer(description: &str, status: &Result<PrinterStatus, PrinterError>) 
                 Some(kind) => result(
                     Check::Printer,
                     Status::Fail,
-                    kind.message_vi(),
-                    kind.message_en(),
+                    sentence(kind).0,
+                    sentence(kind).1,
                     json!({ "printer": description, "status": status_json(s), "kind": kind }),
                 ),
                 None if s.paper_near_end => result(
@@ -192,8 +193,8 @@ pub fn printer(description: &str, status: &Result<PrinterStatus, PrinterError>) 
             result(
                 Check::Printer,
                 Status::Fail,
-                kind.message_vi(),
-                kind.message_en(),
+                sentence(kind).0,
+                sentence(kind).1,
                 details,
             )
         }
@@ -232,8 +233,8 @@ pub fn print_action(
             result(
                 Check::Printer,
                 Status::Fail,
-                format!("Không in được {what_vi}: {}", kind.message_vi()),
-                format!("{what_en} not printed: {}", kind.message_en()),
+                format!("Không in được {what_vi}: {}", sentence(kind).0),
+                format!("{what_en} not printed: {}", sentence(kind).1),
                 json!({ "kind": kind, "error": redact(&err.to_string()) }),
             )
         }
@@ -250,8 +251,8 @@ pub fn scanner(description: &str, snapshot: &ScannerSnapshot) -> CheckResult {
         return result(
             Check::Scanner,
             Status::Fail,
-            format!("Đầu đọc: {}", kind.message_vi()),
-            format!("Scanner: {}", kind.message_en()),
+            format!("Đầu đọc: {}", sentence(*kind).0),
+            format!("Scanner: {}", sentence(*kind).1),
             details,
         );
     }
@@ -322,8 +323,8 @@ pub fn scanner_port(
         Err(err) => result(
             Check::Scanner,
             Status::Fail,
-            format!("Đầu đọc: {}", err.kind().message_vi()),
-            format!("Scanner: {}", err.kind().message_en()),
+            format!("Đầu đọc: {}", sentence(err.kind()).0),
+            format!("Scanner: {}", sentence(err.kind()).1),
             json!({ "scanner": description, "kind": err.kind(), "error": redact(&err.to_string()) }),
         ),
     }
@@ -359,7 +360,11 @@ pub fn hub(r: &Reach) -> CheckResult {
                 serde_json::from_value(r.body["kiosks"].clone()).unwrap_or_default();
             let down: Vec<&str> = kiosks
                 .iter()
-                .filter(|k| k.devices.iter().any(|d| d.state != "ok"))
+                .filter(|k| {
+                    k.devices
+                        .iter()
+                        .any(|d| d.state != motcua_api::DeviceState::Ok)
+                })
                 .map(|k| k.kiosk.as_str())
                 .collect();
             details["hub"] = r.body.clone();
@@ -367,13 +372,13 @@ pub fn hub(r: &Reach) -> CheckResult {
                 let problems: Vec<&str> = kiosks
                     .iter()
                     .flat_map(|k| k.devices.iter())
-                    .filter(|d| d.state != "ok")
+                    .filter(|d| d.state != motcua_api::DeviceState::Ok)
                     .map(|d| d.message_vi.as_str())
                     .collect();
                 let problems_en: Vec<&str> = kiosks
                     .iter()
                     .flat_map(|k| k.devices.iter())
-                    .filter(|d| d.state != "ok")
+                    .filter(|d| d.state != motcua_api::DeviceState::Ok)
                     .map(|d| d.message_en.as_str())
                     .collect();
                 return result(

@@ -13,90 +13,39 @@
 use std::sync::{Arc, Mutex};
 
 use motcua_drivers::{DeviceErrorKind, Printed, PrinterError, PrinterStatus};
-use serde::{Deserialize, Serialize};
 
 use crate::apps::hub_client::HubClient;
-
-/// A device of a kiosk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Device {
-    Printer,
-    Scanner,
-}
-
-impl Device {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Device::Printer => "printer",
-            Device::Scanner => "scanner",
-        }
-    }
-}
-
-/// How a device is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceState {
-    Ok,
-    /// Works, but needs attention soon (paper nearly out).
-    Warning,
-    /// Does not work.
-    Fault,
-}
-
-impl DeviceState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeviceState::Ok => "ok",
-            DeviceState::Warning => "warning",
-            DeviceState::Fault => "fault",
-        }
-    }
-}
-
-/// The body of `POST /api/v1/devices/events`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeviceReport {
-    pub device: Device,
-    pub state: DeviceState,
-    /// `paper_out`, `cover_open`, … (a [`DeviceErrorKind`]) or
-    /// `paper_near_end`; `None` when ok.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
-    /// The kiosk's name; the hub uses the token's name without it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kiosk: Option<String>,
-}
+use crate::domain::wording::device_kind;
+pub use motcua_api::{Device, DeviceEventRequest, DeviceKind, DeviceState};
 
 /// Where a monitor sends its reports.
-pub type ReportSink = Arc<dyn Fn(DeviceReport) + Send + Sync>;
+pub type ReportSink = Arc<dyn Fn(DeviceEventRequest) + Send + Sync>;
 
 /// The printer's state after a job (`Ok(paper near end)`) or a failure.
-pub fn print_state(result: &Result<bool, DeviceErrorKind>) -> (DeviceState, Option<String>) {
+pub fn print_state(result: &Result<bool, DeviceErrorKind>) -> (DeviceState, Option<DeviceKind>) {
     match result {
         Ok(false) => (DeviceState::Ok, None),
-        Ok(true) => (DeviceState::Warning, Some("paper_near_end".to_owned())),
-        Err(kind) => (DeviceState::Fault, Some(kind.as_str().to_owned())),
+        Ok(true) => (DeviceState::Warning, Some(DeviceKind::PaperNearEnd)),
+        Err(kind) => (DeviceState::Fault, Some(device_kind(*kind))),
     }
 }
 
 /// The printer's state from a status read.
-pub fn status_state(result: &Result<PrinterStatus, PrinterError>) -> (DeviceState, Option<String>) {
+pub fn status_state(
+    result: &Result<PrinterStatus, PrinterError>,
+) -> (DeviceState, Option<DeviceKind>) {
     match result {
         Ok(status) => match status.problem() {
-            Some(kind) => (DeviceState::Fault, Some(kind.as_str().to_owned())),
-            None if status.paper_near_end => {
-                (DeviceState::Warning, Some("paper_near_end".to_owned()))
-            }
+            Some(kind) => (DeviceState::Fault, Some(device_kind(kind))),
+            None if status.paper_near_end => (DeviceState::Warning, Some(DeviceKind::PaperNearEnd)),
             None => (DeviceState::Ok, None),
         },
-        Err(err) => (DeviceState::Fault, Some(err.kind().as_str().to_owned())),
+        Err(err) => (DeviceState::Fault, Some(device_kind(err.kind()))),
     }
 }
 
 /// The printer's state after a job through the driver.
-pub fn printed_state(result: &Result<Printed, PrinterError>) -> (DeviceState, Option<String>) {
+pub fn printed_state(result: &Result<Printed, PrinterError>) -> (DeviceState, Option<DeviceKind>) {
     print_state(
         &result
             .as_ref()
@@ -106,7 +55,7 @@ pub fn printed_state(result: &Result<Printed, PrinterError>) -> (DeviceState, Op
 }
 
 struct Inner {
-    last: Option<(DeviceState, Option<String>)>,
+    last: Option<(DeviceState, Option<DeviceKind>)>,
     sink: Option<ReportSink>,
     kiosk: Option<String>,
 }
@@ -152,10 +101,10 @@ impl DeviceMonitor {
             let mut inner = self.lock();
             inner.sink = Some(Arc::clone(&sink));
             inner.kiosk = kiosk.clone();
-            inner.last.clone()
+            inner.last
         };
         if let Some((state, kind)) = pending {
-            sink(DeviceReport {
+            sink(DeviceEventRequest {
                 device: self.device,
                 state,
                 kind,
@@ -165,16 +114,16 @@ impl DeviceMonitor {
     }
 
     /// The latest state seen.
-    pub fn state(&self) -> Option<(DeviceState, Option<String>)> {
-        self.lock().last.clone()
+    pub fn state(&self) -> Option<(DeviceState, Option<DeviceKind>)> {
+        self.lock().last
     }
 
     /// Records an outcome; reports it when the state or its kind changed.
-    pub fn observe(&self, state: DeviceState, kind: Option<String>) {
+    pub fn observe(&self, state: DeviceState, kind: Option<DeviceKind>) {
         let kind = if state == DeviceState::Ok { None } else { kind };
         let send = {
             let mut inner = self.lock();
-            let now = Some((state, kind.clone()));
+            let now = Some((state, kind));
             if inner.last == now {
                 return;
             }
@@ -187,7 +136,7 @@ impl DeviceMonitor {
             tracing::warn!(device = self.device.as_str(), state = state.as_str(), kind = ?kind, "device problem");
         }
         if let Some((sink, kiosk)) = send {
-            sink(DeviceReport {
+            sink(DeviceEventRequest {
                 device: self.device,
                 state,
                 kind,
@@ -201,7 +150,7 @@ impl DeviceMonitor {
 /// key per report) on `runtime`. A report lost for good (hub down for
 /// minutes) is sent again with the next change.
 pub fn hub_sink(runtime: tokio::runtime::Handle, hub: HubClient) -> ReportSink {
-    Arc::new(move |report: DeviceReport| {
+    Arc::new(move |report: DeviceEventRequest| {
         let hub = hub.clone();
         runtime.spawn(async move {
             let key = format!("device-{}", uuid::Uuid::new_v4());
@@ -220,20 +169,20 @@ mod tests {
     fn only_changes_are_reported() {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let monitor = DeviceMonitor::new(Device::Printer);
-        monitor.observe(DeviceState::Fault, Some("paper_out".into()));
+        monitor.observe(DeviceState::Fault, Some(DeviceKind::PaperOut));
         let sink_seen = Arc::clone(&seen);
         monitor.connect(
             Arc::new(move |r| sink_seen.lock().unwrap().push(r)),
             Some("kiosk-2".into()),
         );
-        monitor.observe(DeviceState::Fault, Some("paper_out".into()));
-        monitor.observe(DeviceState::Fault, Some("cover_open".into()));
-        monitor.observe(DeviceState::Ok, Some("ignored".into()));
+        monitor.observe(DeviceState::Fault, Some(DeviceKind::PaperOut));
+        monitor.observe(DeviceState::Fault, Some(DeviceKind::CoverOpen));
+        monitor.observe(DeviceState::Ok, Some(DeviceKind::Other));
         monitor.observe(DeviceState::Ok, None);
         let seen = seen.lock().unwrap();
         let states: Vec<(&str, Option<&str>)> = seen
             .iter()
-            .map(|r| (r.state.as_str(), r.kind.as_deref()))
+            .map(|r| (r.state.as_str(), r.kind.map(DeviceKind::as_str)))
             .collect();
         assert_eq!(
             states,
@@ -256,11 +205,47 @@ mod tests {
         assert_eq!(print_state(&Ok(false)), (DeviceState::Ok, None));
         assert_eq!(
             print_state(&Ok(true)),
-            (DeviceState::Warning, Some("paper_near_end".into()))
+            (DeviceState::Warning, Some(DeviceKind::PaperNearEnd))
         );
         assert_eq!(
             print_state(&Err(DeviceErrorKind::CoverOpen)),
-            (DeviceState::Fault, Some("cover_open".into()))
+            (DeviceState::Fault, Some(DeviceKind::CoverOpen))
         );
+    }
+
+    /// The wire names every kind the drivers classify by the same word: a
+    /// new driver kind without its `DeviceKind` fails here (and the match
+    /// below stops compiling).
+    #[test]
+    fn every_driver_kind_has_its_wire_name() {
+        let all = [
+            DeviceErrorKind::Offline,
+            DeviceErrorKind::PaperOut,
+            DeviceErrorKind::CoverOpen,
+            DeviceErrorKind::Timeout,
+            DeviceErrorKind::Disconnected,
+            DeviceErrorKind::Busy,
+            DeviceErrorKind::BadData,
+            DeviceErrorKind::Other,
+        ];
+        for kind in all {
+            // Exhaustive: a variant added to the drivers must be listed.
+            match kind {
+                DeviceErrorKind::Offline
+                | DeviceErrorKind::PaperOut
+                | DeviceErrorKind::CoverOpen
+                | DeviceErrorKind::Timeout
+                | DeviceErrorKind::Disconnected
+                | DeviceErrorKind::Busy
+                | DeviceErrorKind::BadData
+                | DeviceErrorKind::Other => {}
+            }
+            let wire = device_kind(kind);
+            assert_eq!(wire.as_str(), kind.as_str(), "{kind:?}");
+            assert_eq!(
+                serde_json::to_value(wire).unwrap(),
+                serde_json::to_value(kind).unwrap()
+            );
+        }
     }
 }

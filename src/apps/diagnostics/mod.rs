@@ -23,6 +23,8 @@
 //!
 //! ## Layout
 //!
+//! - `report`: [`Check`], [`CheckResult`], [`Status`], [`Report`],
+//!   [`Action`] — what a check says.
 //! - [`checks`]: pure — observations to results; unit-tested.
 //! - [`privacy`]: masking of ID numbers, scanner frames, configuration
 //!   secrets.
@@ -38,7 +40,10 @@ pub mod events;
 pub mod log_ring;
 pub mod pin;
 pub mod privacy;
+mod report;
 pub mod scanner;
+
+pub use report::{Action, Check, CheckResult, Report, Status};
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -46,151 +51,12 @@ use std::time::{Duration, Instant};
 
 use motcua_drivers::discovery::PortInfo;
 use motcua_drivers::{Printer, Receipt, ScannerProfile, SerialSettings};
-use serde::{Deserialize, Serialize};
 
 use self::checks::Reach;
 use self::log_ring::LogRing;
 use self::scanner::ScannerMonitor;
 use crate::apps::hub_client::{HubClient, HubError};
 use crate::config::Config;
-
-/// A check's verdict. Warnings do not fail `motcua diag`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Pass,
-    Warn,
-    Fail,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "pass",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-        }
-    }
-}
-
-/// One check's result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckResult {
-    /// The check's stable name ([`Check::as_str`]) or an action's.
-    pub name: String,
-    pub status: Status,
-    pub summary_vi: String,
-    pub summary_en: String,
-    /// Everything observed, for the detail page and the bundle (no
-    /// personal data, no secrets).
-    pub details: serde_json::Value,
-    pub duration_ms: u64,
-}
-
-/// The checks, in the order they run and show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Check {
-    Version,
-    Configuration,
-    SerialPorts,
-    Printer,
-    Scanner,
-    Hub,
-    Portal,
-    Outbox,
-    Database,
-    Log,
-}
-
-impl Check {
-    pub const ALL: [Check; 10] = [
-        Check::Version,
-        Check::Configuration,
-        Check::SerialPorts,
-        Check::Printer,
-        Check::Scanner,
-        Check::Hub,
-        Check::Portal,
-        Check::Outbox,
-        Check::Database,
-        Check::Log,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Check::Version => "version",
-            Check::Configuration => "configuration",
-            Check::SerialPorts => "serial_ports",
-            Check::Printer => "printer",
-            Check::Scanner => "scanner",
-            Check::Hub => "hub",
-            Check::Portal => "portal",
-            Check::Outbox => "outbox",
-            Check::Database => "database",
-            Check::Log => "log",
-        }
-    }
-}
-
-/// What a technician can make happen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    /// The sample Vietnamese queue ticket with its QR code.
-    TestPrint,
-    /// The code-page probe page (one line per text mode and code page).
-    ProbePrint,
-    /// Feed a few lines and cut.
-    FeedAndCut,
-    /// Wake the hub's outbox and clear its backoff.
-    RetryOutbox,
-}
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::TestPrint => "test_print",
-            Action::ProbePrint => "probe_print",
-            Action::FeedAndCut => "feed_and_cut",
-            Action::RetryOutbox => "retry_outbox",
-        }
-    }
-}
-
-/// Every check, once.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Report {
-    /// The worst status of all checks.
-    pub status: Status,
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    /// This machine: the kiosk's name or the host name.
-    pub machine: String,
-    pub version: String,
-    pub checks: Vec<CheckResult>,
-}
-
-impl Report {
-    /// From results, in order.
-    pub fn new(machine: &str, checks: Vec<CheckResult>) -> Self {
-        Self {
-            status: checks
-                .iter()
-                .map(|c| c.status)
-                .max()
-                .unwrap_or(Status::Pass),
-            created_at: chrono::Utc::now(),
-            machine: machine.to_owned(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            checks,
-        }
-    }
-
-    /// The checks that failed.
-    pub fn failed(&self) -> impl Iterator<Item = &CheckResult> {
-        self.checks.iter().filter(|c| c.status == Status::Fail)
-    }
-}
 
 /// A printer shared with the app that prints on it (the kiosk's
 /// `TicketPrinter`, or one opened for the command line).
@@ -496,11 +362,9 @@ impl Diagnostics {
     }
 
     /// The hub's diagnostics (`GET /api/v1/diagnostics`, technician).
-    async fn hub_diagnostics(
-        &self,
-    ) -> Option<Result<crate::hub::technician::HubDiagnostics, HubError>> {
+    async fn hub_diagnostics(&self) -> Option<Result<motcua_api::HubDiagnostics, HubError>> {
         let hub = self.sources.hub.as_ref()?;
-        Some(hub.client.get("/api/v1/diagnostics").await)
+        Some(hub.client.diagnostics().await)
     }
 
     async fn outbox(&self) -> CheckResult {
@@ -585,22 +449,15 @@ impl Diagnostics {
                 return checks::skipped(Check::Outbox, "không có máy chủ", "no hub");
             };
             let key = format!("retry-{}", uuid::Uuid::new_v4());
-            return match hub
-                .client
-                .post::<serde_json::Value>("/api/v1/outbox/retry", None, &key)
-                .await
-            {
+            return match hub.client.retry_outbox(&key).await {
                 Ok(answer) => {
-                    let pending = answer
-                        .as_ref()
-                        .and_then(|a| a["outbox"]["pending"].as_u64())
-                        .unwrap_or(0);
+                    let pending = answer.outbox.pending;
                     CheckResult {
                         name: String::new(),
                         status: Status::Pass,
                         summary_vi: format!("Đã yêu cầu gửi lại ngay {pending} hồ sơ"),
                         summary_en: format!("Asked to retry {pending} dossiers now"),
-                        details: answer.unwrap_or_default(),
+                        details: serde_json::to_value(&answer).unwrap_or_default(),
                         duration_ms: 0,
                     }
                 }
@@ -645,14 +502,17 @@ impl Diagnostics {
 
     /// A support bundle of `report` (see [`bundle`]).
     pub fn bundle(&self, report: &Report) -> Result<Vec<u8>, bundle::BundleError> {
-        bundle::build(&self.sources, report, &[])
+        bundle::build(
+            &self.sources.config,
+            self.sources.config_path.as_deref(),
+            &self.sources.log,
+            report,
+            &[],
+        )
     }
 
     /// Uploads a bundle to the hub (`POST /api/v1/support-bundles`).
-    pub async fn upload_bundle(
-        &self,
-        bytes: Vec<u8>,
-    ) -> Result<crate::hub::technician::BundleInfo, HubError> {
+    pub async fn upload_bundle(&self, bytes: Vec<u8>) -> Result<motcua_api::BundleInfo, HubError> {
         let hub = self
             .sources
             .hub

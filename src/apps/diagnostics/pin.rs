@@ -14,9 +14,9 @@
 
 use std::time::Duration;
 
-/// The PIN format and argon2id hashing are the officers' (`hub::staff`):
+/// The PIN format and argon2id hashing are the officers' ([`crate::pin`]):
 /// one `motcua hash-pin` makes both kinds of hash.
-pub use crate::hub::staff::{check_pin_format, check_pin_hash, hash_pin, verify_pin, PinError};
+pub use crate::pin::{check_pin_format, check_pin_hash, hash_pin, verify_pin, PinError};
 
 /// Wrong PINs in a row before the entry locks.
 pub const MAX_ATTEMPTS: u32 = 5;

@@ -1,37 +1,47 @@
 //! `motcua display`: wires configuration, hub, voice and the window, then
 //! runs the UI event loop.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use slint::ComponentHandle;
 
 use super::controller::BoardRules;
 use super::{DisplayApp, DisplayContext};
 use crate::apps::events::EventStreamOptions;
-use crate::apps::headless::{has_display, Headless};
 use crate::apps::hub_client::HubClient;
-use crate::apps::kiosk::{event_loop_poster, system_clock};
+use crate::apps::shell::{self, event_loop_poster, system_clock, WindowSpec};
 use crate::apps::ui::DisplayWindow;
 use crate::apps::voice::{open_default_sink, voice_from_config, Announcer, Plan};
-use crate::cli::DisplayArgs;
 use crate::config::{Config, Role, VoiceBackend};
 
+/// How to run the hall board (`motcua display`'s options).
+#[derive(Debug, Clone, Default)]
+pub struct DisplayOptions {
+    /// The hub (else `display.hub_url`, else this machine's).
+    pub hub: Option<String>,
+    /// Render every state to PNG files in this folder, then exit.
+    pub snapshot: Option<PathBuf>,
+    /// A window instead of the full screen.
+    pub windowed: bool,
+    /// No sound, whatever `display.voice` says.
+    pub mute: bool,
+    /// Without a display, the screen's PNG (default `motcua-display.png`).
+    pub screen_file: Option<PathBuf>,
+}
+
 /// Runs the board until its window closes.
-pub fn run(config: Config, args: DisplayArgs) -> anyhow::Result<ExitCode> {
-    if let Some(dir) = &args.snapshot {
+pub fn run(config: Config, options: DisplayOptions) -> anyhow::Result<ExitCode> {
+    if let Some(dir) = &options.snapshot {
         let files = super::snapshot::run(&config, dir)?;
         println!("wrote {} snapshots to {}", files.len(), dir.display());
         return Ok(ExitCode::SUCCESS);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .thread_name("motcua-display")
-        .build()?;
-    let hub_url = config.local_hub_url(args.hub.as_deref().or(config.display.hub_url.as_deref()));
+    let runtime = shell::runtime("motcua-display")?;
+    let hub_url =
+        config.local_hub_url(options.hub.as_deref().or(config.display.hub_url.as_deref()));
     let token = config
         .display
         .token
@@ -42,7 +52,7 @@ pub fn run(config: Config, args: DisplayArgs) -> anyhow::Result<ExitCode> {
         )?;
 
     let mut voice = config.display.voice.clone();
-    if args.mute {
+    if options.mute {
         voice.backend = VoiceBackend::Off;
     }
     let volume = voice.volume;
@@ -52,31 +62,19 @@ pub fn run(config: Config, args: DisplayArgs) -> anyhow::Result<ExitCode> {
         Box::new(move || open_default_sink(volume)),
     ));
 
-    let headless = if has_display() {
-        None
-    } else {
-        let path = args
-            .screen_file
-            .clone()
-            .unwrap_or_else(|| std::path::PathBuf::from("motcua-display.png"));
-        eprintln!(
-            "motcua: không có màn hình (DISPLAY/WAYLAND_DISPLAY) — bảng gọi số chạy không cửa sổ, ảnh ở {0}\n\
-             motcua: no display found — the board runs headless; its screen is written to {0}",
-            path.display()
-        );
-        Some(Headless::install(Some(path)).map_err(|e| anyhow::anyhow!("{e}"))?)
-    };
-    let window =
-        DisplayWindow::new().map_err(|e| anyhow::anyhow!("cannot open the board window: {e}"))?;
-    match &headless {
-        Some(screen) => screen.set_size(1920, 1080),
-        None => window
-            .window()
-            .set_size(slint::LogicalSize::new(1920.0, 1080.0)),
-    }
-    if config.display.fullscreen && !args.windowed {
-        window.window().set_fullscreen(true);
-    }
+    let (window, _headless) = shell::open_window(
+        &WindowSpec {
+            name_vi: "bảng gọi số",
+            name_en: "hall board",
+            size: (1920, 1080),
+            fullscreen: config.display.fullscreen && !options.windowed,
+            screen_file: options
+                .screen_file
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("motcua-display.png")),
+        },
+        DisplayWindow::new,
+    )?;
     tracing::info!(hub = %hub_url, "hall board starting");
     let a = Arc::clone(&announcer);
     let app = DisplayApp::attach(
@@ -105,7 +103,7 @@ pub fn run(config: Config, args: DisplayArgs) -> anyhow::Result<ExitCode> {
         Duration::from_millis(500),
         move || a.tick(),
     );
-    crate::apps::watchdog::run_until_closed(&window, runtime.handle(), "board")?;
+    shell::run_until_closed(&window, runtime.handle(), "board")?;
     app.stop();
     Ok(ExitCode::SUCCESS)
 }

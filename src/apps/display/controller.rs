@@ -21,11 +21,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::apps::events::SseMessage;
-use crate::apps::kiosk::controller::Lang;
+use crate::apps::shell::Lang;
 use crate::domain::announce::Announcement;
 use crate::domain::time::from_millis;
-use crate::hub::calls::{CallView, Calls};
-use crate::hub::queue::QueueView;
+use motcua_api::{CallView, Calls, HubEvent, QueueView, StreamEvent};
 
 /// Calls listed on the board.
 pub const LISTED_CALLS: usize = 6;
@@ -218,13 +217,11 @@ impl Board {
         wall: DateTime<Utc>,
         now: Duration,
     ) -> Vec<Effect> {
-        if message.event == "resync" {
+        if let Some(HubEvent::Resync(resync)) = message.read().map(|r| r.event) {
             // Too much was missed to replay: start over from a snapshot.
             self.reload_pending = true;
             self.held.clear();
-            if let Some(id) = message.id {
-                self.last_event_id = self.last_event_id.max(id);
-            }
+            self.last_event_id = self.last_event_id.max(resync.last_event_id);
             return vec![Effect::Reload];
         }
         if self.reload_pending || !self.loaded {
@@ -244,7 +241,7 @@ impl Board {
         if id <= self.last_event_id || self.held.iter().any(|h| h.id == Some(id)) {
             return Vec::new();
         }
-        match parse_call(message) {
+        match message.read().as_ref().and_then(call_of) {
             Some((call, at)) if self.is_fresh(at, wall) => {
                 self.announced += 1;
                 Announcement::call(&call.number, call.counter)
@@ -272,18 +269,13 @@ impl Board {
             return None;
         }
         self.last_event_id = id;
-        let parsed: serde_json::Value = serde_json::from_str(&message.data).ok()?;
-        if let Some(waiting) = parsed["data"]["waiting"].as_object() {
-            for (code, count) in waiting {
-                if let (Some(line), Some(n)) = (
-                    self.services.iter_mut().find(|s| &s.code == code),
-                    count.as_u64(),
-                ) {
-                    line.waiting = n as u32;
-                }
+        let read = message.read()?;
+        for (code, n) in read.event.waiting().into_iter().flatten() {
+            if let Some(line) = self.services.iter_mut().find(|s| &s.code == code) {
+                line.waiting = *n;
             }
         }
-        let (call, at) = parse_call(message)?;
+        let (call, at) = call_of(&read)?;
         if self.calls.iter().any(|c| c.event_id == call.event_id) {
             return None;
         }
@@ -379,12 +371,14 @@ impl Board {
 }
 
 /// The call an event carries, and when it was made.
-fn parse_call(message: &SseMessage) -> Option<(Call, DateTime<Utc>)> {
-    let id = message.id?;
-    let parsed: serde_json::Value = serde_json::from_str(&message.data).ok()?;
-    let at_ms = parsed["at_ms"].as_i64()?;
-    let view = CallView::from_event(id, at_ms, &message.event, &parsed["data"], chrono_tz::UTC)?;
-    Some((Call::from(&view), from_millis(at_ms)))
+fn call_of(read: &StreamEvent) -> Option<(Call, DateTime<Utc>)> {
+    let (id, at) = (read.id?, from_millis(read.at_ms?));
+    let view = CallView::from_event(
+        id,
+        at.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        &read.event,
+    )?;
+    Some((Call::from(&view), at))
 }
 
 #[cfg(test)]

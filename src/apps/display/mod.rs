@@ -18,25 +18,20 @@ pub mod snapshot;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, Utc};
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use self::controller::{Board, BoardRules, DisplayView, Effect};
 use crate::apps::events::{EventStream, EventStreamOptions, StreamEvent};
 use crate::apps::hub_client::HubClient;
-use crate::apps::kiosk::controller::Lang;
-use crate::apps::kiosk::{Poster, UiClock};
+use crate::apps::shell::{clock_texts, Lang, Poster, UiClock, WallClock};
 use crate::apps::ui::{CallRow, DisplayAdapter, DisplayWindow, WaitingRow};
 use crate::domain::announce::Announcement;
-use crate::hub::calls::Calls;
-use crate::hub::queue::QueueView;
+use motcua_api::Calls;
+use motcua_api::QueueView;
 
 /// Where calls go to be said: the [`crate::apps::voice::Announcer`] in the
 /// app, a recorder in tests.
 pub type AnnounceFn = Arc<dyn Fn(Announcement) + Send + Sync>;
-
-/// The wall clock (for freshness of calls and the time shown).
-pub type WallClock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// What the board runtime needs besides the window.
 pub struct DisplayContext {
@@ -256,33 +251,4 @@ pub fn render_view(window: &DisplayWindow, view: &DisplayView) {
             })
             .collect::<Vec<_>>(),
     )));
-}
-
-/// ("08:30", "Thứ Năm, 26/11/2026") in office time.
-pub fn clock_texts(now: DateTime<Utc>, tz: chrono_tz::Tz, lang: Lang) -> (String, String) {
-    let local = now.with_timezone(&tz);
-    let days_vi = [
-        "Thứ Hai",
-        "Thứ Ba",
-        "Thứ Tư",
-        "Thứ Năm",
-        "Thứ Sáu",
-        "Thứ Bảy",
-        "Chủ Nhật",
-    ];
-    let days_en = [
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ];
-    let i = local.weekday().num_days_from_monday() as usize;
-    let day = lang.pick(days_vi[i], days_en[i]);
-    (
-        local.format("%H:%M").to_string(),
-        format!("{day}, {}", local.format("%d/%m/%Y")),
-    )
 }

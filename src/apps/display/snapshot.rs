@@ -12,11 +12,11 @@ use super::controller::{Board, BoardRules};
 use super::{clock_texts, render_view};
 use crate::apps::events::SseMessage;
 use crate::apps::headless::{Headless, HeadlessWindow};
-use crate::apps::kiosk::controller::Lang;
+use crate::apps::shell::Lang;
 use crate::apps::ui::{DisplayAdapter, DisplayWindow};
 use crate::config::Config;
-use crate::hub::calls::Calls;
-use crate::hub::queue::{QueueView, ServiceQueue};
+use motcua_api::Calls;
+use motcua_api::{QueueView, ServiceQueue};
 
 /// The states rendered, in file-name order.
 pub const STATES: [&str; 5] = ["connecting", "idle", "new-call", "recall", "disconnected"];

@@ -1,6 +1,8 @@
-//! `motcua kiosk`: wires configuration, hub, devices and the window, then
-//! runs the UI event loop.
+//! `motcua kiosk`: wires configuration, the hub's address, devices and the
+//! window, then runs the UI event loop. (An in-process hub is started, and
+//! stopped, by the composition root: `cmd::kiosk`.)
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,52 +10,44 @@ use std::time::Duration;
 use anyhow::Context;
 use slint::ComponentHandle;
 
-use super::controller::QrPolicy;
-use super::{event_loop_poster, system_clock, KioskApp, KioskContext, QUEUE_REFRESH};
+use super::{KioskApp, KioskContext, QUEUE_REFRESH};
 use crate::apps::devices::{ScannerDevice, TicketPrinter};
-use crate::apps::headless::{has_display, Headless};
 use crate::apps::hub_client::HubClient;
+use crate::apps::printing::QrPolicy;
+use crate::apps::shell::{self, event_loop_poster, system_clock, WindowSpec};
 use crate::apps::ui::{KioskAdapter, KioskWindow};
-use crate::cli::{KioskArgs, OrientationArg};
 use crate::config::{Config, Orientation};
-use crate::hub::{self, HubOptions};
 
-/// The database the embedded hub opens.
-fn options_database(config: &Config) -> std::path::PathBuf {
-    HubOptions::from_config(config).database
+/// How to run the kiosk (`motcua kiosk`'s options).
+#[derive(Debug, Clone, Default)]
+pub struct KioskOptions {
+    pub fullscreen: bool,
+    /// Portrait (1080×1920) or landscape; else `kiosk.orientation`.
+    pub portrait: Option<bool>,
+    /// Without a display, the screen's PNG (default `motcua-screen.png`).
+    pub screen_file: Option<PathBuf>,
 }
 
-/// Runs the kiosk until its window closes. `config_path` is the file the
-/// configuration came from (for the technician's configuration check).
-pub fn run(
-    config: Config,
-    config_path: Option<&std::path::Path>,
-    args: KioskArgs,
-) -> anyhow::Result<ExitCode> {
-    if let Some(dir) = &args.snapshot {
-        let files = super::snapshot::run(&config, dir)?;
-        println!("wrote {} snapshots to {}", files.len(), dir.display());
-        return Ok(ExitCode::SUCCESS);
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .thread_name("motcua-kiosk")
-        .build()?;
-    let config = Arc::new(config);
+/// The hub the kiosk talks to, and — when it runs in-process beside the
+/// kiosk — its database and portal, which technician mode checks.
+#[derive(Debug, Clone)]
+pub struct HubLink {
+    pub url: String,
+    pub database: Option<PathBuf>,
+    pub portal_url: Option<String>,
+}
 
-    // The hub: configured, given on the command line, or in-process.
-    let mut embedded = None;
-    let hub_url = match args.hub.clone().or_else(|| config.kiosk.hub_url.clone()) {
-        Some(url) => url,
-        None => {
-            let running = runtime.block_on(start_embedded_hub(Arc::clone(&config)))?;
-            let url = running.base_url();
-            tracing::info!(%url, "embedded hub started (no kiosk.hub_url configured)");
-            embedded = Some(running);
-            url
-        }
-    };
+/// Runs the kiosk until its window closes, on `runtime` (where the
+/// composition root may have started the hub). `config_path` is the file
+/// the configuration came from (for the technician's configuration check).
+pub fn run(
+    config: Arc<Config>,
+    config_path: Option<&std::path::Path>,
+    runtime: &tokio::runtime::Runtime,
+    options: KioskOptions,
+    hub: HubLink,
+) -> anyhow::Result<ExitCode> {
+    let hub_url = hub.url.clone();
     let token = config.kiosk_token().context(
         "no kiosk token: set kiosk.token or add a [[tokens]] entry with role = \"kiosk\"",
     )?;
@@ -67,39 +61,25 @@ pub fn run(
     let scanner_emulator = scanner.emulator.take().map(|e| Arc::new(Mutex::new(e)));
     let demo = printer.is_emulated() || scanner_emulator.is_some();
 
-    let headless = if has_display() {
-        None
-    } else {
-        let path = args
-            .screen_file
-            .clone()
-            .unwrap_or_else(|| std::path::PathBuf::from("motcua-screen.png"));
-        eprintln!(
-            "motcua: không có màn hình (DISPLAY/WAYLAND_DISPLAY) — kiosk chạy không cửa sổ, ảnh màn hình ở {0}\n\
-             motcua: no display found — the kiosk runs headless; its screen is written to {0}\n\
-             motcua: for a window on a headless machine: xvfb-run -a cargo run --release",
-            path.display()
-        );
-        Some(Headless::install(Some(path)).map_err(|e| anyhow::anyhow!("{e}"))?)
-    };
-
-    let window =
-        KioskWindow::new().map_err(|e| anyhow::anyhow!("cannot open the kiosk window: {e}"))?;
-    let portrait = match args.orientation {
-        Some(OrientationArg::Portrait) => true,
-        Some(OrientationArg::Landscape) => false,
-        None => config.kiosk.orientation == Orientation::Portrait,
-    };
+    let portrait = options
+        .portrait
+        .unwrap_or(config.kiosk.orientation == Orientation::Portrait);
+    let fullscreen = options.fullscreen || config.kiosk.fullscreen;
+    let (window, _headless) = shell::open_window(
+        &WindowSpec {
+            name_vi: "kiosk",
+            name_en: "kiosk",
+            size: if portrait { (1080, 1920) } else { (1920, 1080) },
+            fullscreen,
+            screen_file: options
+                .screen_file
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("motcua-screen.png")),
+        },
+        KioskWindow::new,
+    )?;
     window.global::<KioskAdapter>().set_portrait(portrait);
-    let (w, h) = if portrait { (1080, 1920) } else { (1920, 1080) };
-    match &headless {
-        Some(screen) => screen.set_size(w, h),
-        None => window
-            .window()
-            .set_size(slint::LogicalSize::new(w as f32, h as f32)),
-    }
-    if args.fullscreen || config.kiosk.fullscreen {
-        window.window().set_fullscreen(true);
+    if fullscreen {
         // A real kiosk: nothing but the service manager closes it.
         window
             .window()
@@ -109,13 +89,7 @@ pub fn run(
     // Technician mode: the same checks as `motcua diag`, on this kiosk's
     // own devices, hub, database and portal.
     let printer = Arc::new(Mutex::new(printer));
-    let (database, portal_url) = match &embedded {
-        Some(running) => (
-            Some(options_database(&config)),
-            running.sandbox().map(|s| s.base_url()),
-        ),
-        None => (None, None),
-    };
+    let (database, portal_url) = (hub.database.clone(), hub.portal_url.clone());
     let sources = crate::apps::diagnostics::Sources::kiosk(
         Arc::clone(&config),
         config_path.map(std::path::Path::to_path_buf),
@@ -200,26 +174,7 @@ pub fn run(
     });
 
     // Watchdog pings from this, the UI thread; SIGTERM leaves the loop so
-    // the embedded hub below closes its database (apps::watchdog).
-    crate::apps::watchdog::run_until_closed(&window, runtime.handle(), "kiosk")?;
-
-    if let Some(hub) = embedded {
-        runtime.block_on(hub.shutdown())?;
-    }
+    // the composition root can close an embedded hub's database.
+    shell::run_until_closed(&window, runtime.handle(), "kiosk")?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The in-process hub on the configured address, or any free loopback port
-/// when that one is taken (a hub already runs on this machine).
-async fn start_embedded_hub(config: Arc<Config>) -> anyhow::Result<hub::RunningHub> {
-    let options = HubOptions::from_config(&config);
-    match hub::start(Arc::clone(&config), options).await {
-        Ok(running) => Ok(running),
-        Err(err) => {
-            tracing::warn!(%err, "configured hub address unavailable; using a free loopback port");
-            let mut options = HubOptions::from_config(&config);
-            options.listen = "127.0.0.1:0".parse().expect("static address");
-            hub::start(config, options).await
-        }
-    }
 }

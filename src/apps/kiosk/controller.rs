@@ -17,9 +17,14 @@ use motcua_drivers::DeviceErrorKind;
 use chrono::NaiveDate;
 
 use super::filing::Filing;
-use crate::apps::hub_client::{HubError, PriorityInfo};
-use crate::hub::filing::{CatalogueView, DossierView, FiledDossier};
-use crate::hub::queue::{QueueView, TicketView};
+use crate::apps::devices::{Preview, PrintOutcome};
+use crate::apps::hub_client::HubError;
+use crate::apps::printing::QrPolicy;
+use crate::apps::shell::Lang;
+use crate::domain::wording;
+use motcua_api::{CatalogueView, DossierView, FiledDossier};
+use motcua_api::{ErrorCode, FileRequest, Priority};
+use motcua_api::{QueueView, TicketView};
 
 /// The pages of the kiosk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,40 +75,6 @@ impl Page {
     }
 }
 
-/// The citizen's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Vi,
-    En,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Vi => "vi",
-            Lang::En => "en",
-        }
-    }
-
-    /// Picks the sentence in this language.
-    pub fn pick<'a>(self, vi: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Vi => vi,
-            Lang::En => en,
-        }
-    }
-
-    /// "4 người chờ", "1 waiting", "4 waiting".
-    pub fn people_waiting(self, n: u32) -> String {
-        match (self, n) {
-            (Lang::Vi, n) => format!("{n} người chờ"),
-            (Lang::En, 1) => "1 waiting".to_owned(),
-            (Lang::En, n) => format!("{n} waiting"),
-        }
-    }
-}
-
 /// A service area as the kiosk shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceChoice {
@@ -132,23 +103,6 @@ pub enum PrintState {
     Failed { kind: DeviceErrorKind },
 }
 
-/// A 1-bit picture of what the emulated printer printed, for the on-screen
-/// preview in demo mode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Preview {
-    pub width: usize,
-    pub height: usize,
-    /// Row-major, `true` = black dot.
-    pub dots: Arc<Vec<bool>>,
-}
-
-/// The outcome of a print job, as the runtime reports it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PrintOutcome {
-    pub result: Result<bool, DeviceErrorKind>,
-    pub preview: Option<Preview>,
-}
-
 /// Work for the runtime.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -164,10 +118,7 @@ pub enum Effect {
     /// Load the procedure catalogue (filing).
     LoadCatalogue,
     /// Send the dossier to the hub with its idempotency key.
-    SubmitDossier {
-        key: String,
-        body: serde_json::Value,
-    },
+    SubmitDossier { key: String, body: FileRequest },
     /// Print the filing receipt, then the linked queue ticket if any.
     PrintFiled(Box<FiledDossier>),
     /// Look a dossier up by its code.
@@ -274,25 +225,6 @@ pub struct KioskView {
     pub tech_busy: bool,
 }
 
-/// Where lookup QR codes point.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct QrPolicy {
-    /// When set, ticket QR codes are links a phone can open:
-    /// `{public_url}/t/{id}?k={token}`.
-    pub public_url: Option<String>,
-}
-
-impl QrPolicy {
-    /// The lookup payload of a ticket: its id and short token.
-    pub fn ticket_payload(&self, ticket: &TicketView) -> String {
-        let token = ticket.lookup_token.as_deref().unwrap_or("");
-        match &self.public_url {
-            Some(url) => format!("{}/t/{}?k={token}", url.trim_end_matches('/'), ticket.id),
-            None => format!("MOTCUA:T:{}:{token}", ticket.id),
-        }
-    }
-}
-
 /// The kiosk's state.
 #[derive(Debug, Clone)]
 pub struct Kiosk {
@@ -300,7 +232,7 @@ pub struct Kiosk {
     lang: Lang,
     large_text: bool,
     services: Vec<ServiceChoice>,
-    priorities: Vec<PriorityInfo>,
+    priorities: Vec<Priority>,
     selected: Option<String>,
     /// The request in flight, or the one that failed (for "Thử lại").
     request: Option<TicketRequest>,
@@ -370,7 +302,7 @@ impl Kiosk {
     }
 
     /// The priority categories to offer (from the hub, at start).
-    pub fn set_priorities(&mut self, priorities: Vec<PriorityInfo>) {
+    pub fn set_priorities(&mut self, priorities: Vec<Priority>) {
         self.priorities = priorities;
     }
 
@@ -513,7 +445,7 @@ impl Kiosk {
             }
             Err(err) => {
                 let transient = err.is_transient();
-                let (title_vi, title_en) = if err.code() == Some("daily_cap_reached") {
+                let (title_vi, title_en) = if err.code() == Some(ErrorCode::DailyCapReached) {
                     ("Đã hết số thứ tự hôm nay", "No more numbers today")
                 } else {
                     ("Chưa lấy được số thứ tự", "No ticket yet")
@@ -824,7 +756,7 @@ impl Kiosk {
             }
             Page::Lookup | Page::LookupResult => {
                 self.touched(now);
-                if raw.starts_with("MOTCUA:T:") || raw.contains("/t/") {
+                if crate::domain::ticket_ref::is_ticket_payload(raw) {
                     self.message = Some(Message {
                         title_vi: String::new(),
                         title_en: String::new(),
@@ -1026,7 +958,7 @@ impl Kiosk {
                 self.page = Page::LookupResult;
             }
             Err(err) => {
-                let (vi, en) = if err.code() == Some("dossier_not_found") {
+                let (vi, en) = if err.code() == Some(ErrorCode::DossierNotFound) {
                     (
                         format!(
                             "Không tìm thấy hồ sơ {code}. Hãy kiểm tra lại mã trên giấy biên nhận."
@@ -1367,22 +1299,10 @@ fn receipt_print_message(l: Lang, print: &PrintState) -> (&'static str, String) 
 }
 
 /// "The printer is out of paper, so the ticket was not printed." for the
-/// printed `what` (Vietnamese, English).
+/// printed `what` (Vietnamese, English), in `l`.
 fn not_printed(l: Lang, kind: DeviceErrorKind, what: (&str, &str)) -> String {
-    let (vi, en) = match kind {
-        DeviceErrorKind::PaperOut => ("Máy in đã hết giấy", "The printer is out of paper"),
-        DeviceErrorKind::CoverOpen => ("Nắp máy in đang mở", "The printer cover is open"),
-        DeviceErrorKind::Offline => ("Máy in đang tạm dừng", "The printer is paused"),
-        DeviceErrorKind::Timeout => ("Máy in không phản hồi", "The printer did not answer"),
-        DeviceErrorKind::Disconnected => {
-            ("Máy in chưa được kết nối", "The printer is not connected")
-        }
-        _ => ("Máy in gặp lỗi", "The printer had a problem"),
-    };
-    match l {
-        Lang::Vi => format!("{vi} nên chưa in được {}.", what.0),
-        Lang::En => format!("{en}, so the {} was not printed.", what.1),
-    }
+    let (vi, en) = wording::not_printed(wording::device_kind(kind), what);
+    l.pick(&vi, &en).to_owned()
 }
 
 fn waiting_detail(l: Lang, waiting: u32, minutes: u32) -> String {
@@ -1483,7 +1403,7 @@ mod tests {
     fn kiosk() -> Kiosk {
         let mut k = Kiosk::new(secs(90), QrPolicy::default(), secs(0));
         k.queue_refreshed(&queue());
-        k.set_priorities(vec![PriorityInfo {
+        k.set_priorities(vec![Priority {
             code: "elderly".into(),
             name_vi: "Người cao tuổi".into(),
             name_en: "Elderly".into(),
@@ -1590,7 +1510,7 @@ mod tests {
             &req.key,
             Err(HubError::Refused {
                 status: 409,
-                code: "daily_cap_reached".into(),
+                code: ErrorCode::DailyCapReached,
                 message_vi: "Hôm nay đã hết số thứ tự cho \"Hộ tịch\" (999 số).".into(),
                 message_en: "All 999 numbers…".into(),
                 fields: Default::default(),

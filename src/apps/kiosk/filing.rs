@@ -13,13 +13,13 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use motcua_drivers::scanner::{DocumentAssembler, DocumentKind, IdError, IdWarning, Sex};
 use motcua_drivers::IdentityDocument;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::controller::Lang;
+use crate::apps::shell::Lang;
 use crate::domain::form::{self, DossierInput, FieldErrors};
 use crate::domain::procedure::{FieldKind, FieldSpec};
 use crate::domain::vietnamese_input::{apply_key, InputMethod};
-use crate::hub::filing::{CatalogueView, DossierView, FiledDossier, ProcedureEntry};
+use motcua_api::{CatalogueView, DossierView, FileRequest, FiledDossier, ProcedureEntry};
 
 /// Where typed keys go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +68,7 @@ pub struct Filing {
     scan_message: Option<(String, String, bool)>,
     /// The request being submitted: its idempotency key and body, the same
     /// for every retry.
-    pub submission: Option<(String, Value)>,
+    pub submission: Option<(String, FileRequest)>,
     pub filed: Option<FiledDossier>,
     lookup_input: String,
     pub lookup: Option<DossierView>,
@@ -610,20 +610,16 @@ impl Filing {
     }
 
     /// The body of `POST /api/v1/dossiers`.
-    pub fn request_body(&self) -> Option<Value> {
+    pub fn request_body(&self) -> Option<FileRequest> {
         let p = self.procedure()?;
         let input = self.input();
-        let mut body = Map::new();
-        body.insert("procedure".into(), Value::from(p.code.clone()));
-        body.insert("applicant".into(), Value::Object(input.applicant));
-        body.insert("fields".into(), Value::Object(input.fields));
-        if let Some(pages) = input.pages {
-            body.insert("pages".into(), pages);
-        }
-        if let Some(copies) = input.copies {
-            body.insert("copies".into(), copies);
-        }
-        Some(Value::Object(body))
+        Some(FileRequest {
+            procedure: p.code.clone(),
+            applicant: input.applicant,
+            fields: input.fields,
+            pages: input.pages,
+            copies: input.copies,
+        })
     }
 
     pub fn scan_message(&self, l: Lang) -> (String, bool) {
@@ -677,8 +673,7 @@ mod tests {
     use super::*;
 
     fn catalogue() -> Arc<CatalogueView> {
-        let config = crate::config::Config::demo();
-        let filing = crate::hub::filing::load_catalogue(&config).unwrap();
+        let filing = crate::domain::procedure::Catalogue::builtin();
         let view = serde_json::json!({
             "source": "local",
             "version": filing.version,

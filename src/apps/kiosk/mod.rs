@@ -22,39 +22,17 @@ use std::time::Duration;
 
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
-use self::controller::{Effect, Kiosk, KioskView, Preview, QrPolicy};
+use self::controller::{Effect, Kiosk, KioskView};
+use crate::apps::devices::Preview;
 use crate::apps::devices::{ScannerDevice, TicketPrinter, SAMPLE_CARD};
 use crate::apps::hub_client::HubClient;
+use crate::apps::printing::QrPolicy;
 use crate::apps::printing::{dossier_receipt, ticket_receipt};
+use crate::apps::shell::{Poster, UiClock};
 use crate::apps::ui::{
     ChoiceItem, FormField, KioskAdapter, KioskWindow, PriorityItem, ProcedureItem, ServiceItem,
     TechCheckItem, Theme, TimelineItem,
 };
-
-/// A closure to run on the UI thread.
-pub type UiTask = Box<dyn FnOnce() + Send>;
-
-/// Hands a task to the UI thread: `slint::invoke_from_event_loop` in the
-/// app; a channel the test drains in headless tests.
-pub type Poster = Arc<dyn Fn(UiTask) + Send + Sync>;
-
-/// The Slint event loop as a [`Poster`].
-pub fn event_loop_poster() -> Poster {
-    Arc::new(|task| {
-        if let Err(err) = slint::invoke_from_event_loop(task) {
-            tracing::error!(%err, "the UI event loop is gone");
-        }
-    })
-}
-
-/// The kiosk's clock for idle timeouts: time since start. Tests move it.
-pub type UiClock = Arc<dyn Fn() -> Duration + Send + Sync>;
-
-/// Real time since this call.
-pub fn system_clock() -> UiClock {
-    let start = std::time::Instant::now();
-    Arc::new(move || start.elapsed())
-}
 
 /// What the kiosk runtime needs besides the UI.
 pub struct KioskContext {
@@ -259,7 +237,7 @@ impl KioskApp {
                             if err.kind() != motcua_drivers::DeviceErrorKind::BadData {
                                 device.health.observe(
                                     DeviceState::Fault,
-                                    Some(err.kind().as_str().to_owned()),
+                                    Some(crate::domain::wording::device_kind(err.kind())),
                                 );
                             }
                         }
@@ -363,7 +341,7 @@ impl KioskApp {
     }
 
     /// The language the citizen chose.
-    pub fn lang(&self) -> controller::Lang {
+    pub fn lang(&self) -> crate::apps::shell::Lang {
         self.lock().lang()
     }
 
@@ -855,9 +833,9 @@ fn set_strings(
 pub fn clock_text(
     now: chrono::DateTime<chrono::Utc>,
     tz: chrono_tz::Tz,
-    lang: controller::Lang,
+    lang: crate::apps::shell::Lang,
 ) -> String {
-    let (time, date) = crate::apps::display::clock_texts(now, tz, lang);
+    let (time, date) = crate::apps::shell::clock_texts(now, tz, lang);
     format!("{time} · {date}")
 }
 

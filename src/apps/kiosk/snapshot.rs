@@ -13,14 +13,16 @@ use motcua_drivers::emulator::EmulatedPrinter;
 use motcua_drivers::{DeviceErrorKind, Printer, PrinterProfile};
 use slint::ComponentHandle;
 
-use super::controller::{Effect, Kiosk, Preview, PrintOutcome, QrPolicy};
+use super::controller::{Effect, Kiosk};
 use super::{clock_text, qr_pixels, render_view};
+use crate::apps::devices::{Preview, PrintOutcome};
 use crate::apps::headless::{Headless, HeadlessWindow};
 use crate::apps::hub_client::HubError;
 use crate::apps::printing::ticket_receipt;
+use crate::apps::printing::QrPolicy;
 use crate::apps::ui::{KioskAdapter, KioskWindow};
 use crate::config::Config;
-use crate::hub::queue::{QueueView, ServiceQueue, TicketView};
+use motcua_api::{QueueView, ServiceQueue, TicketView};
 
 /// The string whose stacked diacritics must never be clipped.
 pub const DIACRITICS_SAMPLE: &str = "Ủ Ẩ Ẫ Ễ Ổ Ỗ Ở Ỡ";
@@ -162,7 +164,7 @@ fn sample_pages(
     let t = Duration::from_secs(1);
     let mut base = Kiosk::new(Duration::from_secs(90), QrPolicy::default(), Duration::ZERO);
     base.queue_refreshed(&sample_queue(config));
-    base.set_priorities(config.queue.priorities.clone());
+    base.set_priorities(config.priorities());
     if english {
         base.toggle_language(t);
     }
@@ -222,7 +224,7 @@ fn sample_pages(
         &key,
         Err(HubError::Refused {
             status: 409,
-            code: "daily_cap_reached".into(),
+            code: motcua_api::ErrorCode::DailyCapReached,
             message_vi: format!("Hôm nay đã hết số thứ tự cho \"{name}\" (999 số). Xin mời quay lại vào ngày làm việc tiếp theo."),
             message_en: format!("All 999 numbers for \"{}\" have been issued today. Please come back on the next working day.", config.services[0].name_en),
             fields: Default::default(),
@@ -238,7 +240,7 @@ fn sample_pages(
         &key,
         Err(HubError::Refused {
             status: 400,
-            code: "sample".into(),
+            code: motcua_api::ErrorCode::Other,
             message_vi: DIACRITICS_SAMPLE.into(),
             message_en: DIACRITICS_SAMPLE.into(),
             fields: Default::default(),
@@ -248,22 +250,18 @@ fn sample_pages(
     pages
 }
 
-/// The procedure catalogue as the hub serves it, built from the data the
-/// hub loads (no hub or portal is contacted).
-fn sample_catalogue(config: &Config) -> Option<crate::hub::filing::CatalogueView> {
-    use crate::portal::http::{HttpPortal, RetryPolicy};
-    let portal = HttpPortal::new(
-        "http://127.0.0.1:9",
+/// The procedure catalogue as the hub serves it, built from the shipped
+/// catalogue (no hub or portal is contacted).
+fn sample_catalogue(config: &Config) -> Option<motcua_api::CatalogueView> {
+    Some(crate::domain::catalogue_view::catalogue_view(
+        &crate::domain::procedure::Catalogue::builtin(),
+        &config.filing.office_hours(),
+        motcua_api::CatalogueSource::Local,
         None,
-        Duration::from_secs(1),
-        RetryPolicy::default(),
-    )
-    .ok()?;
-    let filing = crate::hub::filing::Filing::new(config, std::sync::Arc::new(portal)).ok()?;
-    Some(filing.catalogue_view(config.timezone()))
+    ))
 }
 
-fn sample_filed(config: &Config) -> crate::hub::filing::FiledDossier {
+fn sample_filed(config: &Config) -> motcua_api::FiledDossier {
     let code = format!("{}-261126-0007", config.office.unit_code);
     serde_json::from_value(serde_json::json!({
         "code": code,
@@ -308,7 +306,7 @@ fn sample_filed(config: &Config) -> crate::hub::filing::FiledDossier {
     .expect("sample dossier")
 }
 
-fn sample_lookup(config: &Config) -> crate::hub::filing::DossierView {
+fn sample_lookup(config: &Config) -> motcua_api::DossierView {
     let code = format!("{}-261126-0007", config.office.unit_code);
     serde_json::from_value(serde_json::json!({
         "code": code,

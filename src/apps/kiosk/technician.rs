@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use super::controller::Lang;
 use crate::apps::diagnostics::{CheckResult, Report, Status};
+use crate::apps::shell::Lang;
 
 /// How long the corner must be held.
 pub const HOLD: Duration = Duration::from_secs(5);

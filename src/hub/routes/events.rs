@@ -16,31 +16,34 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::routing::get;
 use futures_util::Stream;
-use serde::Deserialize;
+use motcua_api::{EventFrame, EventsQuery, Resync};
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_stream::StreamExt;
 
-use super::auth::Principal;
-use super::error::ApiError;
-use super::Hub;
+use super::reply::Routes;
 use crate::config::Role;
+use crate::hub::auth::Principal;
+use crate::hub::error::ApiError;
+use crate::hub::state::Hub;
 use crate::store::{self, StoreError, StoredEvent};
+use crate::web::extract::Query;
 
 /// Events read from the database per page during a replay.
 const REPLAY_PAGE: u32 = 500;
 
-#[derive(Debug, Deserialize)]
-pub struct EventsQuery {
-    last_event_id: Option<i64>,
+/// The event stream's route.
+pub fn router() -> Routes {
+    Routes::new().route("/api/v1/events", get(events))
 }
 
 /// The SSE handler.
-pub async fn events(
+async fn events(
     State(hub): State<Arc<Hub>>,
     principal: Principal,
     headers: HeaderMap,
@@ -64,13 +67,15 @@ pub async fn events(
 }
 
 fn to_sse(event: &StoredEvent) -> Event {
+    let frame = EventFrame {
+        at_ms: event.at_ms,
+        data: event.data.clone(),
+        id: event.id,
+    };
     Event::default()
         .id(event.id.to_string())
         .event(event.kind.clone())
-        .data(
-            serde_json::json!({ "id": event.id, "at_ms": event.at_ms, "data": event.data })
-                .to_string(),
-        )
+        .data(frame.to_sse_data())
 }
 
 /// Sends `events` with id > `last`; returns the new last id, or `None` when
@@ -131,7 +136,12 @@ async fn pump(
             let resync = Event::default()
                 .id(newest.to_string())
                 .event("resync")
-                .data(serde_json::json!({ "last_event_id": newest }).to_string());
+                .data(
+                    motcua_api::wire::sorted_json(&Resync {
+                        last_event_id: newest,
+                    })
+                    .unwrap_or_default(),
+                );
             if tx.send(resync).await.is_err() {
                 return;
             }

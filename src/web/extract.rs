@@ -1,6 +1,6 @@
-//! Request extractors with JSON errors: a size-limited JSON body that keeps
-//! its raw bytes (for idempotency fingerprints), and the `Idempotency-Key`
-//! header.
+//! Request extractors that refuse in the JSON error envelope: a
+//! size-limited JSON body that keeps its raw bytes (for idempotency
+//! fingerprints), the `Idempotency-Key` header, and query strings.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -29,8 +29,16 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes.
+/// Reads the whole body, refusing more than [`BODY_LIMIT`] bytes, and a
+/// body declared as something other than JSON (`415`; no `Content-Type`
+/// at all is taken as JSON).
 pub async fn read_limited(req: Request) -> Result<Bytes, ApiError> {
+    if let Some(given) = req.headers().get(axum::http::header::CONTENT_TYPE) {
+        let text = given.to_str().unwrap_or("?");
+        if !is_json(text) {
+            return Err(ApiError::unsupported_media_type(text, "application/json"));
+        }
+    }
     if let Some(len) = req
         .headers()
         .get(axum::http::header::CONTENT_LENGTH)
@@ -44,6 +52,17 @@ pub async fn read_limited(req: Request) -> Result<Bytes, ApiError> {
     axum::body::to_bytes(req.into_body(), BODY_LIMIT)
         .await
         .map_err(|_| ApiError::body_too_large(BODY_LIMIT))
+}
+
+/// `application/json` or a `+json` type, with any parameters.
+fn is_json(content_type: &str) -> bool {
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
 /// Parses JSON, telling syntax errors (400) from wrong fields (422).
@@ -80,6 +99,22 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
+/// A query string read into `T`; a malformed one is `400 bad_query` in
+/// JSON (axum's own rejection is plain text).
+#[derive(Debug, Clone, Default)]
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Query(q.0))
+            .map_err(|rejection| ApiError::bad_query(&rejection.body_text()))
+    }
+}
+
 /// What makes two requests "the same" for an idempotency key: method, path
 /// and body.
 pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
@@ -95,6 +130,7 @@ pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use motcua_api::ErrorCode;
 
     #[test]
     fn syntax_errors_and_field_errors_differ() {
@@ -105,13 +141,35 @@ mod tests {
         }
         assert_eq!(
             parse_json::<B>(b"{\"service\":").unwrap_err().code,
-            "malformed_json"
+            ErrorCode::MalformedJson
         );
-        assert_eq!(parse_json::<B>(b"{}").unwrap_err().code, "invalid_body");
+        assert_eq!(
+            parse_json::<B>(b"{}").unwrap_err().code,
+            ErrorCode::InvalidBody
+        );
         assert_eq!(
             parse_json::<B>(b"{\"service\":1}").unwrap_err().code,
-            "invalid_body"
+            ErrorCode::InvalidBody
         );
+    }
+
+    #[test]
+    fn json_content_types() {
+        for ok in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            "application/merge-patch+json",
+        ] {
+            assert!(is_json(ok), "{ok}");
+        }
+        for refused in [
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "",
+            "json",
+        ] {
+            assert!(!is_json(refused), "{refused}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Technician endpoints: the hub's own diagnostics (database and outbox),
-//! "retry now" for the outbox, and support bundles uploaded by kiosks and
-//! `motcua diag bundle --upload`.
+//! The technicians' routes: the hub's health (no token needed), its
+//! diagnostics (database and outbox), "retry now" for the outbox, and
+//! support bundles uploaded by kiosks and `motcua diag bundle --upload`.
 //!
 //! Support bundles are `.tar` files (see `apps::diagnostics::bundle`)
 //! stored beside the database in `support-bundles/`, named after their
@@ -15,69 +15,90 @@ use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use axum::routing::{get, post};
+use motcua_api::{
+    BundleInfo, DatabaseHealth, Health, HealthStatus, HubDiagnostics, HubEvent, OutboxRetry,
+    PortalHealth, SupportBundleReceived,
+};
 use sha2::{Digest, Sha256};
 
-use super::api::{change, Idempotency, Reply};
-use super::auth::Principal;
-use super::error::ApiError;
-use super::extract::IdempotencyKey;
-use super::Hub;
+use super::reply::{change, Idempotency, Reply, Routes};
 use crate::config::Role;
 use crate::domain::time::{from_millis, to_local_rfc3339, to_millis};
-use crate::store::dossiers::{self, OutboxSummary};
-use crate::store::inspect::{self, DatabaseReport};
+use crate::hub::auth::Principal;
+use crate::hub::devices::kiosks;
+use crate::hub::error::ApiError;
+use crate::hub::events::emit;
+use crate::hub::state::Hub;
+use crate::store::dossiers;
+use crate::store::inspect;
+use crate::web::extract::IdempotencyKey;
 
 /// Largest support bundle accepted (logs and diagnostics are far smaller).
 pub const BUNDLE_LIMIT: usize = 16 * 1024 * 1024;
 /// The folder beside the database where bundles are kept.
 pub const BUNDLE_DIR: &str = "support-bundles";
 
-/// `GET /api/v1/diagnostics`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HubDiagnostics {
-    pub database: DatabaseReport,
-    pub outbox: OutboxSummary,
-    /// `ok`, or `failing` when a waiting dossier's last delivery attempt
-    /// failed (the dossiers wait in the outbox for the portal).
-    pub portal: String,
+/// The technicians' routes (and the health everyone may read).
+pub fn router() -> Routes {
+    Routes::new()
+        .route("/api/v1/health", get(health))
+        .route("/api/v1/diagnostics", get(diagnostics))
+        .route("/api/v1/outbox/retry", post(retry_outbox))
+        .route(
+            "/api/v1/support-bundles",
+            get(list_bundles).post(upload_bundle),
+        )
+        .route("/api/v1/support-bundles/{name}", get(get_bundle))
 }
 
-/// A stored support bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BundleInfo {
-    pub name: String,
-    pub size_bytes: u64,
-    pub sha256: String,
-    pub received_at: String,
-}
-
-impl ApiError {
-    pub fn bad_support_bundle(detail: &str) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "bad_support_bundle",
-            format!("Gói hỗ trợ không hợp lệ: {detail}"),
-            format!("Not a support bundle: {detail}"),
+/// `GET /api/v1/health`: the database answers, and each kiosk's devices
+/// (best effort: the hub's own health first).
+async fn health(State(hub): State<Arc<Hub>>) -> Result<Reply, ApiError> {
+    let database_ok = hub
+        .store
+        .read(|conn| {
+            conn.query_row("SELECT 1", [], |_| Ok(()))
+                .map_err(crate::store::StoreError::from)
+        })
+        .await
+        .is_ok();
+    let tz = hub.rules.tz;
+    let kiosks = hub
+        .store
+        .read(move |conn| kiosks(conn, tz))
+        .await
+        .unwrap_or_else(|err: crate::store::StoreError| {
+            tracing::warn!(%err, "cannot read device states for health");
+            Vec::new()
+        });
+    let (code, status, database) = if database_ok {
+        (StatusCode::OK, HealthStatus::Ok, DatabaseHealth::Ok)
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            HealthStatus::Degraded,
+            DatabaseHealth::Error,
         )
-    }
-
-    pub fn support_bundle_not_found(name: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "support_bundle_not_found",
-            format!("Không có gói hỗ trợ \"{name}\"."),
-            format!("There is no support bundle \"{name}\"."),
-        )
-    }
+    };
+    Reply::json_sorted(
+        code,
+        &Health {
+            database,
+            demo: hub.rules.config.demo,
+            kiosks,
+            now: to_local_rfc3339(hub.now(), hub.rules.tz),
+            office: hub.rules.config.office.name.clone(),
+            status,
+            uptime_seconds: hub.started.elapsed().as_secs(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+    )
 }
 
 /// `GET /api/v1/diagnostics` (technicians): integrity check, sizes, free
 /// disk, the outbox at a glance.
-pub async fn diagnostics(
-    State(hub): State<Arc<Hub>>,
-    principal: Principal,
-) -> Result<Reply, ApiError> {
+async fn diagnostics(State(hub): State<Arc<Hub>>, principal: Principal) -> Result<Reply, ApiError> {
     principal.require(&[])?;
     let path = hub.store.path().to_owned();
     let (database, outbox) = hub
@@ -90,16 +111,16 @@ pub async fn diagnostics(
         })
         .await?;
     let portal = if outbox.last_error.is_some() {
-        "failing"
+        PortalHealth::Failing
     } else {
-        "ok"
+        PortalHealth::Ok
     };
     Reply::json(
         StatusCode::OK,
         &HubDiagnostics {
             database,
             outbox,
-            portal: portal.to_owned(),
+            portal,
         },
     )
 }
@@ -107,7 +128,7 @@ pub async fn diagnostics(
 /// `POST /api/v1/outbox/retry` (technicians): wakes the outbox worker and
 /// clears its backoff, so waiting dossiers are tried at once. Repeating it
 /// is harmless.
-pub async fn retry_outbox(
+async fn retry_outbox(
     State(hub): State<Arc<Hub>>,
     principal: Principal,
 ) -> Result<Reply, ApiError> {
@@ -116,9 +137,12 @@ pub async fn retry_outbox(
     hub.filing.wake.notify_one();
     tracing::info!(by = %principal.name, "outbox retry requested");
     let summary = hub.store.read(dossiers::outbox_summary).await?;
-    Reply::json(
+    Reply::json_sorted(
         StatusCode::ACCEPTED,
-        &serde_json::json!({ "retrying": true, "outbox": summary }),
+        &OutboxRetry {
+            outbox: summary,
+            retrying: true,
+        },
     )
 }
 
@@ -157,7 +181,7 @@ fn check_bundle(bytes: &[u8]) -> Result<(), ApiError> {
 }
 
 /// `POST /api/v1/support-bundles` (kiosks, technicians): stores a tar.
-pub async fn upload_bundle(
+async fn upload_bundle(
     State(hub): State<Arc<Hub>>,
     principal: Principal,
     key: IdempotencyKey,
@@ -200,10 +224,14 @@ pub async fn upload_bundle(
             sha256,
             received_at: to_local_rfc3339(now, tz),
         };
-        ctx.emit(
+        emit(
+            ctx,
             to_millis(now),
-            "support_bundle.received",
-            serde_json::json!({ "name": name, "size_bytes": size, "from": from }),
+            HubEvent::SupportBundleReceived(SupportBundleReceived {
+                from,
+                name: name.clone(),
+                size_bytes: size,
+            }),
         )?;
         Reply::json(StatusCode::CREATED, &info)
     })
@@ -211,7 +239,7 @@ pub async fn upload_bundle(
 }
 
 /// `GET /api/v1/support-bundles` (technicians): newest first.
-pub async fn list_bundles(
+async fn list_bundles(
     State(hub): State<Arc<Hub>>,
     principal: Principal,
 ) -> Result<Reply, ApiError> {
@@ -251,7 +279,7 @@ pub async fn list_bundles(
 }
 
 /// `GET /api/v1/support-bundles/{name}` (technicians): the tar itself.
-pub async fn get_bundle(
+async fn get_bundle(
     State(hub): State<Arc<Hub>>,
     principal: Principal,
     Path(name): Path<String>,

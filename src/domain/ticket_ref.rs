@@ -1,0 +1,152 @@
+//! The ticket reference a citizen carries: the payload of the QR code
+//! printed on a queue ticket, and the number typed by hand at a rating
+//! screen.
+//!
+//! A ticket's QR code holds its id and its short lookup token, either as
+//! `MOTCUA:T:{id}:{token}` or, when the office has a public address for
+//! phones, as the link `{public_url}/t/{id}?k={token}`. The kiosk prints it
+//! ([`ticket_payload`]); rating screens read it back ([`TicketRef::from_scan`]).
+
+/// The QR payload of ticket `id` with lookup `token`: a link when the
+/// office has a `public_url`, else `MOTCUA:T:{id}:{token}`.
+pub fn ticket_payload(id: i64, token: &str, public_url: Option<&str>) -> String {
+    match public_url {
+        Some(url) => format!("{}/t/{id}?k={token}", url.trim_end_matches('/')),
+        None => format!("{PREFIX}{id}:{token}"),
+    }
+}
+
+/// Whether a scanned payload is a queue ticket's (of either form), even a
+/// damaged one: a lookup screen that wants a dossier receipt says so.
+pub fn is_ticket_payload(payload: &str) -> bool {
+    payload.starts_with(PREFIX) || payload.contains("/t/")
+}
+
+const PREFIX: &str = "MOTCUA:T:";
+
+/// How a citizen names the ticket they want to rate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TicketRef {
+    /// From the ticket's QR code: id and lookup token.
+    Scanned { id: i64, token: String },
+    /// Typed by hand, e.g. `A012`.
+    Number(String),
+}
+
+impl TicketRef {
+    /// Reads a scanned QR payload: `MOTCUA:T:{id}:{token}` or a link
+    /// `{public_url}/t/{id}?k={token}`. `None` for anything else (an ID card,
+    /// a dossier receipt).
+    pub fn from_scan(payload: &str) -> Option<Self> {
+        let payload = payload.trim();
+        let (id, token) = if let Some(rest) = payload.strip_prefix(PREFIX) {
+            rest.split_once(':')?
+        } else {
+            let path = payload.split_once("://").map(|(_, p)| p)?;
+            let (_, tail) = path.rsplit_once("/t/")?;
+            let (id, query) = tail.split_once('?')?;
+            let token = query.split('&').find_map(|kv| kv.strip_prefix("k="))?;
+            (id, token)
+        };
+        let id = id.parse::<i64>().ok().filter(|id| *id > 0)?;
+        let token = token.trim();
+        let valid = !token.is_empty()
+            && token.len() <= 32
+            && token.bytes().all(|b| b.is_ascii_alphanumeric());
+        valid.then(|| TicketRef::Scanned {
+            id,
+            token: token.to_owned(),
+        })
+    }
+
+    /// Normalises a typed number: `a12` → `A012`, ` b 007 ` → `B007`. `None`
+    /// unless it is one letter and 1–4 digits.
+    pub fn from_typed(text: &str) -> Option<Self> {
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let mut chars = compact.chars();
+        let letter = chars.next()?.to_ascii_uppercase();
+        let digits: String = chars.collect();
+        if !letter.is_ascii_uppercase()
+            || digits.is_empty()
+            || digits.len() > 4
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let n: u32 = digits.parse().ok()?;
+        Some(TicketRef::Number(super::ticket::display_number(
+            &letter.to_string(),
+            n,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_printed_payload_reads_back() {
+        for url in [None, Some("https://motcua.example.vn/")] {
+            let payload = ticket_payload(7, "K7Q2MX9P", url);
+            assert!(is_ticket_payload(&payload), "{payload}");
+            assert_eq!(
+                TicketRef::from_scan(&payload),
+                Some(TicketRef::Scanned {
+                    id: 7,
+                    token: "K7Q2MX9P".into()
+                }),
+                "{payload}"
+            );
+        }
+        assert_eq!(ticket_payload(7, "K", None), "MOTCUA:T:7:K");
+        assert_eq!(
+            ticket_payload(7, "K", Some("https://x.vn/")),
+            "https://x.vn/t/7?k=K"
+        );
+        assert!(!is_ticket_payload("000.25.31.H26-261126-0001"));
+    }
+
+    #[test]
+    fn scanned_ticket_payloads() {
+        assert_eq!(
+            TicketRef::from_scan("MOTCUA:T:12:ABCD2345\r\n"),
+            Some(TicketRef::Scanned {
+                id: 12,
+                token: "ABCD2345".into()
+            })
+        );
+        assert_eq!(
+            TicketRef::from_scan("https://motcua.example.vn/t/7?k=K7Q2MX9P"),
+            Some(TicketRef::Scanned {
+                id: 7,
+                token: "K7Q2MX9P".into()
+            })
+        );
+        for bad in [
+            "001090012345|012345678|Nguyễn Văn An|15031990|Nam|Hà Nội|20042021",
+            "MOTCUA:T:x:ABC",
+            "MOTCUA:T:0:ABC",
+            "MOTCUA:T:5:",
+            "MOTCUA:T:5:AB CD",
+            "https://x/t/5",
+        ] {
+            assert_eq!(TicketRef::from_scan(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn typed_numbers_are_normalised() {
+        assert_eq!(
+            TicketRef::from_typed("a12"),
+            Some(TicketRef::Number("A012".into()))
+        );
+        assert_eq!(
+            TicketRef::from_typed(" B 1005 "),
+            Some(TicketRef::Number("B1005".into()))
+        );
+        for bad in ["", "12", "AB12", "A", "A12345", "Ă12"] {
+            assert_eq!(TicketRef::from_typed(bad), None, "{bad}");
+        }
+    }
+}

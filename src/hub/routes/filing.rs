@@ -1,0 +1,82 @@
+//! Online filing's routes: the procedure catalogue, filing a dossier and
+//! looking one up (the rules are `hub::filing`'s).
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use motcua_api::FileRequest;
+
+use super::reply::{change, read_post, stored_reply, Reply, Routes};
+use crate::config::Role;
+use crate::domain::dossier::{format_code, parse_code};
+use crate::hub::auth::Principal;
+use crate::hub::error::ApiError;
+use crate::hub::filing::views::dossier_view;
+use crate::hub::outbox::refresh_for_lookup;
+use crate::hub::state::Hub;
+use crate::web::extract::{parse_json, IdempotencyKey};
+
+/// Online filing's routes.
+pub fn router() -> Routes {
+    Routes::new()
+        .route("/api/v1/procedures", get(procedures))
+        .route("/api/v1/dossiers", post(file_dossier))
+        .route("/api/v1/dossiers/{code}", get(get_dossier))
+}
+
+async fn procedures(State(hub): State<Arc<Hub>>, principal: Principal) -> Result<Reply, ApiError> {
+    principal.require(&[Role::Kiosk, Role::Counter])?;
+    Reply::json(StatusCode::OK, &hub.filing.catalogue_view(hub.rules.tz))
+}
+
+async fn file_dossier(
+    State(hub): State<Arc<Hub>>,
+    principal: Principal,
+    key: IdempotencyKey,
+    req: Request,
+) -> Result<Reply, ApiError> {
+    principal.require(&[Role::Kiosk, Role::Counter])?;
+    let (raw, idem) = read_post(&principal, key, req).await?;
+    if let Some(idem) = &idem {
+        // A known key is answered from the stored reply before validation,
+        // so a kiosk's retry never depends on today's catalogue.
+        if let Some(reply) = stored_reply(&hub, idem).await? {
+            return Ok(reply);
+        }
+    }
+    let body: FileRequest = parse_json(&raw)?;
+    // Refuse an incomplete or malformed form before touching the writer.
+    let prepared = hub.filing.prepare(body, hub.rules.today(hub.now()))?;
+    let by = principal.name.clone();
+    let filing = Arc::clone(&hub.filing);
+    let reply = change(&hub, idem, move |rules, ctx, now| {
+        let filed = filing.file(rules, ctx, &prepared, &by, now)?;
+        Reply::json(StatusCode::CREATED, &filed)
+    })
+    .await?;
+    // Committed: the outbox worker may deliver it now.
+    hub.filing.wake.notify_one();
+    Ok(reply)
+}
+
+async fn get_dossier(
+    State(hub): State<Arc<Hub>>,
+    principal: Principal,
+    Path(code): Path<String>,
+) -> Result<Reply, ApiError> {
+    principal.require(&[Role::Kiosk, Role::Counter])?;
+    let parsed = parse_code(&code).ok_or_else(|| ApiError::dossier_not_found(&code))?;
+    let code = format_code(&parsed.unit, parsed.date, parsed.sequence);
+    // Fresh from the portal when it answers quickly; from the hub otherwise.
+    refresh_for_lookup(&hub, &code).await;
+    let staff = principal.role != Role::Kiosk;
+    let filing = Arc::clone(&hub.filing);
+    let tz = hub.rules.tz;
+    let view = hub
+        .store
+        .read(move |conn| dossier_view(&filing, conn, &code, staff, tz))
+        .await?;
+    Reply::json(StatusCode::OK, &view)
+}
