@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub office: Office,
-    #[serde(default)]
+    #[serde(default = "HubSection::file_default")]
     pub hub: HubSection,
     #[serde(default)]
     pub queue: QueueSection,
@@ -42,6 +42,9 @@ pub struct Config {
     pub kiosk: KioskSection,
     #[serde(default)]
     pub filing: FilingSection,
+    /// Federation with the city service; absent, the office stands alone.
+    #[serde(default)]
+    pub city: Option<CitySection>,
     /// True for the built-in demo office (no file was given).
     #[serde(skip)]
     pub demo: bool,
@@ -64,18 +67,85 @@ fn default_timezone() -> String {
     "Asia/Ho_Chi_Minh".to_owned()
 }
 
-/// Where and how the hub runs.
+/// Where and how the hub runs. Every key is optional in a file; a missing
+/// one takes the value `packaging/motcua.toml` documents (an installed hub:
+/// every address, `/var/lib/motcua`), not the demo's loopback and working
+/// directory ([`HubSection::default`]).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HubSection {
+    #[serde(default = "file_default_listen")]
     pub listen: SocketAddr,
     /// SQLite database; a relative path is relative to the working directory.
+    #[serde(default = "file_default_database")]
     pub database: PathBuf,
     /// How many events the SSE stream can replay to a reconnecting client.
+    #[serde(default = "default_event_replay")]
     pub event_replay: u32,
     /// How long an officer's sign-in at a counter lasts (minutes).
     #[serde(default = "default_staff_session_minutes")]
     pub staff_session_minutes: u32,
+    /// Support bundles kept at the hub, all together (bytes) and in
+    /// number; the oldest are removed to make room for a new one.
+    #[serde(default = "default_bundle_bytes")]
+    pub support_bundles_max_bytes: u64,
+    #[serde(default = "default_bundle_count")]
+    pub support_bundles_max_count: u32,
+    /// A connection that has not sent a complete request head this long
+    /// after it was accepted is closed (slowloris).
+    #[serde(default = "default_header_timeout")]
+    pub header_timeout_seconds: u64,
+    /// A kept-alive connection without a new request this long after its
+    /// last answer is closed.
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_seconds: u64,
+    /// Connections at once; one more is refused with `503 busy`. Lowered
+    /// to the open-file limit (systemd units: `LimitNOFILE=65536`).
+    #[serde(default = "default_max_connections")]
+    pub max_connections: u32,
+}
+
+fn default_header_timeout() -> u64 {
+    15
+}
+
+fn default_idle_timeout() -> u64 {
+    60
+}
+
+fn default_max_connections() -> u32 {
+    8192
+}
+
+fn default_bundle_bytes() -> u64 {
+    256 * 1024 * 1024
+}
+
+fn default_bundle_count() -> u32 {
+    100
+}
+
+impl HubSection {
+    /// A file without `[hub]`: the documented values of an installed hub.
+    fn file_default() -> Self {
+        Self {
+            listen: file_default_listen(),
+            database: file_default_database(),
+            ..Self::default()
+        }
+    }
+}
+
+fn file_default_listen() -> SocketAddr {
+    "0.0.0.0:8686".parse().expect("static address")
+}
+
+fn file_default_database() -> PathBuf {
+    PathBuf::from("/var/lib/motcua/motcua.db")
+}
+
+fn default_event_replay() -> u32 {
+    10_000
 }
 
 fn default_staff_session_minutes() -> u32 {
@@ -88,8 +158,13 @@ impl Default for HubSection {
         Self {
             listen: "127.0.0.1:8686".parse().expect("static address"),
             database: PathBuf::from("motcua.db"),
-            event_replay: 10_000,
+            event_replay: default_event_replay(),
             staff_session_minutes: default_staff_session_minutes(),
+            support_bundles_max_bytes: default_bundle_bytes(),
+            support_bundles_max_count: default_bundle_count(),
+            header_timeout_seconds: default_header_timeout(),
+            idle_timeout_seconds: default_idle_timeout(),
+            max_connections: default_max_connections(),
         }
     }
 }
@@ -185,8 +260,11 @@ pub struct PrinterConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FilingSection {
-    /// Base URL of the public service portal; without one the hub runs the
-    /// portal sandbox in-process (demo, training).
+    /// Base URL of the public service portal, or the literal `"sandbox"`
+    /// (a training office: the portal sandbox runs in-process and every
+    /// dossier is marked as training). Required with a configuration file
+    /// (`motcua hub` and a kiosk's embedded hub refuse to start without
+    /// it); the demo office (no file) uses the sandbox.
     pub portal_url: Option<String>,
     /// Bearer token the portal expects, if any.
     pub portal_token: Option<String>,
@@ -257,12 +335,23 @@ impl FilingSection {
         }
     }
 
+    /// The portal's base URL when `portal_url` names one (not `"sandbox"`).
+    pub fn portal_http_url(&self) -> Option<String> {
+        self.portal_url.clone().filter(|url| url != SANDBOX_PORTAL)
+    }
+
+    /// `portal_url = "sandbox"`: a training office.
+    pub fn training(&self) -> bool {
+        self.portal_url.as_deref() == Some(SANDBOX_PORTAL)
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         if let Some(url) = &self.portal_url {
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
+            if url != SANDBOX_PORTAL && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
                 return Err(invalid(
                     "filing.portal_url",
-                    "must start with http:// or https://",
+                    "must start with http:// or https://, or be \"sandbox\" (training)",
                 ));
             }
         }
@@ -312,6 +401,10 @@ impl FilingSection {
         Ok(())
     }
 }
+
+/// `filing.portal_url = "sandbox"`: dossiers go to the in-process portal
+/// sandbox (training offices), never to the real portal.
+pub const SANDBOX_PORTAL: &str = "sandbox";
 
 /// `HH:MM` → a time of day.
 fn parse_hhmm(s: &str) -> Option<chrono::NaiveTime> {
@@ -564,9 +657,10 @@ pub struct ReasonConfig {
     pub name_en: String,
 }
 
-/// Queue policy.
+/// Queue policy. Every key is optional; a missing one takes its default
+/// (the values `packaging/motcua.toml` documents).
 #[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct QueueSection {
     /// First number of each service on each business date.
     pub start_number: u32,
@@ -598,7 +692,11 @@ impl Default for QueueSection {
             default_service_minutes: 8,
             estimate_window: 20,
             priorities: vec![
-                p("elderly", "Người cao tuổi", "Elderly person (60+)"),
+                p(
+                    "elderly",
+                    "Người cao tuổi (từ 60 tuổi)",
+                    "Elderly person (60+)",
+                ),
                 p("disabled", "Người khuyết tật", "Person with a disability"),
                 p("pregnant", "Phụ nữ mang thai", "Pregnant woman"),
                 p("young_child", "Người đi cùng trẻ nhỏ", "With a young child"),
@@ -651,6 +749,91 @@ pub struct TokenConfig {
     /// A name for logs and events, e.g. "kiosk-1".
     #[serde(default)]
     pub name: Option<String>,
+}
+
+/// `[city]`: this office's link to the city service (`motcua-city`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitySection {
+    /// The city service's base URL: `https://…` (plain `http://` only to
+    /// a loopback address).
+    pub url: String,
+    /// This office's bearer token at the city (it names the office's unit
+    /// there).
+    pub token: String,
+    /// The city's certificate authority (PEM); default: the usual roots.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
+    /// Keep the office's own procedure catalogue: the city's releases are
+    /// not applied (and the city is told so).
+    #[serde(default)]
+    pub pin_catalogue: bool,
+    /// Keep the office's own working-day calendar.
+    #[serde(default)]
+    pub pin_calendar: bool,
+    /// Events per push (1–2000).
+    #[serde(default = "default_city_batch")]
+    pub batch: u32,
+    /// An empty push at least this often says the office is alive.
+    #[serde(default = "default_city_heartbeat")]
+    pub heartbeat_seconds: u64,
+    /// How often the city's catalogue and calendar are checked.
+    #[serde(default = "default_city_poll")]
+    pub poll_seconds: u64,
+}
+
+fn default_city_batch() -> u32 {
+    500
+}
+
+fn default_city_heartbeat() -> u64 {
+    60
+}
+
+fn default_city_poll() -> u64 {
+    300
+}
+
+impl CitySection {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let loopback = |rest: &str| {
+            let host = rest.split(['/', '?']).next().unwrap_or_default();
+            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            host == "localhost"
+                || host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        };
+        match (
+            self.url.strip_prefix("https://"),
+            self.url.strip_prefix("http://"),
+        ) {
+            (Some(rest), _) if !rest.is_empty() => {}
+            (_, Some(rest)) if loopback(rest) => {}
+            (_, Some(_)) => {
+                return Err(invalid(
+                    "city.url",
+                    "use https:// (plain http:// only to a loopback address): the token and \
+                     the office's log cross the WAN",
+                ))
+            }
+            _ => return Err(invalid("city.url", "must start with https://")),
+        }
+        if self.token.len() < 16 {
+            return Err(invalid("city.token", "must be at least 16 characters"));
+        }
+        if !(1..=2000).contains(&self.batch) {
+            return Err(invalid("city.batch", "must be between 1 and 2000"));
+        }
+        if self.heartbeat_seconds == 0 || self.poll_seconds == 0 {
+            return Err(invalid(
+                "city.heartbeat_seconds",
+                "heartbeat_seconds and poll_seconds must be at least 1",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The documented demo tokens, valid only for the built-in demo office.
@@ -731,6 +914,7 @@ impl Config {
                 })
                 .collect(),
             filing: FilingSection::default(),
+            city: None,
             demo: true,
         }
     }
@@ -765,6 +949,9 @@ impl Config {
 
     /// Checks everything serde cannot: references, uniqueness, ranges.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(city) = &self.city {
+            city.validate()?;
+        }
         if self.office.name.trim().is_empty() {
             return Err(invalid("office.name", "must not be empty"));
         }
@@ -1192,6 +1379,95 @@ mod tests {
         assert!(err.contains("nosuch"), "{err}");
     }
 
+    /// #14 item 22: a file naming only the office, its services and
+    /// counters, its tokens and the portal loads, and every other key has
+    /// the value `packaging/motcua.toml` documents.
+    #[test]
+    fn a_minimal_file_gets_the_documented_defaults() {
+        let minimal = r#"
+[office]
+name = "UBND Xã Thử nghiệm"
+unit_code = "000.25.31.H99"
+
+[[services]]
+code = "hotich"
+prefix = "A"
+name_vi = "Hộ tịch"
+name_en = "Civil status"
+
+[[counters]]
+number = 1
+services = ["hotich"]
+
+[[tokens]]
+token = "kiosk-token-of-this-office-7f3a"
+role = "kiosk"
+name = "kiosk-1"
+
+[[tokens]]
+token = "technician-token-of-this-office-c41d"
+role = "technician"
+name = "technician"
+
+[filing]
+portal_url = "https://dichvucong.example.gov.vn/api"
+"#;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("motcua.toml");
+        std::fs::write(&path, minimal).unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.office.timezone, "Asia/Ho_Chi_Minh");
+        let documented = Config::from_toml(include_str!("../packaging/motcua.toml")).unwrap();
+        let json = |v: &dyn erased::Section| v.json();
+        for (name, got, want) in [
+            ("hub", json(&config.hub), json(&documented.hub)),
+            ("queue", json(&config.queue), json(&documented.queue)),
+            ("rating", json(&config.rating), json(&documented.rating)),
+            (
+                "display.voice",
+                json(&config.display.voice),
+                json(&documented.display.voice),
+            ),
+        ] {
+            assert_eq!(
+                got, want,
+                "[{name}] defaults differ from packaging/motcua.toml"
+            );
+        }
+        assert_eq!(config.display.notice, documented.display.notice);
+        assert_eq!(
+            config.display.highlight_seconds,
+            documented.display.highlight_seconds
+        );
+        assert_eq!(
+            config.display.stale_after_seconds,
+            documented.display.stale_after_seconds
+        );
+        let mut filing = json(&config.filing);
+        let mut want = json(&documented.filing);
+        for v in [&mut filing, &mut want] {
+            // The office's own: where results are collected, the portal.
+            v["collect_at"] = serde_json::Value::Null;
+            v["portal_url"] = serde_json::Value::Null;
+        }
+        assert_eq!(
+            filing, want,
+            "[filing] defaults differ from packaging/motcua.toml"
+        );
+    }
+
+    /// Any section as JSON, to compare sections field by field.
+    mod erased {
+        pub trait Section {
+            fn json(&self) -> serde_json::Value;
+        }
+        impl<T: serde::Serialize> Section for T {
+            fn json(&self) -> serde_json::Value {
+                serde_json::to_value(self).unwrap()
+            }
+        }
+    }
+
     #[test]
     fn real_configuration_refuses_demo_tokens() {
         let text = include_str!("../packaging/motcua.toml").replacen(
@@ -1210,7 +1486,16 @@ mod tests {
         assert_eq!(hours.same_day_cutoff.to_string(), "15:00:00");
         let example = Config::from_toml(include_str!("../packaging/motcua.toml")).unwrap();
         assert_eq!(example.filing.retention_days, 30);
-        assert!(example.filing.portal_url.is_none());
+        assert_eq!(
+            example.filing.portal_http_url().as_deref(),
+            Some("https://dichvucong.example.gov.vn")
+        );
+        assert!(!example.filing.training());
+        let mut training = Config::demo();
+        training.filing.portal_url = Some(SANDBOX_PORTAL.into());
+        training.validate().unwrap();
+        assert!(training.filing.training());
+        assert_eq!(training.filing.portal_http_url(), None);
         let mut bad = Config::demo();
         bad.filing.same_day_cutoff = "18:00".into();
         let err = bad.validate().unwrap_err().to_string();

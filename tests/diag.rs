@@ -274,7 +274,8 @@ async fn a_kiosk_printer_fault_and_recovery_reach_the_hub() {
             tokio::runtime::Handle::current(),
             HubClient::new(&hub.url, KIOSK),
         ),
-        Some("kiosk-2".into()),
+        // The demo kiosk token speaks for the kiosk it names, and only for it.
+        Some("demo-kiosk".into()),
     );
     let printer = Arc::new(Mutex::new(printer));
     let mut sources = Sources::kiosk(
@@ -310,12 +311,12 @@ async fn a_kiosk_printer_fault_and_recovery_reach_the_hub() {
         }
     };
     assert_eq!(fault.kind, "device.fault");
-    assert_eq!(fault.data["data"]["kiosk"], "kiosk-2");
+    assert_eq!(fault.data["data"]["kiosk"], "demo-kiosk");
     assert_eq!(fault.data["data"]["kind"], "paper_out");
     assert_eq!(fault.data["data"]["out_of_service"], true);
     let (_, health) = hub.client(DISPLAY).get("/api/v1/health").await;
     assert_eq!(health["status"], "ok", "existing fields stay: {health}");
-    assert_eq!(health["kiosks"][0]["kiosk"], "kiosk-2");
+    assert_eq!(health["kiosks"][0]["kiosk"], "demo-kiosk");
     assert_eq!(health["kiosks"][0]["out_of_service"], true);
     assert_eq!(health["kiosks"][0]["devices"][0]["kind"], "paper_out");
     assert!(health["kiosks"][0]["devices"][0]["message_vi"]
@@ -325,7 +326,7 @@ async fn a_kiosk_printer_fault_and_recovery_reach_the_hub() {
     // The hub check warns about the kiosk out of service.
     let r = d.run(Check::Hub).await;
     assert_eq!(r.status, Status::Warn, "{r:?}");
-    assert!(r.summary_vi.contains("kiosk-2"), "{r:?}");
+    assert!(r.summary_vi.contains("demo-kiosk"), "{r:?}");
 
     // The technician loads paper and checks the printer: recovered.
     printer.lock().unwrap().emulator().unwrap().clear_faults();

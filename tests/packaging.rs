@@ -436,3 +436,16 @@ fn udev_rules_name_known_printers_and_scanners_by_usb_id_and_install_md_lists_th
     assert!(named >= 2, "no rule names a device");
     assert!(rules.contains("GOTO=\"motcua_end\"") && rules.contains("LABEL=\"motcua_end\""));
 }
+
+#[test]
+fn every_unit_raises_the_open_file_limit() {
+    for unit in UNITS {
+        let text = std::fs::read_to_string(root().join("packaging/systemd").join(unit)).unwrap();
+        let service = text.split("[Service]").nth(1).unwrap_or_default();
+        let service = service.split("\n[").next().unwrap_or_default();
+        assert!(
+            service.lines().any(|l| l.trim() == "LimitNOFILE=65536"),
+            "{unit}: no LimitNOFILE=65536 in [Service]"
+        );
+    }
+}

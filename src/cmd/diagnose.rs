@@ -70,7 +70,7 @@ pub fn sources(
     s.portal = args
         .portal
         .clone()
-        .or_else(|| config.filing.portal_url.clone())
+        .or_else(|| config.filing.portal_http_url())
         .map(|url| PortalTarget {
             url,
             token: config.filing.portal_token.clone(),

@@ -10,30 +10,42 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cli::{HubArgs, PortalSandboxArgs};
-use crate::config::Config;
+use crate::config::{Config, SANDBOX_PORTAL};
 use crate::hub::{start, HubOptions, PortalTarget, RunningHub};
 use crate::portal::sandbox::{self, SandboxOptions};
 use crate::web::terminated;
 
-/// The portal the configuration names, or — with none — the portal sandbox
-/// started in-process beside `database` (the demo office's default).
+/// The portal the command line or the configuration names, or the portal
+/// sandbox started in-process beside `database`: for the demo office (no
+/// file) and for a training office (`filing.portal_url = "sandbox"`). A
+/// configuration file without `filing.portal_url` is refused: a real office
+/// must never deliver citizens' dossiers to the sandbox by accident.
 pub async fn portal_for(
     config: &Config,
     database: &Path,
     url: Option<String>,
 ) -> anyhow::Result<PortalTarget> {
-    match url.or_else(|| config.filing.portal_url.clone()) {
-        Some(url) => Ok(PortalTarget::Url(url)),
-        None => {
-            let pace = match config.filing.sandbox_pace_seconds {
-                0 => None,
-                s => Some(Duration::from_secs(s)),
-            };
-            Ok(PortalTarget::Sandbox(
-                sandbox::start_embedded(database, pace).await?,
-            ))
-        }
+    let sandbox = match (url, config.filing.portal_url.as_deref()) {
+        (Some(url), _) => return Ok(PortalTarget::Url(url)),
+        (None, Some(SANDBOX_PORTAL)) => true,
+        (None, Some(url)) => return Ok(PortalTarget::Url(url.to_owned())),
+        (None, None) => config.demo,
+    };
+    if !sandbox {
+        anyhow::bail!(
+            "thiếu khoá `filing.portal_url` trong tệp cấu hình: ghi địa chỉ cổng dịch vụ công \
+             (https://…), hoặc \"sandbox\" cho văn phòng tập huấn / \
+             configuration key `filing.portal_url` is required: set it to the public \
+             service portal's URL (https://…), or to \"sandbox\" for a training office"
+        );
     }
+    let pace = match config.filing.sandbox_pace_seconds {
+        0 => None,
+        s => Some(Duration::from_secs(s)),
+    };
+    Ok(PortalTarget::Sandbox(
+        sandbox::start_embedded(database, pace).await?,
+    ))
 }
 
 /// Starts a hub on `listen` with `database`, delivering to the configured

@@ -105,6 +105,26 @@ impl ApiError {
         )
     }
 
+    /// A kiosk token reported a device of another kiosk.
+    pub fn other_kiosk(own: &str, named: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            format!("Máy \"{own}\" chỉ báo được tình trạng thiết bị của chính mình, không phải của \"{named}\"."),
+            format!("Kiosk \"{own}\" may report only its own devices, not those of \"{named}\"."),
+        )
+    }
+
+    /// A kiosk asked to cancel a ticket another device issued.
+    pub fn not_issued_here(number: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            format!("Máy này chỉ huỷ được phiếu do chính máy này cấp; phiếu {number} thì không."),
+            format!("This kiosk may cancel only the tickets it issued itself; not {number}."),
+        )
+    }
+
     pub fn daily_cap_reached(service_vi: &str, service_en: &str, cap: u32) -> Self {
         Self::new(
             StatusCode::CONFLICT,
@@ -189,10 +209,10 @@ impl ApiError {
             StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::TooManyAttempts,
             format!(
-                "Nhập sai quá nhiều lần. Xin thử lại sau {minutes} phút hoặc báo kỹ thuật viên."
+                "Nhập sai quá nhiều lần ở máy này. Xin thử lại sau {minutes} phút, đăng nhập ở quầy khác hoặc báo kỹ thuật viên."
             ),
             format!(
-                "Too many failed attempts. Try again in {minutes} minutes or call a technician."
+                "Too many failed attempts at this machine. Try again in {minutes} minutes, sign in at another counter, or call a technician."
             ),
         )
     }
@@ -279,6 +299,34 @@ impl ApiError {
             ErrorCode::SupportBundleNotFound,
             format!("Không có gói hỗ trợ \"{name}\"."),
             format!("There is no support bundle \"{name}\"."),
+        )
+    }
+
+    /// 503: too many at once (uploads, connections, event streams).
+    pub fn busy(what_vi: &str, what_en: &str) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::Busy,
+            format!("Máy chủ đang bận ({what_vi}); xin thử lại sau ít phút."),
+            format!("The hub is busy ({what_en}); please retry in a moment."),
+        )
+    }
+
+    /// 507: a support bundle larger than the office's whole quota.
+    pub fn bundle_over_quota(size: u64, quota: u64) -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            ErrorCode::DiskFull,
+            format!(
+                "Gói hỗ trợ ({} KB) lớn hơn hạn mức lưu của văn phòng ({} KB).",
+                size / 1024,
+                quota / 1024
+            ),
+            format!(
+                "The support bundle ({} KB) is larger than the office's quota ({} KB).",
+                size / 1024,
+                quota / 1024
+            ),
         )
     }
 }

@@ -20,6 +20,8 @@
 //! - [`outbox`]: the worker delivering dossiers to the portal, and status
 //!   refreshes.
 //! - [`routes`]: the HTTP routes, one file per area.
+//! - [`city`]: federation — pushing the event log to the city service and
+//!   applying its catalogue and calendar releases.
 //! - `server`: [`start`] and [`RunningHub`].
 //!
 //! [`start`] runs a hub on a tokio runtime and returns a handle: the
@@ -28,6 +30,7 @@
 
 pub mod auth;
 pub mod calls;
+pub mod city;
 pub mod devices;
 pub mod error;
 pub mod events;

@@ -255,7 +255,7 @@ impl Rules {
         row.priority_streak = next_streak(row.priority_streak, next.priority);
         row.updated_at_ms = to_millis(now);
         tickets::update_counter(conn, &row)?;
-        let view = self.ticket_view(conn, &ticket, true)?;
+        let view = self.ticket_view(conn, &ticket, false)?;
         self.emit_ticket(ctx, HubEvent::TicketCalled, &view, now)?;
         Ok(Some(view))
     }
@@ -302,7 +302,7 @@ impl Rules {
         self.attribute(conn, ticket.id)?;
         counter.updated_at_ms = now_ms;
         tickets::update_counter(conn, counter)?;
-        let view = self.ticket_view(conn, &ticket, true)?;
+        let view = self.ticket_view(conn, &ticket, false)?;
         self.emit_ticket(ctx, action.event(), &view, now)?;
         Ok(view)
     }
@@ -339,7 +339,7 @@ impl Rules {
         row.current_ticket = None;
         row.updated_at_ms = to_millis(now);
         tickets::update_counter(conn, &row)?;
-        let view = self.ticket_view(conn, &ticket, true)?;
+        let view = self.ticket_view(conn, &ticket, false)?;
         let TicketEvent {
             officer,
             ticket: public,
@@ -425,26 +425,32 @@ impl Rules {
             None
         };
         tickets::update(conn, &ticket)?;
-        let view = self.ticket_view(conn, &ticket, true)?;
+        let view = self.ticket_view(conn, &ticket, false)?;
         self.emit_ticket(ctx, event, &view, now)?;
         Ok(view)
     }
 
     /// Cancels a waiting ticket (the citizen left, or a kiosk mistake).
+    /// `issuer`, when given, is the only device whose tickets may be
+    /// cancelled (a kiosk cancels only what it issued itself).
     pub fn cancel(
         &self,
         ctx: &mut WriteCtx<'_>,
         id: i64,
+        issuer: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<TicketView, ApiError> {
         let conn = ctx.conn();
         let mut ticket =
             tickets::get(conn, id)?.ok_or_else(|| ApiError::ticket_not_found(&id.to_string()))?;
+        if issuer.is_some_and(|device| device != ticket.issued_by) {
+            return Err(ApiError::not_issued_here(&ticket.display));
+        }
         ticket.state = transition(ticket.state, TicketAction::Cancel)
             .map_err(|e| ApiError::illegal_transition(e, &ticket.display))?;
         ticket.finished_at_ms = Some(to_millis(now));
         tickets::update(conn, &ticket)?;
-        let view = self.ticket_view(conn, &ticket, true)?;
+        let view = self.ticket_view(conn, &ticket, false)?;
         self.emit_ticket(ctx, HubEvent::TicketCancelled, &view, now)?;
         Ok(view)
     }
@@ -583,10 +589,12 @@ impl Rules {
         row: &CounterRow,
     ) -> Result<CounterView, ApiError> {
         let config = self.counter_config(row.number)?;
+        // Counter views reach displays, the event stream and the city:
+        // never with the lookup token of the ticket at the counter.
         let current = match row.current_ticket {
             Some(id) => tickets::get(conn, id)?
                 .filter(|t| t.state.is_at_counter())
-                .map(|t| self.ticket_view(conn, &t, true))
+                .map(|t| self.ticket_view(conn, &t, false))
                 .transpose()?,
             None => None,
         };

@@ -11,10 +11,12 @@
 //!   (nullable), counter and officer; a second one is `409 already_rated`.
 //!
 //! Who may name a ticket how: a kiosk needs the ticket's lookup token (from
-//! its QR code) or its typed number (today's tickets finished within
-//! `rating.typed_window_minutes`); a counter may name any ticket by id
-//! (a signed-in officer: only tickets finished at their counter); a wrong
-//! token answers exactly like an unknown ticket.
+//! its QR code) or its typed number with the 4-digit check code printed on
+//! the ticket (today's tickets finished within
+//! `rating.typed_window_minutes`); a counter may name any ticket by id, and
+//! by number with the check code (a signed-in officer: only tickets
+//! finished at their counter); a wrong token or check code answers exactly
+//! like an unknown ticket.
 
 use chrono::{DateTime, Duration, Utc};
 use motcua_api::{
@@ -29,6 +31,7 @@ use super::events::emit;
 use super::queue::Rules;
 use crate::config::Role;
 use crate::domain::ticket::TicketState;
+use crate::domain::ticket_ref::check_code;
 use crate::domain::time::{from_millis, to_local_rfc3339, to_millis};
 use crate::store::ratings::{self, Inserted, RatingRow};
 use crate::store::tickets::{self, TicketRow};
@@ -87,6 +90,15 @@ fn resolve(
             ))
         }
     };
+    // A typed number is public (called out, on the hall board): it needs
+    // the check code printed on the paper too.
+    if typed && principal.role != Role::Technician {
+        let check = sel.check.as_deref().unwrap_or("").trim();
+        let expected = check_code(&row.lookup_token);
+        if !constant_time_eq(check.as_bytes(), expected.as_bytes()) {
+            return Err(not_found());
+        }
+    }
     match principal.role {
         Role::Technician => {}
         Role::Counter => {

@@ -15,7 +15,7 @@ use super::filing::Filing;
 use super::queue::Rules;
 use super::staff::Sessions;
 use super::state::Hub;
-use super::{outbox, routes};
+use super::{city, outbox, routes};
 use crate::config::Config;
 use crate::domain::time::to_millis;
 use crate::portal::http::{HttpPortal, RetryPolicy};
@@ -153,6 +153,25 @@ async fn serve(
              write a configuration with your own tokens to serve the LAN"
         );
     }
+    // A copy rescued from a database file deleted or replaced under a
+    // running hub waits beside it: starting on whatever the path names now
+    // could hand out today's numbers again.
+    let rescued = crate::store::guard::pending_rescues(&database);
+    if let Some(first) = rescued.first() {
+        anyhow::bail!(
+            "{} chứa dữ liệu cứu từ một tệp cơ sở dữ liệu bị xoá hoặc thay thế khi máy chủ \
+             đang chạy: khôi phục nó (motcua restore {}) hoặc chuyển nó đi chỗ khác nếu {} đã \
+             đúng, rồi khởi động lại / {} holds the data rescued from a database file deleted \
+             or replaced under the running hub: restore it (motcua restore {}) or move it away \
+             if {} is right, then start again",
+            first.display(),
+            first.display(),
+            database.display(),
+            first.display(),
+            first.display(),
+            database.display(),
+        );
+    }
     let (bus, _) = broadcast::channel(4096);
     let publisher = bus.clone();
     let path = database.clone();
@@ -184,10 +203,23 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
-    let filing = Arc::new(Filing::new(&config, portal)?);
+    let mut filing = Filing::new(&config, portal)?;
+    // The demo office stays as it always was; any other office handed a
+    // sandbox is a training office, and its dossiers say so.
+    filing.training = sandbox.is_some() && !config.demo;
+    let filing = Arc::new(filing);
     if let Some(sandbox) = sandbox {
-        tracing::info!(url = %sandbox.base_url(), "no portal configured: using the in-process portal sandbox");
+        if filing.training {
+            tracing::warn!(url = %sandbox.base_url(), "filing.portal_url = \"sandbox\": a TRAINING office; dossiers go to the in-process portal sandbox, never to the real portal");
+        } else {
+            tracing::info!(url = %sandbox.base_url(), "demo office: using the in-process portal sandbox");
+        }
     }
+    let portal_kind = if sandbox.is_some() {
+        motcua_api::PortalKind::Sandbox
+    } else {
+        motcua_api::PortalKind::Portal
+    };
     let (shutdown, _) = watch::channel(false);
     let hub = Arc::new(Hub {
         rules: Rules::new(Arc::clone(&config)),
@@ -199,24 +231,30 @@ async fn serve(
         started: Instant::now(),
         filing,
         clock,
+        portal_kind,
+        bundle_uploads: tokio::sync::Semaphore::new(routes::technician::MAX_UPLOADS),
     });
+    // Partial uploads of a hub that stopped mid-upload.
+    routes::technician::remove_partial_uploads(&hub);
     // The portal's catalogue wins when it answers; do not wait long for it.
     hub.refresh_catalogue(CATALOGUE_TIMEOUT_AT_START).await;
     let addr = listener.local_addr()?;
     let app = routes::router(Arc::clone(&hub));
-    let mut stop = hub.shutdown.subscribe();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
-            .await
-    });
-    let workers = vec![
+    let hub_config = &hub.rules.config.hub;
+    let limits = crate::web::connections::Limits {
+        header_timeout: Duration::from_secs(hub_config.header_timeout_seconds.max(1)),
+        idle_timeout: Duration::from_secs(hub_config.idle_timeout_seconds.max(1)),
+        max_connections: hub_config.max_connections.max(1) as usize,
+    }
+    .within_fd_limit();
+    let stop = hub.shutdown.subscribe();
+    let server = tokio::spawn(crate::web::connections::serve(listener, app, limits, stop));
+    let mut workers = vec![
         tokio::spawn(housekeeping(Arc::clone(&hub))),
         tokio::spawn(outbox::run(Arc::clone(&hub))),
         tokio::spawn(outbox::poll_statuses(Arc::clone(&hub))),
     ];
+    workers.extend(city::start(&hub, &database)?);
     tracing::info!(%addr, database = %database.display(), office = %config.office.name, "hub listening");
     Ok((addr, hub, server, workers))
 }

@@ -15,8 +15,11 @@
 //! - Sessions last `hub.staff_session_minutes`, are bound to one counter,
 //!   and survive a hub restart: only the SHA-256 of the secret is stored.
 //! - Failed sign-ins are logged (code, counter, device — never the PIN);
-//!   after [`MAX_FAILURES`] failures for one code within
-//!   [`LOCKOUT`], the code is refused for the rest of that window.
+//!   after [`MAX_FAILURES`] failures for one code *from one calling device*
+//!   (the counter token's name) within [`LOCKOUT`], that device is refused
+//!   the code for the rest of that window. Counting per device too means
+//!   one counter machine cannot lock every officer out of the office: the
+//!   officer still signs in at another counter.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -29,7 +32,7 @@ use sha2::{Digest, Sha256};
 use crate::pin::hash_pin;
 use crate::store::staff::SessionRow;
 
-/// Failures for one staff code before it is locked.
+/// Failures for one staff code from one device before it is locked there.
 pub const MAX_FAILURES: usize = 5;
 /// The window the failures are counted in, and the lockout after them.
 pub const LOCKOUT: Duration = Duration::minutes(5);
@@ -54,12 +57,20 @@ struct Live {
     expires_at: DateTime<Utc>,
 }
 
+/// Whose failures are counted together: a staff code at one calling
+/// device.
+type Attempts = (String, String);
+
+fn attempts(code: &str, device: &str) -> Attempts {
+    (code.to_owned(), device.to_owned())
+}
+
 /// The signed-in officers (a write-through cache of `staff_sessions`) and
 /// the recent sign-in failures.
 #[derive(Debug, Default)]
 pub struct Sessions {
     live: Mutex<HashMap<String, Live>>,
-    failures: Mutex<HashMap<String, Vec<DateTime<Utc>>>>,
+    failures: Mutex<HashMap<Attempts, Vec<DateTime<Utc>>>>,
 }
 
 impl Sessions {
@@ -127,35 +138,39 @@ impl Sessions {
             .remove(digest);
     }
 
-    /// Whether `code` is locked out at `now` after repeated failures.
-    pub fn locked(&self, code: &str, now: DateTime<Utc>) -> bool {
+    /// Whether `code` is locked out at `device` at `now` after repeated
+    /// failures there.
+    pub fn locked(&self, code: &str, device: &str, now: DateTime<Utc>) -> bool {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(times) = failures.get_mut(code) else {
+        let Some(times) = failures.get_mut(&attempts(code, device)) else {
             return false;
         };
         times.retain(|t| now - *t < LOCKOUT);
         times.len() >= MAX_FAILURES
     }
 
-    /// Counts a failed sign-in; returns the failures within the window.
-    pub fn failed(&self, code: &str, now: DateTime<Utc>) -> usize {
+    /// Counts a failed sign-in of `code` at `device`; returns the failures
+    /// there within the window.
+    pub fn failed(&self, code: &str, device: &str, now: DateTime<Utc>) -> usize {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
         // Bound the table: unknown codes typed at random must not grow it.
         if failures.len() > 10_000 {
             failures.retain(|_, times| times.iter().any(|t| now - *t < LOCKOUT));
         }
-        let times = failures.entry(code.to_owned()).or_default();
+        let times = failures.entry(attempts(code, device)).or_default();
         times.retain(|t| now - *t < LOCKOUT);
         times.push(now);
         times.len()
     }
 
-    /// A successful sign-in clears the failures of the code.
-    pub fn succeeded(&self, code: &str) {
+    /// A successful sign-in clears the failures of the code at that
+    /// device (not elsewhere: a success here says nothing of the guesses
+    /// made at another machine).
+    pub fn succeeded(&self, code: &str, device: &str) {
         self.failures
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(code);
+            .remove(&attempts(code, device));
     }
 }
 
@@ -176,15 +191,25 @@ mod tests {
         let sessions = Sessions::default();
         let t0: DateTime<Utc> = "2026-11-26T01:00:00Z".parse().unwrap();
         for i in 0..MAX_FAILURES {
-            assert!(!sessions.locked("cb01", t0));
+            assert!(!sessions.locked("cb01", "counter-1", t0));
             assert_eq!(
-                sessions.failed("cb01", t0 + Duration::seconds(i as i64)),
+                sessions.failed("cb01", "counter-1", t0 + Duration::seconds(i as i64)),
                 i + 1
             );
         }
-        assert!(sessions.locked("cb01", t0 + Duration::seconds(10)));
-        assert!(!sessions.locked("cb02", t0), "other codes are not affected");
-        assert!(!sessions.locked("cb01", t0 + LOCKOUT + Duration::seconds(10)));
+        let later = t0 + Duration::seconds(10);
+        assert!(sessions.locked("cb01", "counter-1", later));
+        assert!(
+            !sessions.locked("cb02", "counter-1", later),
+            "other codes are not affected"
+        );
+        assert!(
+            !sessions.locked("cb01", "counter-2", later),
+            "nor the code at another device"
+        );
+        sessions.succeeded("cb01", "counter-2");
+        assert!(sessions.locked("cb01", "counter-1", later));
+        assert!(!sessions.locked("cb01", "counter-1", t0 + LOCKOUT + Duration::seconds(10)));
     }
 
     #[test]

@@ -41,6 +41,11 @@ pub struct Hub {
     /// so writer jobs can hold it without holding the hub.
     pub filing: Arc<Filing>,
     pub clock: Clock,
+    /// The real portal, or the portal sandbox (`/health` says which).
+    pub portal_kind: motcua_api::PortalKind,
+    /// Support bundle uploads running now (at most 2: each holds up to
+    /// 16 MB in memory).
+    pub bundle_uploads: tokio::sync::Semaphore,
 }
 
 impl Hub {

@@ -29,7 +29,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -45,6 +45,7 @@ use crate::domain::dossier::PortalStatus;
 use crate::domain::procedure::Catalogue;
 use crate::domain::time::{from_millis, to_millis};
 use crate::store::{Store, StoreError};
+use crate::web::extract::{Path, Query};
 use crate::web::{terminated, ApiError, Clock};
 use motcua_api::ErrorCode;
 
@@ -226,7 +227,7 @@ pub async fn start(options: SandboxOptions) -> anyhow::Result<RunningSandbox> {
     let (stop, mut stopped) = watch::channel(false);
     let app = router(Arc::clone(&state));
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
+        axum::serve(crate::web::refusals::JsonRefusals(listener), app)
             .with_graceful_shutdown(async move {
                 let _ = stopped.wait_for(|s| *s).await;
             })

@@ -26,6 +26,7 @@
 pub mod devices;
 pub mod dossiers;
 mod error;
+pub mod guard;
 pub mod inspect;
 pub mod lock;
 pub mod ratings;
@@ -34,6 +35,7 @@ pub mod staff;
 pub mod tickets;
 
 pub use error::StoreError;
+pub use guard::FileGuard;
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -109,6 +111,8 @@ pub struct Store {
     readers: Arc<Mutex<Vec<Connection>>>,
     /// Held while open, so `motcua restore` can tell the database is in use.
     lock: Mutex<Option<lock::DatabaseLock>>,
+    /// Whether the path still names the file opened; a full disk.
+    guard: Arc<FileGuard>,
 }
 
 impl Store {
@@ -148,10 +152,12 @@ impl Store {
         let mut conn = open_connection(path, false)?;
         schema::migrate_with(&mut conn, path, migrations)?;
         prepare(&mut conn)?;
+        let guard = Arc::new(FileGuard::new(path));
         let (tx, rx) = mpsc::channel::<Job>();
+        let watched = Arc::clone(&guard);
         let writer = std::thread::Builder::new()
             .name("motcua-db-writer".into())
-            .spawn(move || writer_loop(conn, rx, publish))
+            .spawn(move || writer_loop(conn, rx, publish, &watched))
             .map_err(|e| StoreError::JobPanicked(format!("cannot start writer: {e}")))?;
         Ok(Self {
             path: path.to_owned(),
@@ -159,12 +165,19 @@ impl Store {
             writer: Mutex::new(Some(writer)),
             readers: Arc::new(Mutex::new(Vec::new())),
             lock: Mutex::new(Some(held)),
+            guard,
         })
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether the path still names the file opened, and whether the disk
+    /// is full.
+    pub fn guard(&self) -> &FileGuard {
+        &self.guard
     }
 
     fn submit<R, E, F>(&self, f: F) -> Result<oneshot::Receiver<Result<R, E>>, StoreError>
@@ -186,8 +199,12 @@ impl Store {
             });
             (ok, complete)
         });
-        let guard = self.jobs.lock().map_err(|_| StoreError::WriterGone)?;
-        let sender = guard.as_ref().ok_or(StoreError::WriterGone)?;
+        // Never a write into a file the path no longer names.
+        if self.guard.check() {
+            return Err(self.replaced());
+        }
+        let jobs = self.jobs.lock().map_err(|_| StoreError::WriterGone)?;
+        let sender = jobs.as_ref().ok_or(StoreError::WriterGone)?;
         sender.send(job).map_err(|_| StoreError::WriterGone)?;
         Ok(rx)
     }
@@ -201,7 +218,23 @@ impl Store {
         E: From<StoreError> + Send + 'static,
     {
         let rx = self.submit(f)?;
-        rx.await.map_err(|_| E::from(StoreError::NotCommitted))?
+        rx.await.map_err(|_| E::from(self.not_committed()))?
+    }
+
+    fn replaced(&self) -> StoreError {
+        StoreError::Replaced {
+            path: self.path.clone(),
+        }
+    }
+
+    /// Why a job was dropped unrun: the file was replaced, or a batch
+    /// was aborted.
+    fn not_committed(&self) -> StoreError {
+        if self.guard.replaced() {
+            self.replaced()
+        } else {
+            StoreError::NotCommitted
+        }
     }
 
     /// [`Store::write`] for code outside an async runtime.
@@ -213,7 +246,7 @@ impl Store {
     {
         let rx = self.submit(f)?;
         rx.blocking_recv()
-            .map_err(|_| E::from(StoreError::NotCommitted))?
+            .map_err(|_| E::from(self.not_committed()))?
     }
 
     /// Runs a read on a pooled connection, on tokio's blocking pool.
@@ -311,14 +344,24 @@ pub fn open_connection(path: &Path, read_only: bool) -> Result<Connection, Store
     Ok(conn)
 }
 
-fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, publish: Publisher) {
+/// How often an idle writer looks whether its file was deleted or
+/// replaced (well within the 10 s the hub promises).
+const FILE_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, publish: Publisher, guard: &FileGuard) {
     // Jobs of an aborted batch that had not run yet: first in the next one.
     let mut pending: VecDeque<Job> = VecDeque::new();
     loop {
         if pending.is_empty() {
-            match jobs.recv() {
+            match jobs.recv_timeout(FILE_CHECK_INTERVAL) {
                 Ok(job) => pending.push_back(job),
-                Err(_) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if guard.check() {
+                        rescue(&conn, guard);
+                    }
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
         while pending.len() < MAX_BATCH {
@@ -327,10 +370,22 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, publish: Publisher) 
                 Err(_) => break,
             }
         }
+        if guard.check() {
+            // Dropped unrun: each caller hears `Replaced`.
+            rescue(&conn, guard);
+            pending.clear();
+            continue;
+        }
         let batch: Vec<Job> = pending.drain(..pending.len().min(MAX_BATCH)).collect();
-        for job in run_batch(&conn, batch, &publish).into_iter().rev() {
+        for job in run_batch(&conn, batch, &publish, guard).into_iter().rev() {
             pending.push_front(job);
         }
+    }
+    if guard.replaced() {
+        // The file is not the database any more: save what it holds (if
+        // not yet done) and leave the path alone.
+        rescue(&conn, guard);
+        return;
     }
     // Every sender is gone: fold the WAL back into the main file so the
     // database is a single self-contained file after a clean shutdown.
@@ -339,12 +394,51 @@ fn writer_loop(conn: Connection, jobs: mpsc::Receiver<Job>, publish: Publisher) 
     }
 }
 
+/// Saves what the replaced (or deleted) file holds beside the path, once:
+/// the open connection still reads it whole.
+fn rescue(conn: &Connection, guard: &FileGuard) {
+    if guard.rescued().is_some() {
+        return;
+    }
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    let target = guard::rescue_path(guard.path(), now_ms);
+    match conn.backup(
+        rusqlite::MAIN_DB,
+        &target,
+        None::<fn(rusqlite::backup::Progress)>,
+    ) {
+        Ok(()) => {
+            tracing::error!(
+                rescued = %target.display(),
+                "the data of the replaced database file was saved; restore it \
+                 (`motcua restore {}`) or move it away, then restart the hub",
+                target.display()
+            );
+            guard.set_rescued(target);
+        }
+        Err(err) => {
+            tracing::error!(%err, target = %target.display(), "cannot save the data of the replaced database file");
+            // Do not try again every two seconds.
+            guard.set_rescued(PathBuf::new());
+        }
+    }
+}
+
 /// Runs one batch in one transaction. Returns the jobs it did not get to
 /// run because the batch was aborted; they belong in the next batch.
 ///
 /// A job that is dropped unrun drops its reply channel: its caller gets
 /// `NotCommitted` and may retry with its idempotency key.
-fn run_batch(conn: &Connection, batch: Vec<Job>, publish: &Publisher) -> Vec<Job> {
+fn run_batch(
+    conn: &Connection,
+    batch: Vec<Job>,
+    publish: &Publisher,
+    guard: &FileGuard,
+) -> Vec<Job> {
+    let mut any_ok = false;
     let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
     if let Err(err) = conn.execute_batch("BEGIN IMMEDIATE") {
         tracing::error!(%err, jobs = batch.len(), "cannot begin a write transaction");
@@ -377,6 +471,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, publish: &Publisher) -> Vec<Job
                 (false, None)
             }
         };
+        any_ok |= ok;
         if !ok {
             ctx.events.truncate(events_before);
             if let Err(err) = conn.execute_batch("ROLLBACK TO job") {
@@ -398,6 +493,10 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, publish: &Publisher) -> Vec<Job
     }
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
+            if any_ok {
+                // Something was written: the disk has room again.
+                guard.set_disk_full(false);
+            }
             if !ctx.events.is_empty() {
                 publish(&ctx.events);
             }
@@ -405,11 +504,18 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, publish: &Publisher) -> Vec<Job
                 complete(Ok(()));
             }
         }
-        Err(err) => {
-            tracing::error!(%err, "commit failed; the batch is rolled back");
-            let message = format!("commit failed: {err}");
-            abort(conn, completions, || StoreError::Corrupt(message.clone()));
-        }
+        Err(err) => match StoreError::from(err) {
+            StoreError::DiskFull(message) => {
+                tracing::error!(%message, "disk full: the commit failed; nothing of the batch was written");
+                guard.set_disk_full(true);
+                abort(conn, completions, || StoreError::DiskFull(message.clone()));
+            }
+            err => {
+                tracing::error!(%err, "commit failed; the batch is rolled back");
+                let message = format!("commit failed: {err}");
+                abort(conn, completions, || StoreError::Corrupt(message.clone()));
+            }
+        },
     }
     Vec::new()
 }

@@ -149,6 +149,28 @@ impl ApiError {
         )
     }
 
+    /// What hyper answers, with an empty body, for a URI longer than it
+    /// reads; [`super::refusals`] puts this body in.
+    pub fn uri_too_long() -> Self {
+        Self::new(
+            StatusCode::URI_TOO_LONG,
+            ErrorCode::UriTooLong,
+            "Địa chỉ yêu cầu quá dài (tối đa 64 KB).",
+            "The request URI is too long (at most 64 KB).",
+        )
+    }
+
+    /// What hyper answers, with an empty body, for more than 100 header
+    /// fields or a head larger than its buffer; see [`super::refusals`].
+    pub fn headers_too_large() -> Self {
+        Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ErrorCode::HeadersTooLarge,
+            "Phần đầu yêu cầu (header) quá lớn hoặc quá nhiều trường (tối đa 100).",
+            "The request headers are too large or too many (at most 100 fields).",
+        )
+    }
+
     pub fn bad_query(detail: &str) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
@@ -177,12 +199,46 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// 503: the database file was deleted or replaced under the hub.
+    pub fn database_replaced() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::DatabaseReplaced,
+            "Tệp cơ sở dữ liệu của máy chủ đã bị xoá hoặc thay thế; máy chủ ngừng ghi để không \
+             mất dữ liệu. Xin báo kỹ thuật viên.",
+            "The hub's database file was deleted or replaced; the hub stopped writing so that \
+             nothing is lost. Please call a technician.",
+        )
+    }
+
+    /// 507: the disk is full; nothing was written.
+    pub fn disk_full() -> Self {
+        Self::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            ErrorCode::DiskFull,
+            "Ổ đĩa của máy chủ đã đầy; chưa ghi được gì. Xin thử lại sau khi kỹ thuật viên \
+             giải phóng dung lượng.",
+            "The hub's disk is full; nothing was written. Retry once a technician has freed \
+             space.",
+        )
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
-        tracing::error!(%err, "storage error");
         match err {
-            StoreError::WriterGone | StoreError::NotCommitted => Self::unavailable(),
-            _ => Self::internal(),
+            // Logged where they are found, once, with what to do.
+            StoreError::Replaced { .. } => Self::database_replaced(),
+            StoreError::DiskFull(_) => Self::disk_full(),
+            StoreError::WriterGone | StoreError::NotCommitted => {
+                tracing::error!(%err, "storage error");
+                Self::unavailable()
+            }
+            _ => {
+                tracing::error!(%err, "storage error");
+                Self::internal()
+            }
         }
     }
 }

@@ -115,6 +115,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     }
 }
 
+/// A path parameter; one that does not decode (`%FF` is not UTF-8) names
+/// nothing: `404 not_found` in JSON (axum's own rejection is plain text).
+#[derive(Debug, Clone, Default)]
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| Path(p.0))
+            .map_err(|_| ApiError::not_found())
+    }
+}
+
 /// What makes two requests "the same" for an idempotency key: method, path
 /// and body.
 pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {

@@ -1,11 +1,15 @@
 //! HTTP plumbing shared by the two servers of the house, the office hub
 //! (`crate::hub`) and the portal sandbox (`crate::portal::sandbox`): the
-//! error envelope ([`ApiError`]), request extractors that answer in it, the
-//! injectable clock and the shutdown signal. It sits below both, so neither
+//! error envelope ([`ApiError`]), request extractors that answer in it,
+//! the wrapper that puts it into the refusals hyper makes itself
+//! ([`refusals`]), the injectable clock, the shutdown signal, and serving
+//! connections with limits ([`connections`]). It sits below both, so neither
 //! server imports the other.
 
+pub mod connections;
 pub mod error;
 pub mod extract;
+pub mod refusals;
 mod shutdown;
 
 use std::sync::Arc;

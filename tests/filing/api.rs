@@ -326,3 +326,47 @@ async fn displays_may_not_file_or_look_up() {
     assert_eq!(status, StatusCode::CREATED);
     hub.stop().await;
 }
+
+/// Regression (#12 item 13): a name with a right-to-left override, one of
+/// nothing but zero-width spaces, and a letter under a pile of marks were
+/// filed as they came; each is refused for its field, nothing is stored,
+/// and a name with every Vietnamese letter in decomposed form is filed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_fields_refuse_invisible_tricks_and_keep_vietnamese() {
+    let hub = TestHub::with(quick_office(), None).await;
+    let kiosk = hub.client(KIOSK);
+    for (name, code) in [
+        ("Nguyễn \u{202E}nửaH", "bidi_control"),
+        ("\u{200B}\u{200B}\u{200B}", "invisible"),
+        ("Le\u{323}\u{302}\u{301}\u{300} Văn An", "too_many_marks"),
+    ] {
+        let mut body = copy_request(2);
+        body["applicant"]["name"] = json!(name);
+        let (status, err) = kiosk.post("/api/v1/dossiers", Some(&body), None).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}: {err}");
+        assert_eq!(err["code"], "invalid_form");
+        let field = &err["fields"]["applicant.name"];
+        assert_eq!(field["code"], code, "{err}");
+        assert!(
+            field["message_vi"]
+                .as_str()
+                .unwrap()
+                .starts_with("Họ, chữ đệm và tên"),
+            "{field}"
+        );
+        assert!(field["message_en"]
+            .as_str()
+            .unwrap()
+            .starts_with("Full name"));
+    }
+    let conn = open_db(&hub.db());
+    assert_eq!(count(&conn, "dossiers"), 0);
+
+    use unicode_normalization::UnicodeNormalization;
+    let nfd: String = "Đặng Thị Ngọc Thịnh Ưng Ỷ Ữ".nfd().collect();
+    let mut body = copy_request(2);
+    body["applicant"]["name"] = json!(nfd);
+    let (status, filed) = kiosk.post("/api/v1/dossiers", Some(&body), None).await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    hub.stop().await;
+}

@@ -579,7 +579,16 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
             "kiosk",
         ))
         .await;
-    let token = a002["lookup_token"].as_str().unwrap().to_owned();
+    assert!(a002.get("lookup_token").is_none(), "given once: {a002}");
+    // The token of A002 is on its paper: the answer that issued it.
+    let issued: serde_json::Value = s
+        .exchanges
+        .iter()
+        .find(|x| x.name == "issue_priority")
+        .and_then(|x| serde_json::from_str(x.response.as_deref()?).ok())
+        .unwrap();
+    assert_eq!(issued["number"], "A002");
+    let token = issued["lookup_token"].as_str().unwrap().to_owned();
     let lookup = "/api/v1/ratings/lookup";
     let by_token = format!("{lookup}?ticket=2&token={token}");
     s.gets(&[
@@ -601,9 +610,24 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
         ("rate_again", ratings, ratings, "kiosk", Some(&rate), None),
     ])
     .await;
-    let by_number = format!("{lookup}?number=a001");
+    // A typed number needs the check code printed on its ticket.
+    let a001: serde_json::Value = s
+        .exchanges
+        .iter()
+        .find(|x| x.name == "issue")
+        .and_then(|x| serde_json::from_str(x.response.as_deref()?).ok())
+        .unwrap();
+    let check = motcua::domain::ticket_ref::check_code(a001["lookup_token"].as_str().unwrap());
+    let without_check = format!("{lookup}?number=a001");
+    let by_number = format!("{lookup}?number=a001&check={check}");
     s.gets(&[
         ("rating_lookup_rated", lookup, &by_token, "kiosk"),
+        (
+            "rating_lookup_typed_without_check",
+            lookup,
+            &without_check,
+            "kiosk",
+        ),
         ("rating_lookup_typed_no_show", lookup, &by_number, "kiosk"),
     ])
     .await;
@@ -715,11 +739,28 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
             Some(r#"{"device":"printer","state":"ok"}"#),
             None,
         ),
+        // Only a technician names another kiosk; a kiosk token is refused.
+        (
+            "device_fault_other_kiosk_refused",
+            events,
+            events,
+            "kiosk",
+            Some(r#"{"device":"scanner","state":"fault","kind":"disconnected","kiosk":"kiosk-2"}"#),
+            None,
+        ),
+        (
+            "device_fault_unknown_kind",
+            events,
+            events,
+            "kiosk",
+            Some(r#"{"device":"scanner","state":"fault","kind":"on_fire"}"#),
+            None,
+        ),
         (
             "device_fault_named_kiosk",
             events,
             events,
-            "kiosk",
+            "technician",
             Some(r#"{"device":"scanner","state":"fault","kind":"disconnected","kiosk":"kiosk-2"}"#),
             None,
         ),
@@ -731,7 +772,7 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
             "health_with_kiosks",
             "/api/v1/health",
             "/api/v1/health",
-            "none",
+            "counter",
         ),
         (
             "diagnostics",
@@ -798,6 +839,28 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
         ),
     ])
     .await;
+    {
+        s.clock.fetch_add(1000, Ordering::SeqCst);
+        let resp = s
+            .http
+            .delete(format!("{}{bundle}", s.base))
+            .bearer_auth(TECHNICIAN)
+            .send()
+            .await
+            .unwrap();
+        s.exchanges.push(Exchange {
+            name: "support_bundle_delete".into(),
+            method: "DELETE".into(),
+            route: "/api/v1/support-bundles/{name}".into(),
+            path: bundle.clone(),
+            auth: "technician".into(),
+            idempotency_key: None,
+            request: None,
+            status: resp.status().as_u16(),
+            content_type: None,
+            response: None,
+        });
+    }
     s.posts(&[
         (
             "malformed_json",
@@ -864,7 +927,8 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
 }
 
 /// Replaces what differs between runs: lookup tokens and session secrets
-/// (numbered in order of appearance), uptime, file sizes and paths.
+/// (numbered in order of appearance), check codes in paths, uptime, file
+/// sizes and paths.
 fn normalise(
     mut exchanges: Vec<Exchange>,
     mut events: Vec<RecordedEvent>,
@@ -898,6 +962,12 @@ fn normalise(
     };
     for x in &mut exchanges {
         hide(&mut x.path);
+        // A ticket's check code follows from its (random) lookup token.
+        if let Some(at) = x.path.find("check=") {
+            let code = at + "check=".len();
+            x.path
+                .replace_range(code..(code + 4).min(x.path.len()), "CODE");
+        }
         for body in [&mut x.request, &mut x.response].into_iter().flatten() {
             hide(body);
             for (key, placeholder) in [
@@ -910,6 +980,8 @@ fn normalise(
             ] {
                 let volatile = match key {
                     "uptime_seconds" | "version" => x.route == "/api/v1/health",
+                    // The free space of the machine's disk, on both routes.
+                    "free_bytes" => x.route == "/api/v1/health" || x.route == "/api/v1/diagnostics",
                     _ => x.route == "/api/v1/diagnostics",
                 };
                 if volatile {

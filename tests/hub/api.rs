@@ -379,6 +379,7 @@ async fn openapi_document_matches_the_routes() {
             let req = match method.as_str() {
                 "get" => tech.http.get(&url),
                 "post" => tech.http.post(&url).body("{}"),
+                "delete" => tech.http.delete(&url),
                 other => panic!("undocumented method {other}"),
             };
             let resp = req

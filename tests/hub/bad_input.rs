@@ -170,3 +170,105 @@ async fn illegal_transitions_are_conflicts() {
     assert_eq!(snapshot(&hub), before);
     hub.stop().await;
 }
+
+/// Sends `request` as raw bytes and reads the answer to the end (the hub
+/// closes after these refusals): status and JSON body.
+async fn raw_exchange(base: &str, request: Vec<u8>) -> (StatusCode, Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    // The hub may answer and close before it has read everything.
+    let _ = stream.write_all(&request).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let text = String::from_utf8_lossy(&answer);
+    let (head, body) = text.split_once("\r\n\r\n").expect("an HTTP answer");
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{head}"
+    );
+    (
+        StatusCode::from_u16(status).unwrap(),
+        serde_json::from_str(body).unwrap_or(Value::Null),
+    )
+}
+
+/// Regression (#12 item 12): these refusals were plain text or empty —
+/// a path parameter that does not decode, a URI too long (414), too many or
+/// too large header fields (431) — and a POST declared as something other
+/// than JSON must be 415.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_refusal_is_the_json_envelope() {
+    let hub = TestHub::start().await;
+    let kiosk = hub.client(KIOSK);
+    let counter = hub.client(COUNTER);
+    kiosk.issue("hotich").await;
+    let before = snapshot(&hub);
+    let auth = format!("Authorization: Bearer {KIOSK}\r\n");
+
+    let (s, b) = kiosk.get("/api/v1/calls?limit=abc").await;
+    assert_error(s, &b, StatusCode::BAD_REQUEST, "bad_query");
+    let (s, b) = kiosk.get("/api/v1/tickets/%FF").await;
+    assert_error(s, &b, StatusCode::NOT_FOUND, "not_found");
+
+    let long_uri = format!(
+        "GET /api/v1/queue?{} HTTP/1.1\r\nHost: hub\r\n{auth}\r\n",
+        "x".repeat(70_000)
+    );
+    let (s, b) = raw_exchange(&hub.url, long_uri.into_bytes()).await;
+    assert_error(s, &b, StatusCode::URI_TOO_LONG, "uri_too_long");
+
+    let many: String = (0..120).map(|i| format!("X-Field-{i}: {i}\r\n")).collect();
+    let many = format!("GET /api/v1/queue HTTP/1.1\r\nHost: hub\r\n{auth}{many}\r\n");
+    let (s, b) = raw_exchange(&hub.url, many.into_bytes()).await;
+    assert_error(
+        s,
+        &b,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "headers_too_large",
+    );
+
+    let large = format!(
+        "GET /api/v1/queue HTTP/1.1\r\nHost: hub\r\n{auth}X-Large: {}\r\n\r\n",
+        "x".repeat(500_000)
+    );
+    let (s, b) = raw_exchange(&hub.url, large.into_bytes()).await;
+    assert_error(
+        s,
+        &b,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "headers_too_large",
+    );
+
+    // Declared as something other than JSON: 415, with a body or without.
+    for (client, path, body) in [
+        (&kiosk, "/api/v1/tickets", &b"{\"service\":\"hotich\"}"[..]),
+        (&kiosk, "/api/v1/tickets", b"service=hotich"),
+        (&counter, "/api/v1/counters/1/call-next", b""),
+    ] {
+        let resp = reqwest::Client::new()
+            .post(format!("{}{path}", hub.url))
+            .bearer_auth(&client.token)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert_error(
+            status,
+            &body,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        );
+    }
+
+    // The connection-level refusals did not stop the hub.
+    let (s, _) = kiosk.get("/api/v1/queue").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(snapshot(&hub), before, "a refused request wrote something");
+    hub.stop().await;
+}

@@ -2,6 +2,12 @@
 
 mod api;
 mod bad_input;
+mod bundles;
 mod concurrency;
+mod database_guard;
+mod health;
+mod limits;
+mod policy;
 mod process;
 mod sse;
+mod training;

@@ -54,18 +54,30 @@ impl Catalogues {
         }
     }
 
-    /// Adopts the portal's catalogue (it wins over the local one).
-    pub fn adopt_portal(&self, catalogue: Catalogue, config: &Config, at: DateTime<Utc>) {
+    /// Adopts `catalogue` from `source`: the portal's wins over the local
+    /// one, the city's over both (a portal catalogue never replaces a city
+    /// release).
+    pub fn adopt(
+        &self,
+        catalogue: Catalogue,
+        config: &Config,
+        at: DateTime<Utc>,
+        source: CatalogueSource,
+    ) {
         let catalogue = with_office_services(catalogue, &self.local, config);
         let state = CatalogueState {
             catalogue: Arc::new(catalogue),
-            source: CatalogueSource::Portal,
+            source,
             fetched_at: Some(at),
         };
-        match self.current.write() {
-            Ok(mut s) => *s = state,
-            Err(poisoned) => *poisoned.into_inner() = state,
+        let mut current = match self.current.write() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if source == CatalogueSource::Portal && current.source == CatalogueSource::City {
+            return;
         }
+        *current = state;
     }
 
     /// The catalogue in use with its rules in words and the applicant's

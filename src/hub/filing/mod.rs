@@ -39,7 +39,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use motcua_api::CatalogueView;
+use motcua_api::{CatalogueSource, CatalogueView};
 
 use crate::config::Config;
 use crate::domain::calendar::{Calendar, OfficeHours};
@@ -74,7 +74,9 @@ impl OutboxOptions {
 pub struct Filing {
     /// The catalogue in use, and the office's own.
     catalogues: Catalogues,
-    pub calendar: Calendar,
+    /// The working-day calendar, swapped whole when the city publishes a
+    /// new one (a dossier keeps the due time it was filed with).
+    calendar: std::sync::RwLock<Arc<Calendar>>,
     pub hours: OfficeHours,
     pub unit_code: String,
     pub unit_name: String,
@@ -88,6 +90,10 @@ pub struct Filing {
     /// Set by a technician's "retry now" (`POST /api/v1/outbox/retry`):
     /// the worker forgets every backoff and tries at once.
     pub retry_now: std::sync::atomic::AtomicBool,
+    /// A training office (`filing.portal_url = "sandbox"`): its dossiers
+    /// go to the portal sandbox, and receipts and lookups say so. Set by
+    /// the hub's start from the portal it was given.
+    pub training: bool,
 }
 
 impl Filing {
@@ -110,7 +116,7 @@ impl Filing {
         }
         Ok(Self {
             catalogues,
-            calendar,
+            calendar: std::sync::RwLock::new(Arc::new(calendar)),
             hours: config.filing.office_hours(),
             unit_code: config.office.unit_code.clone(),
             unit_name: config.office.name.clone(),
@@ -124,6 +130,7 @@ impl Filing {
             outbox: OutboxOptions::from_config(config),
             wake: tokio::sync::Notify::new(),
             retry_now: std::sync::atomic::AtomicBool::new(false),
+            training: false,
         })
     }
 
@@ -132,9 +139,34 @@ impl Filing {
         self.catalogues.current()
     }
 
-    /// Adopts the portal's catalogue (it wins over the local one).
+    /// Adopts the portal's catalogue (it wins over the local one, not over
+    /// a city release).
     pub fn adopt_portal_catalogue(&self, catalogue: Catalogue, config: &Config, at: DateTime<Utc>) {
-        self.catalogues.adopt_portal(catalogue, config, at);
+        self.catalogues
+            .adopt(catalogue, config, at, CatalogueSource::Portal);
+    }
+
+    /// Adopts the city's release of the catalogue (it wins over the
+    /// portal's and the local one).
+    pub fn adopt_city_catalogue(&self, catalogue: Catalogue, config: &Config, at: DateTime<Utc>) {
+        self.catalogues
+            .adopt(catalogue, config, at, CatalogueSource::City);
+    }
+
+    /// The working-day calendar in use.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        match self.calendar.read() {
+            Ok(c) => Arc::clone(&c),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Replaces the calendar at once (a city release).
+    pub fn set_calendar(&self, calendar: Calendar) {
+        match self.calendar.write() {
+            Ok(mut c) => *c = Arc::new(calendar),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(calendar),
+        }
     }
 
     /// `GET /api/v1/procedures`: the catalogue in use, with its rules in

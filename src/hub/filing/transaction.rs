@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use motcua_api::{
     Applicant, DossierReceived, FeeLine, FileRequest, FiledDossier, HubEvent, IssueRequest,
-    Procedure, ReceiptData, TicketView,
+    Procedure, ReceiptData, Role, TicketView,
 };
 use motcua_drivers::mask_id_number;
 use serde::{Deserialize, Serialize};
@@ -57,6 +57,7 @@ impl Filing {
         ctx: &mut WriteCtx<'_>,
         prepared: &Prepared,
         filed_by: &str,
+        channel: Role,
         now: DateTime<Utc>,
     ) -> Result<FiledDossier, ApiError> {
         let tz = rules.tz;
@@ -69,7 +70,7 @@ impl Filing {
         let received_local = now.with_timezone(&tz).naive_local();
         let due = to_utc(
             due_at(
-                &self.calendar,
+                &self.calendar(),
                 &self.hours,
                 received_local,
                 prepared.procedure.processing.working_days,
@@ -129,6 +130,8 @@ impl Filing {
                 procedure: p.code.clone(),
                 received_at: to_local_rfc3339(now, tz),
                 ticket: ticket.as_ref().map(|t| t.number.clone()),
+                // The city's online share: a kiosk is the citizen filing.
+                channel: Some(channel),
             }),
         )?;
         tracing::info!(code = %code, procedure = %p.code, id = %row.masked_id, "dossier filed");
@@ -156,6 +159,7 @@ impl Filing {
             ticket,
             ticket_error,
             receipt,
+            training: self.training,
         })
     }
 }
@@ -326,5 +330,6 @@ pub(super) fn receipt_data(
         waiting_for_portal: row.portal_status == PortalStatus::Pending,
         ticket_number: ticket.map(|t| t.number.clone()),
         presence_note: summary.presence_reason_vi.clone(),
+        training: filing.training,
     }
 }

@@ -15,6 +15,10 @@ use crate::hub::error::ApiError;
 use crate::store::dossiers;
 use crate::store::{tickets, StoreError};
 
+/// How a training office's dossier is named in lookups.
+pub const TRAINING_VI: &str = "Hồ sơ đào tạo (cổng thử nghiệm, không có giá trị pháp lý)";
+pub const TRAINING_EN: &str = "Training dossier (sandbox portal, no legal effect)";
+
 /// Reads a dossier's view; `staff` includes the personal fields.
 pub fn dossier_view(
     filing: &Filing,
@@ -76,6 +80,16 @@ pub fn dossier_view(
         r
     });
     let (status_vi, status_en) = row.portal_status.label();
+    // A lookup screen shows the status words: a training dossier says so
+    // there too, not only in the `training` flag.
+    let (status_vi, status_en) = if filing.training {
+        (
+            format!("{TRAINING_VI}: {status_vi}"),
+            format!("{TRAINING_EN}: {status_en}"),
+        )
+    } else {
+        (status_vi.to_owned(), status_en.to_owned())
+    };
     Ok(DossierView {
         code: row.code.clone(),
         procedure: row.procedure.clone(),
@@ -85,9 +99,11 @@ pub fn dossier_view(
         due_at: local(row.due_at_ms),
         fee: row.fee,
         fee_text: fee_text(row.fee),
+        pages: row.pages,
+        copies: row.copies,
         portal_status: row.portal_status,
-        status_vi: status_vi.to_owned(),
-        status_en: status_en.to_owned(),
+        status_vi,
+        status_en,
         portal_reference: row.portal_reference.clone(),
         masked_id: row.masked_id.clone(),
         processing_text_vi: summary.processing_text_vi,
@@ -101,5 +117,6 @@ pub fn dossier_view(
         applicant,
         fields,
         receipt,
+        training: filing.training,
     })
 }

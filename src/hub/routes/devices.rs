@@ -25,7 +25,9 @@ pub fn router() -> Routes {
 }
 
 /// `POST /api/v1/devices/events` (kiosks; technicians): the kiosk is named
-/// after its token unless the body names it.
+/// after its token unless the body names it — which only a technician may
+/// do for another kiosk: a kiosk token on a public machine must not put
+/// every kiosk of the office "out of service".
 async fn post_event(
     State(hub): State<Arc<Hub>>,
     principal: Principal,
@@ -37,6 +39,9 @@ async fn post_event(
     let body: DeviceEventRequest = parse_json(&raw)?;
     let kiosk = body.kiosk.clone().unwrap_or_else(|| principal.name.clone());
     validate(&body, &kiosk)?;
+    if principal.role == Role::Kiosk && kiosk != principal.name {
+        return Err(ApiError::other_kiosk(&principal.name, &kiosk));
+    }
     let tz = hub.rules.tz;
     change(&hub, idem, move |_, ctx, now| {
         let (state, changed) = record(ctx, &kiosk, &body, now, tz)?;

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use motcua_api::FileRequest;
@@ -16,7 +16,7 @@ use crate::hub::error::ApiError;
 use crate::hub::filing::views::dossier_view;
 use crate::hub::outbox::refresh_for_lookup;
 use crate::hub::state::Hub;
-use crate::web::extract::{parse_json, IdempotencyKey};
+use crate::web::extract::{parse_json, IdempotencyKey, Path};
 
 /// Online filing's routes.
 pub fn router() -> Routes {
@@ -50,9 +50,10 @@ async fn file_dossier(
     // Refuse an incomplete or malformed form before touching the writer.
     let prepared = hub.filing.prepare(body, hub.rules.today(hub.now()))?;
     let by = principal.name.clone();
+    let channel = principal.role;
     let filing = Arc::clone(&hub.filing);
     let reply = change(&hub, idem, move |rules, ctx, now| {
-        let filed = filing.file(rules, ctx, &prepared, &by, now)?;
+        let filed = filing.file(rules, ctx, &prepared, &by, channel, now)?;
         Reply::json(StatusCode::CREATED, &filed)
     })
     .await?;

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use motcua_api::{
@@ -21,7 +21,7 @@ use crate::hub::queue::CounterAction;
 use crate::hub::state::Hub;
 use crate::hub::stats::day_stats;
 use crate::store::{tickets, StoreError};
-use crate::web::extract::{parse_json, IdempotencyKey, Query};
+use crate::web::extract::{parse_json, IdempotencyKey, Path, Query};
 
 /// The queue's routes.
 pub fn router() -> Routes {
@@ -147,13 +147,15 @@ async fn get_ticket(
     principal.require(&[Role::Kiosk, Role::Counter, Role::Display])?;
     let id = parse_ticket_id(&id)?;
     let rules = hub.rules.clone();
-    let with_token = principal.role != Role::Display;
+    // Never the lookup token: it is given once, when the ticket is issued
+    // (answer, paper, QR). Whoever reads a ticket later by its id — a
+    // display, a kiosk that guessed an id — must not be able to rate it.
     let view = hub
         .store
         .read(move |conn| {
             let row = tickets::get(conn, id)?
                 .ok_or_else(|| ApiError::ticket_not_found(&id.to_string()))?;
-            Ok::<_, ApiError>(rules.ticket_view(conn, &row, with_token)?)
+            Ok::<_, ApiError>(rules.ticket_view(conn, &row, false)?)
         })
         .await?;
     Reply::json(StatusCode::OK, &view)
@@ -189,8 +191,13 @@ async fn cancel_ticket(
     principal.require(&[Role::Kiosk, Role::Counter])?;
     let id = parse_ticket_id(&id)?;
     let (_, idem) = read_post(&principal, key, req).await?;
+    // A kiosk sits in the lobby: it may take back only its own tickets.
+    let issuer = (principal.role == Role::Kiosk).then(|| principal.name.clone());
     change(&hub, idem, move |rules, ctx, now| {
-        Reply::json(StatusCode::OK, &rules.cancel(ctx, id, now)?)
+        Reply::json(
+            StatusCode::OK,
+            &rules.cancel(ctx, id, issuer.as_deref(), now)?,
+        )
     })
     .await
 }

@@ -48,7 +48,7 @@ async fn sign_in(
         }
     }
     let code = body.code.trim().to_lowercase();
-    if hub.sessions.locked(&code, now) {
+    if hub.sessions.locked(&code, &principal.name, now) {
         tracing::warn!(staff = %code, counter = body.counter, device = %principal.name,
             "sign-in refused: too many failed attempts");
         return Err(ApiError::too_many_attempts(LOCKOUT.num_minutes()));
@@ -65,7 +65,7 @@ async fn sign_in(
         .await
         .map_err(|_| ApiError::internal())?;
     let Some(member) = member.filter(|_| matches) else {
-        let failures = hub.sessions.failed(&code, now);
+        let failures = hub.sessions.failed(&code, &principal.name, now);
         tracing::warn!(staff = %code, counter = body.counter, device = %principal.name, failures,
             "failed sign-in: wrong staff code or PIN");
         return Err(ApiError::bad_credentials());
@@ -74,7 +74,7 @@ async fn sign_in(
         tracing::warn!(staff = %code, counter = body.counter, "sign-in refused: not this officer's counter");
         return Err(ApiError::counter_not_allowed(&code, body.counter));
     }
-    hub.sessions.succeeded(&code);
+    hub.sessions.succeeded(&code, &principal.name);
     let (secret, digest) = new_secret();
     let minutes = i64::from(config.hub.staff_session_minutes.max(1));
     let expires_at = now + Duration::minutes(minutes);
