@@ -23,7 +23,9 @@ use motcua::apps::hub_client::HubClient;
 use motcua::apps::kiosk::{KioskApp, KioskContext};
 use motcua::apps::printing::QrPolicy;
 use motcua::apps::shell::{system_clock, UiTask};
-use motcua::apps::ui::{KioskAdapter, KioskWindow};
+use motcua::apps::ui::{
+    FilingAdapter, KeyboardAdapter, KioskAdapter, KioskPage, KioskWindow, PrintStatus, QueueAdapter,
+};
 use motcua::config::{Config, PrinterConfig};
 use motcua_drivers::emulator::{PrinterEmulator, PrinterEmulatorOptions};
 use motcua_drivers::SerialSettings;
@@ -93,25 +95,33 @@ fn tap_to_first_byte() {
             }
         }
     };
-    pump_until(&|| !app.view().services.is_empty() && app.view().filing_enabled);
+    pump_until(&|| !app.view().queue.services.is_empty() && app.view().filing_enabled);
     let adapter = window.global::<KioskAdapter>();
+    let queue = window.global::<QueueAdapter>();
+    let filing_ui = window.global::<FilingAdapter>();
+    let keyboard = window.global::<KeyboardAdapter>();
     let mut latencies = Vec::with_capacity(TICKETS);
     let mut rss_500 = 0;
     for i in 1..=TICKETS {
-        adapter.invoke_take_number();
+        queue.invoke_take_number();
         screen.render_rgb();
-        adapter.invoke_choose_service("hotich".into());
+        queue.invoke_choose_service("hotich".into());
         screen.render_rgb();
         let before = emulator.bytes_received();
         let t0 = Instant::now();
-        adapter.invoke_choose_priority("".into());
+        queue.invoke_choose_priority("".into());
         // The first byte the printer sees is the status query of the job.
         pump_until(&|| emulator.bytes_received() > before);
         latencies.push(t0.elapsed());
-        pump_until(&|| matches!(app.view().print_state, "printed" | "failed"));
+        pump_until(&|| {
+            matches!(
+                app.view().queue.print_state,
+                PrintStatus::Printed | PrintStatus::Failed
+            )
+        });
         assert_eq!(
-            app.view().print_state,
-            "printed",
+            app.view().queue.print_state,
+            PrintStatus::Printed,
             "ticket {i} did not print"
         );
         while emulator.try_recv_receipt().is_some() {}
@@ -129,37 +139,40 @@ fn tap_to_first_byte() {
     // transaction before it answers.
     let mut filing = Vec::with_capacity(FILINGS);
     for i in 1..=FILINGS {
-        adapter.invoke_start_filing();
-        adapter.invoke_choose_procedure("1.004873".into());
-        adapter.invoke_continue_filing();
-        adapter.invoke_consent(false);
+        filing_ui.invoke_start_filing();
+        filing_ui.invoke_choose_procedure("1.004873".into());
+        filing_ui.invoke_continue_filing();
+        filing_ui.invoke_consent(false);
         for (field, keys) in [
             ("applicant.name", "nguyen van an"),
             ("applicant.id_number", "001090012345"),
             ("applicant.address", "so 1 trang tien"),
             ("purpose", "keets hoon"),
         ] {
-            adapter.invoke_focus_field(field.into());
+            filing_ui.invoke_focus_field(field.into());
             for c in keys.chars() {
-                adapter.invoke_key(c.to_string().into());
+                keyboard.invoke_key(c.to_string().into());
             }
         }
-        adapter.invoke_choose_option("marital_status".into(), "chua_ket_hon".into());
-        adapter.invoke_choose_option("pledge".into(), "true".into());
-        adapter.invoke_review();
+        filing_ui.invoke_choose_option("marital_status".into(), "chua_ket_hon".into());
+        filing_ui.invoke_choose_option("pledge".into(), "true".into());
+        filing_ui.invoke_review();
         screen.render_rgb();
         assert_eq!(
             app.view().page,
-            "review",
+            KioskPage::Review,
             "filing {i}: {}",
-            app.view().form_summary
+            app.view().filing.form_summary
         );
         let before = emulator.bytes_received();
         let t0 = Instant::now();
-        adapter.invoke_submit();
+        filing_ui.invoke_submit();
         pump_until(&|| emulator.bytes_received() > before);
         filing.push(t0.elapsed());
-        pump_until(&|| app.view().page == "filed" && app.view().print_state != "printing");
+        pump_until(&|| {
+            app.view().page == KioskPage::Filed
+                && app.view().filing.print_state != PrintStatus::Printing
+        });
         while emulator.try_recv_receipt().is_some() {}
         screen.render_rgb();
         adapter.invoke_go_home();

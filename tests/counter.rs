@@ -46,6 +46,10 @@ impl Desk {
         let (tx, tasks) = mpsc::channel::<UiTask>();
         let (board_window, board, heard, announcer) = Board::attach(&runtime, &hub.url, tx.clone());
         let window = CounterWindow::new().unwrap();
+        // The officer's screen (the rating reasons scroll inside it).
+        window
+            .window()
+            .set_size(slint::LogicalSize::new(1366.0, 768.0));
         let tx = Mutex::new(tx);
         let start = std::time::Instant::now();
         let app = CounterApp::attach(
@@ -150,7 +154,10 @@ impl Desk {
         desk.sign_in(code, pin);
         desk.pump_until("the work page, counter open", |d| {
             let v = d.app.view();
-            v.page == "work" && !v.waiting.is_empty() && v.counter_state == "open" && !v.busy
+            v.page == motcua::apps::counter::controller::Page::Work
+                && !v.waiting.is_empty()
+                && v.counter_state == motcua_api::CounterState::Open
+                && !v.busy
         });
         desk
     }
@@ -557,10 +564,12 @@ fn ratings_at_the_kiosk_by_qr_token_or_typed_number_and_in_the_report() {
             )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "reasons only with unsatisfied: {bad}");
+        // With the check code printed on A002's paper.
+        let check = motcua::domain::ticket_ref::check_code(a2["lookup_token"].as_str().unwrap());
         let (status, _) = kiosk
             .post(
                 "/api/v1/ratings",
-                Some(&json!({"number": "A002", "level": "unsatisfied", "reasons": ["attitude", "slow"]})),
+                Some(&json!({"number": "A002", "check": check, "level": "unsatisfied", "reasons": ["attitude", "slow"]})),
                 None,
             )
             .await;
@@ -610,7 +619,7 @@ fn the_kiosk_rating_entry_takes_a_typed_number_or_a_scanned_ticket() {
     let hub = runtime.block_on(TestHub::start());
     let kiosk = hub.client(KIOSK);
     let counter = hub.client(COUNTER);
-    let (a1, _a2) = runtime.block_on(async {
+    let (a1, a2) = runtime.block_on(async {
         let a1 = kiosk.issue("hotich").await;
         let a2 = kiosk.issue("hotich").await;
         for _ in 0..2 {
@@ -649,13 +658,30 @@ fn the_kiosk_rating_entry_takes_a_typed_number_or_a_scanned_ticket() {
             format!("never got to {what}: {:?}", rating.view())
         })
     };
-    // Typed: A, 2 → A002.
+    // Typed: A, 2 → A002, then the check code printed on its paper.
+    let check = motcua::domain::ticket_ref::check_code(a2["lookup_token"].as_str().unwrap());
+    let type_check = || {
+        assert!(
+            window
+                .global::<RatingAdapter>()
+                .get_prompt()
+                .contains("mã kiểm tra"),
+            "{:?}",
+            rating.view()
+        );
+        for digit in check.chars() {
+            press(&digit.to_string());
+        }
+        assert_eq!(rating.view().typed, check);
+        press("Tiếp tục");
+    };
     press("Đánh giá");
     assert!(window.global::<RatingAdapter>().get_active());
     press("A");
     press("2");
     assert_eq!(rating.view().typed, "A2");
     press("Tiếp tục");
+    type_check();
     pump_until("the levels", &|| rating.step() == Step::Choose);
     assert!(rating
         .view()
@@ -686,6 +712,7 @@ fn the_kiosk_rating_entry_takes_a_typed_number_or_a_scanned_ticket() {
     press("A");
     press("2");
     press("Tiếp tục");
+    type_check();
     pump_until("the refusal", &|| rating.step() == Step::Refused);
     assert!(
         rating.view().message.contains("đã được đánh giá"),
@@ -730,4 +757,285 @@ fn counter_snapshot_renders_every_page_in_both_languages() {
         .flat_map(|lang| pages.map(|page| (format!("counter-{lang}-{page}"), (1366, 768))));
     let distinct = crate::util::distinct_snapshots(dir.path(), snapshots);
     assert_eq!(distinct, 22, "every page looks different");
+}
+
+/// #13 item 6: the counter and the board take every font
+/// size and colour from `ui/theme.slint`, so one change there reaches them
+/// all (and A+ scales them).
+#[test]
+fn counter_and_board_take_sizes_and_colours_from_the_theme() {
+    let mut literal = Vec::new();
+    // (The rating panel's keypad key moves to the shared `Key` of the
+    // kiosk's keyboard, which is themed there.)
+    for file in ["ui/counter.slint", "ui/display.slint"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            let font = code
+                .split_once("font-size:")
+                .is_some_and(|(_, v)| !v.trim_start().starts_with("Theme."));
+            let colour = code.match_indices('#').any(|(i, _)| {
+                let hex: String = code[i + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_hexdigit)
+                    .collect();
+                matches!(hex.len(), 3 | 4 | 6 | 8)
+            });
+            if font || colour {
+                literal.push(format!("{file}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        literal.is_empty(),
+        "literal sizes or colours:\n{}",
+        literal.join("\n")
+    );
+}
+
+/// The counter window at 1366×768 on the testing backend, showing `page`
+/// of the snapshot's sample pages (reached through the real controller).
+fn sample_counter(page: &str, lang: motcua::apps::shell::Lang) -> CounterWindow {
+    use motcua::apps::counter::snapshot::{sample_now, sample_pages};
+    thread_local!(static READY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if !READY.replace(true) {
+        i_slint_backend_testing::init_no_event_loop();
+    }
+    let config = motcua::config::Config::demo();
+    let window = CounterWindow::new().unwrap();
+    window
+        .window()
+        .set_size(slint::LogicalSize::new(1366.0, 768.0));
+    let (_, state, rating, panel) = sample_pages(&config, 2, lang)
+        .into_iter()
+        .find(|(name, ..)| *name == page)
+        .unwrap_or_else(|| panic!("no sample page {page}"));
+    motcua::apps::counter::render_view(&window, &state.view(sample_now()));
+    motcua::apps::rating::render_rating(
+        &window.global::<motcua::apps::ui::RatingAdapter>(),
+        &rating.view(),
+    );
+    window.global::<CounterAdapter>().set_citizen_panel(panel);
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
+    window
+}
+
+/// (x, y, width, height) of an element, in logical pixels.
+fn rect(e: &ElementHandle) -> (f32, f32, f32, f32) {
+    let (p, s) = (e.absolute_position(), e.size());
+    (p.x, p.y, s.width, s.height)
+}
+
+fn by_id(window: &CounterWindow, id: &str) -> ElementHandle {
+    ElementHandle::find_by_element_id(window, id)
+        .next()
+        .unwrap_or_else(|| panic!("no element {id}"))
+}
+
+/// #14 item 10: the code and PIN fields are full-width inputs of a touch
+/// target's height, each under its label.
+#[test]
+fn sign_in_fields_are_full_size_inputs_under_their_labels() {
+    use motcua::apps::shell::Lang;
+    for lang in [Lang::Vi, Lang::En] {
+        let window = sample_counter("sign-in", lang);
+        let card = rect(&by_id(&window, "SignInPage::card"));
+        for (field, label) in [
+            ("SignInPage::code", "SignInPage::code-label"),
+            ("SignInPage::pin", "SignInPage::pin-label"),
+        ] {
+            let (fx, fy, fw, fh) = rect(&by_id(&window, field));
+            let (lx, ly, _, lh) = rect(&by_id(&window, label));
+            assert!(fh >= 56.0, "{field} is {fh} px high");
+            assert!(
+                fw >= card.2 - 2.0 * 40.0,
+                "{field} is {fw} px wide in a {} px card",
+                card.2
+            );
+            assert!(
+                (lx - fx).abs() < 1.0 && ly + lh <= fy + 1.0,
+                "{label} sits above {field}"
+            );
+        }
+    }
+}
+
+/// #14 item 13: the right column (waiting counts, tickets to reprint, F8)
+/// keeps its place and size in every state of the work page.
+#[test]
+fn the_right_column_stays_put_in_every_state() {
+    use motcua::apps::shell::Lang;
+    for lang in [Lang::Vi, Lang::En] {
+        let states = [
+            "work-idle",
+            "work-called",
+            "work-serving-dossier",
+            "work-transfer",
+            "work-paused",
+            "work-finished",
+        ];
+        let places: Vec<_> = states
+            .iter()
+            .map(|page| {
+                rect(&by_id(
+                    &sample_counter(page, lang),
+                    "WorkPage::right-column",
+                ))
+            })
+            .collect();
+        for (page, place) in states.iter().zip(&places) {
+            assert_eq!(
+                place, &places[0],
+                "{page} moves the right column ({lang:?})"
+            );
+        }
+        // And the ticket card keeps its height with or without a ticket.
+        let heights: Vec<f32> = states
+            .iter()
+            .map(|page| rect(&by_id(&sample_counter(page, lang), "WorkPage::ticket-card")).3)
+            .collect();
+        assert!(heights.iter().all(|h| *h == heights[0]), "{heights:?}");
+    }
+}
+
+/// #14 item 14: the transfer dialog's title and every button label are
+/// centred in the dialog and on their buttons.
+#[test]
+fn transfer_dialog_labels_are_centred() {
+    use motcua::apps::shell::Lang;
+    for lang in [Lang::Vi, Lang::En] {
+        let window = sample_counter("work-transfer", lang);
+        let dialog = rect(&by_id(&window, "WorkPage::transfer-dialog"));
+        let centre = |r: (f32, f32, f32, f32)| (r.0 + r.2 / 2.0, r.1 + r.3 / 2.0);
+        let title = rect(&by_id(&window, "WorkPage::transfer-title"));
+        assert!(
+            (centre(title).0 - centre(dialog).0).abs() <= 1.0,
+            "title {title:?} in {dialog:?}"
+        );
+        let targets = window.global::<CounterAdapter>().get_transfer_targets();
+        assert!(slint::Model::row_count(&targets) >= 2);
+        for t in slint::Model::iter(&targets) {
+            let found: Vec<ElementHandle> =
+                ElementHandle::find_by_accessible_label(&window, &t.name).collect();
+            let button = found
+                .iter()
+                .find(|e| e.type_name().as_deref() == Some("ActionButton"))
+                .expect("the button");
+            let inside = |e: &&ElementHandle| {
+                let (r, b) = (rect(e), rect(button));
+                r.0 >= b.0 && r.1 >= b.1 && r.0 + r.2 <= b.0 + b.2 && r.1 + r.3 <= b.1 + b.3
+            };
+            let label = found
+                .iter()
+                .filter(|e| e.type_name().as_deref() == Some("Text"))
+                .find(inside)
+                .expect("its label");
+            let (b, l) = (centre(rect(button)), centre(rect(label)));
+            assert!(
+                (b.0 - l.0).abs() <= 1.0 && (b.1 - l.1).abs() <= 1.0,
+                "{}: label centre {l:?}, button centre {b:?}",
+                t.name
+            );
+        }
+    }
+}
+
+/// #14 item 11: the dossier's pages and copies are in view without
+/// scrolling, labelled in words.
+#[test]
+fn dossier_pages_and_copies_are_in_view_without_scrolling() {
+    use motcua::apps::shell::Lang;
+    for (lang, pages, copies) in [
+        (
+            Lang::Vi,
+            "Số trang của bản chính",
+            "Số bản sao cần chứng thực",
+        ),
+        (Lang::En, "Pages of the original", "Copies to certify"),
+    ] {
+        let window = sample_counter("work-serving-dossier", lang);
+        let view = rect(&by_id(&window, "DossierCard::scroll"));
+        for label in [pages, copies] {
+            let text = ElementHandle::find_by_accessible_label(&window, label)
+                .next()
+                .unwrap_or_else(|| panic!("no {label:?}"));
+            let (_, y, _, h) = rect(&text);
+            assert!(
+                y >= view.1 && y + h <= view.1 + view.3,
+                "{label:?} at {y}+{h}, the dossier shows {}..{}",
+                view.1,
+                view.1 + view.3
+            );
+        }
+    }
+}
+
+/// #14 item 15: "Không hài lòng" has the size of the other two levels
+/// (all three are primary buttons in `rating_panel.slint`).
+#[test]
+fn not_satisfied_has_the_weight_of_the_other_two_levels() {
+    use motcua::apps::shell::Lang;
+    for (lang, levels) in [
+        (Lang::Vi, ["Rất hài lòng", "Hài lòng", "Không hài lòng"]),
+        (Lang::En, ["Very satisfied", "Satisfied", "Not satisfied"]),
+    ] {
+        let window = sample_counter("citizen-rating", lang);
+        let sizes: Vec<_> = levels
+            .iter()
+            .map(|label| {
+                let button = ElementHandle::find_by_accessible_label(&window, label)
+                    .find(|e| e.type_name().as_deref() == Some("BigButton"))
+                    .unwrap_or_else(|| panic!("no {label:?} button"));
+                let (_, _, w, h) = rect(&button);
+                (w.round() as i32, h.round() as i32)
+            })
+            .collect();
+        assert!(
+            sizes.iter().all(|s| *s == sizes[0]),
+            "{lang:?}: {levels:?} are {sizes:?}"
+        );
+    }
+}
+
+/// #14 item 15: on the reasons page "Gửi đánh giá" is in view without
+/// scrolling, and the reasons scroll by wheel and by touch (drag).
+#[test]
+fn the_reasons_page_shows_send_and_scrolls_by_touch_and_wheel() {
+    use motcua::apps::shell::Lang;
+    for (lang, send) in [(Lang::Vi, "Gửi đánh giá"), (Lang::En, "Send rating")] {
+        let window = sample_counter("citizen-rating-reasons", lang);
+        let send = ElementHandle::find_by_accessible_label(&window, send)
+            .find(|e| e.type_name().as_deref() == Some("BigButton"))
+            .expect("the send button");
+        let (_, y, _, h) = rect(&send);
+        assert!(
+            y >= 0.0 && y + h <= 768.0,
+            "send at {y}+{h} in a 768 px window"
+        );
+        let scroll = by_id(&window, "RatingPanel::reasons-scroll");
+        let list = || rect(&by_id(&window, "RatingPanel::reasons-list")).1;
+        let top = list();
+        scroll.scroll(0.0, -300.0);
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(500));
+        let wheeled = list();
+        assert!(
+            wheeled < top,
+            "the wheel moved the reasons from {top} to {wheeled}"
+        );
+        scroll.scroll(0.0, 1000.0);
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(500));
+        assert_eq!(list(), top, "and back");
+        let (sx, sy, sw, sh) = rect(&scroll);
+        scroll.mock_drag(
+            slint::LogicalPosition::new(sx + sw / 2.0, sy + sh / 2.0 - 150.0),
+            slint::platform::PointerEventButton::Left,
+        );
+        i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(500));
+        let dragged = list();
+        assert!(
+            dragged < top,
+            "a drag moved the reasons from {top} to {dragged}"
+        );
+    }
 }

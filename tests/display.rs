@@ -275,3 +275,74 @@ fn display_snapshot_renders_every_state_in_both_languages() {
     let distinct = crate::util::distinct_snapshots(dir.path(), snapshots);
     assert_eq!(distinct, 10, "every state looks different");
 }
+
+/// The board at 1920×1080 on the testing backend in a sample state.
+fn sample_board(state: &str, lang: motcua::apps::shell::Lang) -> DisplayWindow {
+    use slint::ComponentHandle;
+    thread_local!(static READY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if !READY.replace(true) {
+        i_slint_backend_testing::init_no_event_loop();
+    }
+    let config = motcua::config::Config::demo();
+    let window = DisplayWindow::new().unwrap();
+    window
+        .window()
+        .set_size(slint::LogicalSize::new(1920.0, 1080.0));
+    let (_, board) = motcua::apps::display::snapshot::sample_boards(&config, lang)
+        .into_iter()
+        .find(|(name, _)| *name == state)
+        .unwrap();
+    motcua::apps::display::render_view(&window, &board.view());
+    i_slint_backend_testing::mock_elapsed_time(Duration::from_millis(16));
+    window
+}
+
+/// #14 items 18 and 19: waiting counts are at least 48 px high at 1080p
+/// (their line box ≥ 48 px × Noto Sans' 1.3 line height), and a recall's
+/// "CALLED AGAIN" sits inside its row, clear of the counter's name.
+#[test]
+fn waiting_counts_are_readable_and_called_again_fits_its_row() {
+    use i_slint_backend_testing::{ElementHandle, ElementRoot};
+    use motcua::apps::shell::Lang;
+    let rect = |e: &ElementHandle| {
+        let (p, s) = (e.absolute_position(), e.size());
+        (p.x, p.y, s.width, s.height)
+    };
+    for (lang, recall) in [(Lang::Vi, "GỌI LẠI"), (Lang::En, "CALLED AGAIN")] {
+        let window = sample_board("recall", lang);
+        let (_, board) =
+            motcua::apps::display::snapshot::sample_boards(&motcua::config::Config::demo(), lang)
+                .into_iter()
+                .find(|(name, _)| *name == "recall")
+                .unwrap();
+        for (name, waiting, _) in board.view().services {
+            let label = format!("{name}: {waiting}");
+            let h = ElementHandle::find_by_accessible_label(&window, &label)
+                .map(|e| rect(&e).3)
+                .fold(0.0f32, f32::max);
+            assert!(h >= 48.0 * 1.3, "{label:?} is {h} px high");
+        }
+        let badge = window
+            .root_element()
+            .query_descendants()
+            .match_predicate(move |e| {
+                e.type_name().as_deref() == Some("Text")
+                    && e.accessible_label().is_some_and(|l| l.starts_with(recall))
+            })
+            .find_all();
+        let list = rect(
+            &ElementHandle::find_by_element_type_name(&window, "RecentCalls")
+                .next()
+                .expect("the list"),
+        );
+        assert!(!badge.is_empty(), "a recall in the list");
+        for b in &badge {
+            let (x, _, w, _) = rect(b);
+            assert!(
+                x >= list.0 && x + w <= list.0 + list.2 - 24.0,
+                "{:?} at {x}+{w} leaves the list {list:?}",
+                b.accessible_label()
+            );
+        }
+    }
+}

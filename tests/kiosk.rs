@@ -14,12 +14,17 @@ use std::time::Duration;
 use i_slint_backend_testing::ElementHandle;
 use motcua::apps::devices::{ScannerDevice, TicketPrinter};
 use motcua::apps::diagnostics::pin::PinGate;
+use motcua::apps::diagnostics::Status;
 use motcua::apps::diagnostics::{Diagnostics, Sources};
 use motcua::apps::hub_client::HubClient;
+use motcua::apps::kiosk::controller::page_name;
 use motcua::apps::kiosk::{KioskApp, KioskContext, TechnicianTools};
 use motcua::apps::printing::QrPolicy;
 use motcua::apps::shell::UiTask;
-use motcua::apps::ui::{KioskAdapter, KioskWindow};
+use motcua::apps::ui::{
+    CheckStatus, FilingAdapter, KioskAdapter, KioskWindow, LookupAdapter, PrintStatus,
+    QueueAdapter, TechAdapter,
+};
 use motcua::config::{PrinterConfig, ScannerConfig};
 use motcua_drivers::emulator::{Fault, PrinterEmulator, PrinterEmulatorOptions, ScannerEmulator};
 use motcua_drivers::{SerialSettings, Terminator};
@@ -43,13 +48,18 @@ struct Harness {
 
 impl Harness {
     fn start() -> Self {
+        Self::start_with(motcua::config::Config::demo())
+    }
+
+    /// A kiosk against a hub of `config`'s office.
+    fn start_with(config: motcua::config::Config) -> Self {
         i_slint_backend_testing::init_no_event_loop();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let hub = runtime.block_on(TestHub::start());
+        let hub = runtime.block_on(TestHub::with(config, None));
         let emulator = PrinterEmulator::start(PrinterEmulatorOptions::default()).unwrap();
         let mut serial = SerialSettings::for_port(emulator.path());
         // Generous: the machine may be busy; only a stalled printer waits this long.
@@ -127,7 +137,8 @@ impl Harness {
             clock,
         };
         // The services and the procedure catalogue load at start.
-        harness.pump_until(|h| !h.app.view().services.is_empty() && h.app.view().filing_enabled);
+        harness
+            .pump_until(|h| !h.app.view().queue.services.is_empty() && h.app.view().filing_enabled);
         harness
     }
 
@@ -225,7 +236,7 @@ impl Harness {
     }
 
     fn page(&self) -> String {
-        self.window.global::<KioskAdapter>().get_page().to_string()
+        page_name(self.window.global::<KioskAdapter>().get_page()).to_owned()
     }
 
     fn shows(&self, label: &str) -> bool {
@@ -273,14 +284,14 @@ fn the_queue_flow_prints_the_number_the_screen_shows() {
     h.pump_until(|h| h.shows("A · Hộ tịch"));
     h.touch("A · Hộ tịch");
     assert_eq!(h.page(), "priority");
-    h.touch("Người cao tuổi");
+    h.touch("Người cao tuổi (từ 60 tuổi)");
     assert_eq!(h.page(), "issuing");
-    h.pump_until(|h| h.app.view().print_state == "printed");
+    h.pump_until(|h| h.app.view().queue.print_state == PrintStatus::Printed);
     assert_eq!(h.page(), "ticket");
 
     let number = h
         .window
-        .global::<KioskAdapter>()
+        .global::<QueueAdapter>()
         .get_ticket_number()
         .to_string();
     assert_eq!(number, "A001");
@@ -300,7 +311,9 @@ fn the_queue_flow_prints_the_number_the_screen_shows() {
         receipt.transcript
     );
     assert!(
-        receipt.transcript.contains("Ưu tiên: Người cao tuổi"),
+        receipt
+            .transcript
+            .contains("Ưu tiên: Người cao tuổi (từ 60 tuổi)"),
         "{}",
         receipt.transcript
     );
@@ -321,9 +334,9 @@ fn the_queue_flow_prints_the_number_the_screen_shows() {
     h.pump_until(|h| h.shows("A · Hộ tịch"));
     h.touch("A · Hộ tịch");
     h.touch("Lấy số thường");
-    h.pump_until(|h| h.app.view().print_state == "printed");
+    h.pump_until(|h| h.app.view().queue.print_state == PrintStatus::Printed);
     assert_eq!(
-        h.window.global::<KioskAdapter>().get_ticket_number(),
+        h.window.global::<QueueAdapter>().get_ticket_number(),
         "A002"
     );
 }
@@ -337,9 +350,9 @@ fn a_printer_out_of_paper_keeps_the_number_and_tells_staff() {
     h.pump_until(|h| h.shows("B · Chứng thực"));
     h.touch("B · Chứng thực");
     h.touch("Lấy số thường");
-    h.pump_until(|h| h.app.view().print_state == "failed");
+    h.pump_until(|h| h.app.view().queue.print_state == PrintStatus::Failed);
 
-    let adapter = h.window.global::<KioskAdapter>();
+    let adapter = h.window.global::<QueueAdapter>();
     assert_eq!(h.page(), "ticket");
     assert_eq!(
         adapter.get_ticket_number(),
@@ -376,7 +389,8 @@ fn the_idle_timeout_wipes_what_the_citizen_entered() {
     h.pump_until(|h| h.shows("A · Civil status"));
     h.touch("A · Civil status");
     let adapter = h.window.global::<KioskAdapter>();
-    assert_eq!(adapter.get_selected_service_name(), "Civil status");
+    let queue = h.window.global::<QueueAdapter>();
+    assert_eq!(queue.get_selected_service_name(), "Civil status");
 
     *h.clock.lock().unwrap() = Duration::from_secs(89);
     h.app.tick();
@@ -384,7 +398,7 @@ fn the_idle_timeout_wipes_what_the_citizen_entered() {
     *h.clock.lock().unwrap() = Duration::from_secs(91);
     h.app.tick();
     assert_eq!(h.page(), "home");
-    assert_eq!(adapter.get_selected_service_name(), "");
+    assert_eq!(queue.get_selected_service_name(), "");
     assert_eq!(
         adapter.get_language(),
         "vi",
@@ -409,7 +423,7 @@ fn a_double_tap_makes_one_ticket() {
         .unwrap();
     normal.invoke_accessible_default_action();
     normal.invoke_accessible_default_action();
-    h.pump_until(|h| h.app.view().print_state == "printed");
+    h.pump_until(|h| h.app.view().queue.print_state == PrintStatus::Printed);
     let (_, queue) = h
         .runtime
         .block_on(h.hub().client(KIOSK).get("/api/v1/queue"));
@@ -444,10 +458,13 @@ fn filing_a_dossier_with_the_id_card_prints_the_receipt() {
     let h = Harness::start();
     h.touch("Nộp hồ sơ trực tuyến");
     assert_eq!(h.page(), "procedures");
+    // The keyboard opens only when the search box is touched.
+    assert!(!h.shows("phím a"), "no keyboard over the list");
+    h.touch("Tìm");
     // Search on the on-screen keyboard, then choose.
     h.type_keys("xac nhan");
     assert_eq!(
-        h.window.global::<KioskAdapter>().get_search_text(),
+        h.window.global::<FilingAdapter>().get_search_text(),
         "xac nhan"
     );
     h.touch("Cấp Giấy xác nhận tình trạng hôn nhân");
@@ -470,7 +487,7 @@ fn filing_a_dossier_with_the_id_card_prints_the_receipt() {
     // Review refuses an incomplete form and says why beside the field.
     h.touch("Xem lại");
     assert_eq!(h.page(), "form");
-    let adapter = h.window.global::<KioskAdapter>();
+    let adapter = h.window.global::<FilingAdapter>();
     assert!(
         adapter.get_form_summary().contains("cần sửa"),
         "{}",
@@ -479,10 +496,25 @@ fn filing_a_dossier_with_the_id_card_prints_the_receipt() {
 
     h.find_on_form("Tình trạng hôn nhân: Chưa đăng ký kết hôn với ai")
         .invoke_accessible_default_action();
-    // Telex on the on-screen keyboard: "keets hoon" → "kết hôn".
+    // The simple method is the default: letters, then the keys of their
+    // own for ê and the tone; its hint says so.
     h.find_on_form("Mục đích sử dụng")
         .invoke_accessible_default_action();
-    h.type_keys("keets hoon");
+    assert!(h.shows(
+        "Kiểu gõ đơn giản: gõ chữ, rồi chạm ă â đ ê ô ơ ư hoặc dấu á à ả ã ạ. Phím \"Đơn giản\" đổi sang Telex, VNI."
+    ));
+    h.type_keys("ket");
+    h.touch("phím ê");
+    h.touch("phím dấu sắc");
+    assert_eq!(
+        h.value_of("Mục đích sử dụng"),
+        "kết",
+        "no capital outside names"
+    );
+    h.touch("phím dấu cách");
+    // Telex for those who choose it: "hoon" → "hôn".
+    h.touch("phím kiểu gõ");
+    h.type_keys("hoon");
     assert_eq!(h.value_of("Mục đích sử dụng"), "kết hôn");
     h.touch("phím xong");
     h.find_on_form("Tôi cam đoan nội dung khai trên đây là đúng sự thật và chịu trách nhiệm trước pháp luật về cam đoan của mình.")
@@ -496,11 +528,13 @@ fn filing_a_dossier_with_the_id_card_prints_the_receipt() {
     );
 
     h.touch("Nộp hồ sơ");
-    h.pump_until(|h| h.page() == "filed" && h.app.view().print_state != "printing");
+    h.pump_until(|h| {
+        h.page() == "filed" && h.app.view().filing.print_state != PrintStatus::Printing
+    });
     let code = adapter.get_filed_code().to_string();
     assert!(code.starts_with("000.25.31.H26-"), "{code}");
     assert!(h.shows(&format!("Mã hồ sơ {code}")));
-    assert_eq!(h.app.view().print_state, "printed");
+    assert_eq!(h.app.view().filing.print_state, PrintStatus::Printed);
     let due = adapter.get_filed_due().to_string();
     let due = due.split(": ").nth(1).unwrap().to_owned();
     assert!(due.contains(" giờ ") && due.contains(" năm "), "{due}");
@@ -529,20 +563,22 @@ fn filing_a_dossier_with_the_id_card_prints_the_receipt() {
     assert_eq!(h.page(), "lookup");
     h.scanner.send_line(&code).unwrap();
     h.pump_until(|h| h.page() == "lookup-result");
-    assert!(adapter.get_lookup_title().starts_with(&code));
-    assert!(!adapter.get_lookup_status().is_empty());
-    assert!(adapter.get_lookup_timeline().row_count() >= 1);
+    let lookup = h.window.global::<LookupAdapter>();
+    assert!(lookup.get_title().starts_with(&code));
+    assert!(!lookup.get_status().is_empty());
+    assert!(lookup.get_timeline().row_count() >= 1);
 }
 
 #[test]
 fn a_procedure_that_needs_the_citizen_at_a_counter_prints_a_ticket_too() {
     let h = Harness::start();
     h.touch("Nộp hồ sơ trực tuyến");
+    h.touch("Tìm");
     h.type_keys("ket hon");
     h.touch("Đăng ký kết hôn");
     assert!(h
         .window
-        .global::<KioskAdapter>()
+        .global::<FilingAdapter>()
         .get_procedure_presence()
         .contains("đến quầy"));
     h.touch("Tiếp tục");
@@ -591,10 +627,12 @@ fn a_procedure_that_needs_the_citizen_at_a_counter_prints_a_ticket_too() {
         "scanned data without consent was dropped"
     );
     h.touch("Xem lại");
-    let adapter = h.window.global::<KioskAdapter>();
+    let adapter = h.window.global::<FilingAdapter>();
     assert_eq!(h.page(), "review", "{}", adapter.get_form_summary());
     h.touch("Nộp hồ sơ");
-    h.pump_until(|h| h.page() == "filed" && h.app.view().print_state != "printing");
+    h.pump_until(|h| {
+        h.page() == "filed" && h.app.view().filing.print_state != PrintStatus::Printing
+    });
     let ticket = adapter.get_filed_ticket().to_string();
     assert!(ticket.contains("A001"), "{ticket}");
     let receipt = h.emulator.recv_receipt(Duration::from_secs(10)).unwrap();
@@ -634,13 +672,9 @@ fn the_technician_enters_with_the_corner_and_the_pin_and_prints_a_test_page() {
     for k in ["1", "2", "3", "4", "xong"] {
         h.touch(&format!("phím {k}"));
     }
-    h.pump_until(|h| {
-        !h.window
-            .global::<KioskAdapter>()
-            .get_tech_message()
-            .is_empty()
-    });
-    let message = adapter.get_tech_message().to_string();
+    h.pump_until(|h| !h.window.global::<TechAdapter>().get_message().is_empty());
+    let tech = h.window.global::<TechAdapter>();
+    let message = tech.get_message().to_string();
     assert!(message.contains("4"), "attempts left are shown: {message}");
     assert_eq!(h.page(), "tech-pin");
 
@@ -648,28 +682,24 @@ fn the_technician_enters_with_the_corner_and_the_pin_and_prints_a_test_page() {
     for k in TECHNICIAN_PIN.chars() {
         h.touch(&format!("phím {k}"));
     }
-    assert_eq!(
-        adapter.get_tech_pin_dots(),
-        "●●●●●●",
-        "the PIN is never shown"
-    );
+    assert_eq!(tech.get_pin_dots(), "●●●●●●", "the PIN is never shown");
     h.touch("phím xong");
-    h.pump_until(|h| h.page() == "tech" && h.app.view().tech_rows.len() >= 8);
-    let rows = h.app.view().tech_rows;
+    h.pump_until(|h| h.page() == "tech" && h.app.view().tech.rows.len() >= 8);
+    let rows = h.app.view().tech.rows;
     let status = |name: &str| rows.iter().find(|r| r.name == name).map(|r| r.status);
-    assert_eq!(status("printer"), Some("pass"), "{rows:?}");
-    assert_eq!(status("hub"), Some("pass"), "{rows:?}");
+    assert_eq!(status("printer"), Some(Status::Pass), "{rows:?}");
+    assert_eq!(status("hub"), Some(Status::Pass), "{rows:?}");
     h.touch("printer");
-    assert_eq!(adapter.get_tech_detail_title(), "printer");
+    assert_eq!(tech.get_detail_title(), "printer");
 
     // Test print: the printer emulator receives the sample ticket.
     h.touch("In thử");
-    h.pump_until(|h| !h.app.view().tech_action_text.is_empty());
+    h.pump_until(|h| !h.app.view().tech.action_text.is_empty());
     assert_eq!(
-        h.app.view().tech_action_status,
-        "pass",
+        h.app.view().tech.action_status,
+        CheckStatus::Pass,
         "{}",
-        h.app.view().tech_action_text
+        h.app.view().tech.action_text
     );
     let page = h
         .emulator
@@ -685,4 +715,18 @@ fn the_technician_enters_with_the_corner_and_the_pin_and_prints_a_test_page() {
     *h.clock.lock().unwrap() = Duration::from_secs(15 + 121);
     h.app.tick();
     assert_eq!(h.page(), "home");
+}
+
+#[test]
+fn a_training_hub_puts_the_training_banner_on_the_kiosk() {
+    let mut config = motcua::config::Config::demo();
+    config.demo = false;
+    config.filing.portal_url = Some(motcua::config::SANDBOX_PORTAL.into());
+    let h = Harness::start_with(config);
+    h.pump_until(|h| h.window.global::<KioskAdapter>().get_demo());
+    let adapter = h.window.global::<KioskAdapter>();
+    assert_eq!(
+        adapter.get_demo_text().as_str(),
+        motcua::apps::kiosk::TRAINING_BANNER
+    );
 }

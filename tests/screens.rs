@@ -6,8 +6,8 @@ use std::time::Duration;
 use i_slint_backend_testing::ElementHandle;
 use motcua::apps::hub_client::HubError;
 use motcua::apps::kiosk::controller::Kiosk;
-use motcua::apps::kiosk::render_view;
 use motcua::apps::kiosk::snapshot::{render_window, DIACRITICS_SAMPLE};
+use motcua::apps::kiosk::{overflow, render_view};
 use motcua::apps::printing::QrPolicy;
 use motcua::apps::ui::KioskAdapter;
 use motcua::config::Config;
@@ -39,8 +39,9 @@ fn kiosk_snapshot_renders_every_page_in_both_orientations_and_languages() {
         "message-hub-unreachable",
         "message-daily-cap",
         "diacritics",
-        "home-with-filing",
+        "home-hub-unreachable",
         "filing-procedures",
+        "filing-procedures-search",
         "filing-procedure",
         "filing-consent",
         "filing-scan",
@@ -67,6 +68,65 @@ fn kiosk_snapshot_renders_every_page_in_both_orientations_and_languages() {
         distinct,
         4 * pages.len(),
         "every page looks different from every other"
+    );
+    // No text is cut off or elided on any page (issue 14 item 3).
+    let report = std::fs::read_to_string(dir.path().join("overflow.json")).unwrap();
+    let overflows: Vec<serde_json::Value> = serde_json::from_str(&report).unwrap();
+    assert!(
+        overflows.is_empty(),
+        "{} texts do not fit: {report}",
+        overflows.len()
+    );
+}
+
+/// The detector behind `overflow.json` is real: a planted overflow (a word
+/// wider than the header, a one-line text longer than its box, a page
+/// taller than the window) is reported, and the same page without it is
+/// not.
+/// (Called from the one rendering test of this binary: Slint's platform
+/// is installed once per process.)
+fn the_overflow_detector_reports_a_planted_overflow(
+    config: &Config,
+    screen: &motcua::apps::headless::HeadlessWindow,
+    window: &motcua::apps::ui::KioskWindow,
+) {
+    screen.set_size(1080, 1920);
+    let adapter = window.global::<KioskAdapter>();
+    adapter.set_portrait(true);
+    let kiosk = Kiosk::new(Duration::from_secs(90), QrPolicy::default(), Duration::ZERO);
+    render_view(window, &kiosk.view(), None);
+    adapter.set_clock_text("08:30 · Thứ Năm, 26/11/2026".into());
+    screen.render_rgb();
+    assert_eq!(overflow::find(window, "clean"), Vec::new());
+
+    // One unbreakable word wider than the header.
+    let word = "Ủ".repeat(80);
+    adapter.set_office_name(word.as_str().into());
+    // One line (the clock does not wrap) longer than its box.
+    let clock = "08:30 · Thứ Năm, 26/11/2026 · ".repeat(12);
+    adapter.set_clock_text(clock.as_str().into());
+    screen.render_rgb();
+    let found = overflow::find(window, "planted");
+    let texts: Vec<&str> = found.iter().map(|o| o.text.as_str()).collect();
+    assert!(texts.contains(&word.as_str()), "{found:#?}");
+    assert!(texts.contains(&clock.as_str()), "{found:#?}");
+    assert!(found
+        .iter()
+        .all(|o| o.page == "planted" && !o.reason.is_empty()));
+    assert!(
+        found.iter().any(|o| o.element.contains("Header")),
+        "the element is named: {found:#?}"
+    );
+
+    // A window too short for the page: the text below its edge is cut.
+    adapter.set_office_name(config.office.name.clone().into());
+    adapter.set_clock_text("08:30".into());
+    screen.set_size(1080, 500);
+    screen.render_rgb();
+    let found = overflow::find(window, "short");
+    assert!(
+        found.iter().any(|o| o.reason.contains("runs past")),
+        "{found:#?}"
     );
 }
 
@@ -147,4 +207,5 @@ fn stacked_diacritics_are_not_clipped() {
         plain - marked >= height / 5,
         "marks top {marked}, capitals top {plain}, line height {height}: the marks are missing"
     );
+    the_overflow_detector_reports_a_planted_overflow(&config, &screen, &window);
 }

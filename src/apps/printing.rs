@@ -56,9 +56,15 @@ pub fn ticket_receipt(office: &str, ticket: &TicketView, qr_payload: &str) -> Re
             .center(),
         );
     }
-    receipt
+    receipt = receipt
         .line(Line::new(format!("Lấy lúc {issued}")).center())
-        .qr(qr_payload)
+        .qr(qr_payload);
+    // Rating by the typed number asks for it (the number alone is public).
+    if let Some(token) = &ticket.lookup_token {
+        let code = crate::domain::ticket_ref::check_code(token);
+        receipt = receipt.line(Line::new(format!("Mã kiểm tra: {code}")).bold().center());
+    }
+    receipt
         .line(Line::new("Vui lòng chờ gọi số trên màn hình").center())
         .line(Line::new("và loa thông báo.").center())
         .feed(2)
@@ -91,4 +97,42 @@ pub fn dossier_receipt(filed: &motcua_api::FiledDossier, columns: usize) -> Rece
         out = out.line(line(l));
     }
     out.feed(2).cut()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issued(token: Option<&str>) -> TicketView {
+        serde_json::from_value(serde_json::json!({
+            "id": 12, "number": "A012", "service": "hotich", "service_name_vi": "Hộ tịch",
+            "service_name_en": "Civil status", "state": "issued", "business_date": "2026-11-26",
+            "issued_at": "2026-11-26T08:30:00+07:00", "recall_count": 0, "transfer_count": 0,
+            "people_ahead": 0, "estimated_wait_minutes": 0, "lookup_token": token,
+        }))
+        .unwrap()
+    }
+
+    fn lines(ticket: &TicketView) -> Vec<String> {
+        ticket_receipt("UBND phường", ticket, "MOTCUA:T:12:K7Q2MX9P")
+            .text_lines()
+            .map(|l| l.text.clone())
+            .collect()
+    }
+
+    /// #12 item 8: the paper carries the check code a typed number needs.
+    #[test]
+    fn the_ticket_prints_its_check_code() {
+        let printed = lines(&issued(Some("K7Q2MX9P")));
+        assert!(
+            printed.contains(&"Mã kiểm tra: 9205".to_owned()),
+            "{printed:?}"
+        );
+        // No token (a ticket read back later): no code to print.
+        let printed = lines(&issued(None));
+        assert!(
+            !printed.iter().any(|l| l.contains("Mã kiểm tra")),
+            "{printed:?}"
+        );
+    }
 }

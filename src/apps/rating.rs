@@ -96,7 +96,12 @@ pub struct RatingFlow {
     idle_timeout: Duration,
     /// Letters a typed number may start with (the services' prefixes).
     prefixes: Vec<String>,
+    /// The number typed and accepted; the keypad now types its check code.
+    number: Option<String>,
 }
+
+/// Digits of a ticket's check code (`domain::ticket_ref::check_code`).
+const CHECK_DIGITS: usize = 4;
 
 /// What the rating screen shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -109,6 +114,9 @@ pub struct RatingScreen {
     /// (code, label, selected)
     pub reasons: Vec<(String, String, bool)>,
     pub message: String,
+    /// What the keypad types now, when it is not the number: the check
+    /// code (empty: the panel's own "scan or type your number").
+    pub prompt: String,
 }
 
 impl RatingFlow {
@@ -127,6 +135,7 @@ impl RatingFlow {
             last_activity: Duration::ZERO,
             idle_timeout,
             prefixes,
+            number: None,
         }
     }
 
@@ -148,6 +157,7 @@ impl RatingFlow {
 
     fn reset(&mut self) {
         self.typed.clear();
+        self.number = None;
         self.target = None;
         self.level = None;
         self.reasons.clear();
@@ -174,8 +184,7 @@ impl RatingFlow {
         self.reset();
         let selector = TicketSelector {
             ticket: Some(ticket),
-            token: None,
-            number: None,
+            ..TicketSelector::default()
         };
         self.step = Step::LookingUp;
         self.target = Some(Target {
@@ -196,30 +205,54 @@ impl RatingFlow {
         if self.step != Step::Identify {
             return;
         }
+        let checking = self.number.is_some();
+        let max = if checking { CHECK_DIGITS } else { 5 };
         match key {
+            "⌫" if checking && self.typed.is_empty() => {
+                // Back to the number.
+                self.typed = self.number.take().unwrap_or_default();
+            }
             "⌫" => {
                 self.typed.pop();
             }
-            k if self.typed.chars().count() < 5 => self.typed.push_str(k),
+            // The check code is digits only.
+            k if checking && !k.bytes().all(|b| b.is_ascii_digit()) => {}
+            k if self.typed.chars().count() < max => self.typed.push_str(k),
             _ => {}
         }
     }
 
-    /// "Tiếp tục" after typing a number.
+    /// "Tiếp tục" after typing a number, then after typing the ticket's
+    /// check code: the number alone is public (called out, on the board).
     pub fn submit_typed(&mut self, now: Duration) -> Vec<Effect> {
         self.touched(now);
         if self.step != Step::Identify {
             return Vec::new();
         }
-        match TicketRef::from_typed(&self.typed) {
-            Some(TicketRef::Number(number)) => self.look_up(
+        if let Some(number) = self.number.clone() {
+            let check = std::mem::take(&mut self.typed);
+            if check.len() != CHECK_DIGITS || !check.bytes().all(|b| b.is_ascii_digit()) {
+                self.message_vi = "Mã kiểm tra gồm 4 chữ số, in trên phiếu.".into();
+                self.message_en = "The check code is the 4 digits printed on the ticket.".into();
+                return Vec::new();
+            }
+            return self.look_up(
                 TicketSelector {
-                    ticket: None,
-                    token: None,
                     number: Some(number.clone()),
+                    check: Some(check),
+                    ..TicketSelector::default()
                 },
                 &number,
-            ),
+            );
+        }
+        match TicketRef::from_typed(&self.typed) {
+            Some(TicketRef::Number(number)) => {
+                self.typed.clear();
+                self.message_vi.clear();
+                self.message_en.clear();
+                self.number = Some(number);
+                Vec::new()
+            }
             _ => {
                 self.message_vi = "Số thứ tự gồm một chữ cái và các chữ số, ví dụ A012.".into();
                 self.message_en = "A number is one letter and digits, e.g. A012.".into();
@@ -239,7 +272,7 @@ impl RatingFlow {
                 TicketSelector {
                     ticket: Some(id),
                     token: Some(token),
-                    number: None,
+                    ..TicketSelector::default()
                 },
                 "",
             ),
@@ -414,7 +447,11 @@ impl RatingFlow {
     /// What the screen shows.
     pub fn view(&self) -> RatingScreen {
         let l = self.lang;
-        let mut keys: Vec<String> = self.prefixes.clone();
+        // Letters only for the number; the check code is digits.
+        let mut keys: Vec<String> = match self.number {
+            Some(_) => Vec::new(),
+            None => self.prefixes.clone(),
+        };
         keys.extend((1..=9).map(|d| d.to_string()));
         keys.extend(["0".to_owned(), "⌫".to_owned()]);
         RatingScreen {
@@ -451,6 +488,14 @@ impl RatingFlow {
                 })
                 .unwrap_or_default(),
             message: l.pick(&self.message_vi, &self.message_en).to_owned(),
+            prompt: self
+                .number
+                .as_ref()
+                .map(|n| match l {
+                    Lang::Vi => format!("Nhập mã kiểm tra (4 chữ số) in trên phiếu {n}:"),
+                    _ => format!("Type the check code (4 digits) printed on ticket {n}:"),
+                })
+                .unwrap_or_default(),
         }
     }
 }
@@ -624,6 +669,7 @@ pub fn render_rating(adapter: &RatingAdapter<'_>, view: &RatingScreen) {
             .collect::<Vec<_>>(),
     )));
     adapter.set_message(view.message.as_str().into());
+    adapter.set_prompt(view.prompt.as_str().into());
 }
 
 /// Binds a rating flow to the `RatingAdapter` of `window` (the kiosk's or
@@ -726,13 +772,31 @@ mod tests {
             f.key(k, secs(1));
         }
         assert_eq!(f.view().typed, "A12");
+        // The number is public: the check code printed beside it comes next.
+        assert!(f.submit_typed(secs(2)).is_empty());
+        let view = f.view();
+        assert_eq!(view.typed, "");
+        assert!(view.prompt.contains("A012"), "{view:?}");
+        assert!(!view.keys.contains(&"A".to_owned()), "digits only now");
+        for k in ["4", "2", "A", "7"] {
+            f.key(k, secs(2));
+        }
+        assert!(
+            f.submit_typed(secs(2)).is_empty(),
+            "three digits are not a code"
+        );
+        assert!(f.view().message.contains("4 chữ số"));
+        for k in ["4", "2", "7", "1", "9"] {
+            f.key(k, secs(2));
+        }
+        assert_eq!(f.view().typed, "4271", "four digits at most");
         let effects = f.submit_typed(secs(2));
         assert_eq!(
             effects,
             vec![Effect::Lookup(TicketSelector {
-                ticket: None,
-                token: None,
-                number: Some("A012".into())
+                number: Some("A012".into()),
+                check: Some("4271".into()),
+                ..TicketSelector::default()
             })]
         );
         f.looked_up(Ok(found("A012", None)));

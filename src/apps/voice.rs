@@ -604,7 +604,7 @@ impl Announcer {
                         }
                     };
                     let Some(a) = next else { return };
-                    say(&a, plan, &chime, voice.as_mut(), sink.as_mut());
+                    let _ = say(&a, plan, &chime, voice.as_mut(), sink.as_mut());
                     let (lock, cond) = &*q;
                     let mut state = lock.lock().unwrap_or_else(|e| e.into_inner());
                     state.busy = false;
@@ -670,6 +670,19 @@ impl Drop for Announcer {
     }
 }
 
+/// What became of an announcement; the log says exactly this, never
+/// "announced" for a call whose sentence was not said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Said {
+    /// Chime (if planned) and sentence played.
+    Announced,
+    /// The speech program failed: only the chime was played.
+    ChimeOnly,
+    /// Nothing could be played (no chime planned and no sentence, or the
+    /// sound output failed).
+    Nothing,
+}
+
 /// Chime, then the sentence `repeat` times. Errors are logged: a call the
 /// voice cannot say is still chimed and still on the board.
 fn say(
@@ -678,31 +691,41 @@ fn say(
     chime: &Clip,
     voice: &mut dyn Voice,
     sink: &mut dyn AudioSink,
-) {
+) -> Said {
     let mut clips = Vec::new();
     if plan.chime {
         clips.push(chime.clone());
     }
+    let mut spoke = false;
     if plan.repeat > 0 {
         match voice.render(a) {
             Ok(spoken) => {
+                spoke = true;
                 for _ in 0..plan.repeat {
                     clips.extend(spoken.iter().cloned());
                 }
             }
             Err(err) => {
-                tracing::warn!(%err, sentence = %a.sentence, "cannot say the call; chime only")
+                tracing::warn!(%err, sentence = %a.sentence, "the speech program failed; chime only")
             }
         }
     }
     if clips.is_empty() {
-        return;
+        return Said::Nothing;
     }
     let started = Instant::now();
     if let Err(err) = sink.play(&clips) {
         tracing::warn!(%err, sentence = %a.sentence, "cannot play the announcement");
+        return Said::Nothing;
     }
-    tracing::info!(sentence = %a.sentence, took = ?started.elapsed(), "announced");
+    let took = started.elapsed();
+    if spoke || plan.repeat == 0 {
+        tracing::info!(sentence = %a.sentence, ?took, "announced");
+        Said::Announced
+    } else {
+        tracing::warn!(sentence = %a.sentence, ?took, "chimed only, not announced");
+        Said::ChimeOnly
+    }
 }
 
 #[cfg(test)]
@@ -748,6 +771,42 @@ mod tests {
         fn describe(&self) -> String {
             "recording".into()
         }
+    }
+
+    /// A speech program that always fails.
+    struct BrokenVoice;
+    impl Voice for BrokenVoice {
+        fn render(&mut self, _: &Announcement) -> Result<Vec<Clip>, AudioError> {
+            Err(AudioError::Tts {
+                command: "espeak-ng".into(),
+                reason: "exited with status 1".into(),
+            })
+        }
+        fn describe(&self) -> String {
+            "broken".into()
+        }
+    }
+
+    /// #14 item 21: a call whose sentence the speech program could not
+    /// render is chimed, and not reported as announced.
+    #[test]
+    fn a_failed_speech_program_is_not_reported_as_announced() {
+        let a = Announcement::call("A012", 3).unwrap();
+        let plan = Plan {
+            chime: true,
+            repeat: 2,
+        };
+        let chime = Clip::silent("chime");
+        let mut sink = RecordingSink::default();
+        assert_eq!(
+            say(&a, plan, &chime, &mut BrokenVoice, &mut sink),
+            Said::ChimeOnly
+        );
+        assert_eq!(sink.played.lock().unwrap()[0], ["chime"]);
+        assert_eq!(
+            say(&a, plan, &chime, &mut LabelVoice, &mut sink),
+            Said::Announced
+        );
     }
 
     #[test]

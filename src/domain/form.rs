@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 use unicode_normalization::UnicodeNormalization;
 
 use super::procedure::{ChoiceOption, FieldKind, FieldSpec, Procedure};
+use super::text::{self, TextFault, MAX_MARKS_PER_LETTER};
 
 /// Longest text accepted when a field sets no `max_len`.
 pub const DEFAULT_MAX_LEN: u32 = 200;
@@ -429,8 +430,11 @@ fn check_text(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError> {
     if text.chars().any(char::is_control) {
         return Err(wrong_type());
     }
-    let len = text.chars().count() as u32;
     let (vi, en) = (&spec.label_vi, &spec.label_en);
+    if let Some(fault) = text::fault(&text) {
+        return Err(text_fault(fault, vi, en));
+    }
+    let len = text.chars().count() as u32;
     if let Some(min) = spec.min_len {
         if len < min {
             return Err(error(
@@ -465,6 +469,38 @@ fn check_text(spec: &FieldSpec, value: &Value) -> Result<Value, FieldError> {
         }
     }
     Ok(Value::String(text))
+}
+
+/// The refusal of a text with characters no field takes, for the field
+/// labelled `vi` / `en`.
+fn text_fault(fault: TextFault, vi: &str, en: &str) -> FieldError {
+    match fault {
+        TextFault::BidiControl(c) => error(
+            FieldErrorCode::BidiControl,
+            format!(
+                "{vi} có ký tự điều khiển chiều viết (U+{:04X}) làm chữ hiển thị sai thứ tự; vui lòng nhập lại.",
+                u32::from(c)
+            ),
+            format!(
+                "{en} contains a text-direction control character (U+{:04X}) that reorders what is shown; please type it again.",
+                u32::from(c)
+            ),
+        ),
+        TextFault::Invisible => error(
+            FieldErrorCode::Invisible,
+            format!("{vi} chỉ có ký tự vô hình; vui lòng nhập nội dung."),
+            format!("{en} has only invisible characters; please type a value."),
+        ),
+        TextFault::TooManyMarks => error(
+            FieldErrorCode::TooManyMarks,
+            format!(
+                "{vi} có chữ mang quá {MAX_MARKS_PER_LETTER} dấu; vui lòng nhập lại."
+            ),
+            format!(
+                "{en} has a letter with more than {MAX_MARKS_PER_LETTER} accent marks; please type it again."
+            ),
+        ),
+    }
 }
 
 /// `pattern` anchored to the whole value, compiled once per pattern (`None`
@@ -799,6 +835,53 @@ mod tests {
         i.applicant.insert("name".into(), json!(nfd));
         let ok = validate(&copy_certification(), &i, today()).unwrap();
         assert_eq!(ok.applicant.name, "Nguyễn Văn An");
+    }
+
+    /// #12 item 13: every Vietnamese letter, upper and lower case, with
+    /// every tone, NFC and NFD, still passes in a name; the three faults
+    /// are refused, each with a message naming the field.
+    #[test]
+    fn names_take_every_vietnamese_letter_but_not_invisible_tricks() {
+        let letters = crate::domain::text::tests::every_vietnamese_letter();
+        // Names of a few letters each, within the name's 100 characters.
+        for chunk in letters.chunks(20) {
+            let name = format!("Nguyễn {}", chunk.join(" "));
+            let mut i = input(json!({"document_name": "Bằng"}), Some(json!(1)), None);
+            i.applicant.insert("name".into(), json!(name));
+            let ok = validate(&copy_certification(), &i, today())
+                .unwrap_or_else(|e| panic!("{name:?} refused: {e:?}"));
+            let nfc: String = name.nfc().collect();
+            assert_eq!(ok.applicant.name, nfc);
+        }
+        for (name, code, says) in [
+            ("Nguyễn\u{202E}nửaH", FieldErrorCode::BidiControl, "U+202E"),
+            ("An \u{2067}Bình", FieldErrorCode::BidiControl, "U+2067"),
+            ("\u{200B}\u{200B}", FieldErrorCode::Invisible, "vô hình"),
+            ("\u{FEFF} \u{200D}", FieldErrorCode::Invisible, "vô hình"),
+            (
+                "Ae\u{323}\u{302}\u{301}\u{300}n",
+                FieldErrorCode::TooManyMarks,
+                "quá 3 dấu",
+            ),
+        ] {
+            let mut i = input(json!({"document_name": "Bằng"}), Some(json!(1)), None);
+            i.applicant.insert("name".into(), json!(name));
+            let errors = validate(&copy_certification(), &i, today()).unwrap_err();
+            let e = &errors["applicant.name"];
+            assert_eq!(e.code, code, "{name:?}");
+            assert!(e.message_vi.starts_with("Họ, chữ đệm và tên"), "{e:?}");
+            assert!(e.message_vi.contains(says), "{e:?}");
+            assert!(e.message_en.starts_with("Full name"), "{e:?}");
+        }
+        // Any text field, not only names.
+        let mut i = input(
+            json!({"document_name": "B\u{202D}ằng"}),
+            Some(json!(1)),
+            None,
+        );
+        i.applicant.insert("name".into(), json!("Nguyễn Văn An"));
+        let errors = validate(&copy_certification(), &i, today()).unwrap_err();
+        assert_eq!(errors["document_name"].code, FieldErrorCode::BidiControl);
     }
 
     #[test]

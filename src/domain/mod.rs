@@ -11,6 +11,8 @@
 //! - [`procedure`]: the procedure catalogue (data) and its forms.
 //! - [`catalogue_view`]: the catalogue with its rules in words.
 //! - [`form`]: form validation with Vietnamese messages per field.
+//! - [`text`]: characters no text field takes (bidi controls, invisible
+//!   values, stacked marks).
 //! - [`fee`]: fees from a procedure's rule and the citizen's choices.
 //! - [`calendar`]: working days (per-year data) and due times.
 //! - [`dossier`]: dossier codes and statuses.
@@ -33,6 +35,7 @@ pub mod procedure;
 pub mod queue;
 pub mod rating;
 pub mod receipt;
+pub mod text;
 pub mod ticket;
 pub mod ticket_ref;
 pub mod time;

@@ -70,6 +70,10 @@ pub fn format_vn_datetime(at: DateTime<FixedOffset>) -> String {
     )
 }
 
+/// Printed at the top and the bottom of a training office's receipt
+/// (`filing.portal_url = "sandbox"`): the paper must not pass for a real one.
+pub const TRAINING_RECEIPT_VI: &str = "HỒ SƠ ĐÀO TẠO - KHÔNG CÓ GIÁ TRỊ PHÁP LÝ";
+
 /// Builds the receipt, wrapping text to `columns` characters (48 on 80 mm
 /// paper in the normal font, 32 on 58 mm). Large lines are wrapped to half.
 pub fn receipt(data: &ReceiptData, columns: usize) -> Receipt {
@@ -81,6 +85,10 @@ pub fn receipt(data: &ReceiptData, columns: usize) -> Receipt {
     out.center(&data.unit_name.to_uppercase(), Emphasis::Bold);
     out.center("BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ", Emphasis::Normal);
     out.rule();
+    if data.training {
+        out.center(TRAINING_RECEIPT_VI, Emphasis::Bold);
+        out.rule();
+    }
     out.center("GIẤY TIẾP NHẬN HỒ SƠ", Emphasis::Large);
     out.center("VÀ HẸN TRẢ KẾT QUẢ", Emphasis::Bold);
     out.center(&format!("Mã hồ sơ: {}", data.code), Emphasis::Bold);
@@ -143,6 +151,10 @@ pub fn receipt(data: &ReceiptData, columns: usize) -> Receipt {
     if data.waiting_for_portal {
         out.rule();
         out.left(WAITING_FOR_PORTAL_VI, Emphasis::Bold);
+    }
+    if data.training {
+        out.rule();
+        out.center(TRAINING_RECEIPT_VI, Emphasis::Bold);
     }
     out.rule();
     out.center(
@@ -300,6 +312,7 @@ mod tests {
             waiting_for_portal: true,
             ticket_number: Some("B003".into()),
             presence_note: Some("Mang bản chính đến quầy để đối chiếu.".into()),
+            training: false,
         }
     }
 
@@ -357,6 +370,16 @@ mod tests {
         assert!(!all.contains("tự động gửi"), "{all}");
         assert!(all.contains("Lệ phí: Miễn lệ phí"), "{all}");
         assert!(!all.contains("Số thứ tự"), "{all}");
+    }
+
+    #[test]
+    fn a_training_receipt_says_so_at_top_and_bottom() {
+        let plain = text(&receipt(&data(), 48));
+        assert!(!plain.contains(TRAINING_RECEIPT_VI), "{plain}");
+        let mut training = data();
+        training.training = true;
+        let printed = text(&receipt(&training, 48));
+        assert_eq!(printed.matches(TRAINING_RECEIPT_VI).count(), 2, "{printed}");
     }
 
     #[test]

@@ -6,6 +6,12 @@
 //! `MOTCUA:T:{id}:{token}` or, when the office has a public address for
 //! phones, as the link `{public_url}/t/{id}?k={token}`. The kiosk prints it
 //! ([`ticket_payload`]); rating screens read it back ([`TicketRef::from_scan`]).
+//!
+//! A number typed by hand (`A012`) is public — it is called out loud and
+//! shown on the hall board — so rating by it also needs the ticket's
+//! [`check_code`]: 4 digits printed on the paper, derived from the lookup
+//! token (so the hub stores nothing more, and the paper and the hub always
+//! agree).
 
 /// The QR payload of ticket `id` with lookup `token`: a link when the
 /// office has a `public_url`, else `MOTCUA:T:{id}:{token}`.
@@ -81,9 +87,35 @@ impl TicketRef {
     }
 }
 
+/// The 4-digit check code printed on a ticket: the first 32 bits of the
+/// SHA-256 of its lookup token, modulo 10 000, with leading zeros. A guess
+/// is right once in 10 000; the rating window and the one rating per
+/// ticket keep guessing unrewarding.
+pub fn check_code(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(token.as_bytes());
+    let n = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
+    format!("{:04}", n % 10_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_codes_are_four_digits_fixed_by_the_token() {
+        // Vectors computed independently: the first 8 hex digits of
+        // `printf ABCD2345 | sha256sum`, as a number, modulo 10 000.
+        assert_eq!(check_code("ABCD2345"), "6836");
+        assert_eq!(check_code("K7Q2MX9P"), "9205");
+        for token in ["ABCD2345", "K7Q2MX9P", ""] {
+            let code = check_code(token);
+            assert_eq!(code.len(), 4, "{code}");
+            assert!(code.bytes().all(|b| b.is_ascii_digit()));
+            assert_eq!(code, check_code(token), "the same token, the same code");
+        }
+        assert_ne!(check_code("ABCD2345"), check_code("ABCD2346"));
+    }
 
     #[test]
     fn a_printed_payload_reads_back() {

@@ -25,7 +25,9 @@ use crate::apps::printing::QrPolicy;
 use crate::apps::rating::{RatingApp, RatingContext, RatingFlow};
 use crate::apps::shell::WallClock;
 use crate::apps::shell::{Poster, UiClock};
-use crate::apps::ui::{CounterAdapter, CounterWindow, InfoLine, ReprintRow, ServiceRow};
+use crate::apps::ui::{
+    CounterAdapter, CounterPage, CounterWindow, DeskState, InfoLine, ReprintRow, ServiceRow,
+};
 use motcua_api::{CounterState, SignInRequest, TransferRequest};
 
 /// What the counter runtime needs besides the window.
@@ -249,7 +251,7 @@ impl CounterApp {
                     app.post(move |app| match (queue, failed) {
                         (Ok(q), Ok(f)) => app.dispatch(|c| {
                             if let Ok(h) = &health {
-                                c.kiosks_loaded(&h.kiosks);
+                                c.kiosks_loaded(h.kiosks());
                             }
                             c.loaded(&q, f)
                         }),
@@ -289,12 +291,27 @@ impl CounterApp {
             }
             Effect::LoadDossier(code) => {
                 let Some(hub) = self.session() else { return };
+                // The catalogue's forms label the dossier's fields; once.
+                let need_forms = !self.lock().has_forms();
                 self.ctx.runtime.spawn(async move {
+                    let forms = match need_forms {
+                        true => Some(hub.procedures().await),
+                        false => None,
+                    };
                     let result = hub
                         .get::<serde_json::Value>(&format!("/api/v1/dossiers/{code}"))
                         .await;
                     app.post(move |app| {
-                        app.lock().dossier_loaded(&code, result);
+                        let mut c = app.lock();
+                        match forms {
+                            Some(Ok(catalogue)) => c.catalogue_loaded(&catalogue),
+                            Some(Err(err)) => {
+                                tracing::warn!(%err, "no catalogue: dossier fields unlabelled")
+                            }
+                            None => {}
+                        }
+                        c.dossier_loaded(&code, result);
+                        drop(c);
                         app.render();
                     });
                 });
@@ -433,12 +450,20 @@ pub fn render_view(window: &CounterWindow, view: &CounterScreen) {
             tracing::warn!(%err, "cannot switch the screen language");
         }
     }
-    adapter.set_page(view.page.into());
+    adapter.set_page(match view.page {
+        controller::Page::SignIn => CounterPage::SignIn,
+        controller::Page::Work => CounterPage::Work,
+    });
     adapter.set_counter_title(view.counter_title.as_str().into());
     adapter.set_officer_name(view.officer_name.as_str().into());
-    adapter.set_counter_state(view.counter_state.as_str().into());
+    adapter.set_counter_state(match view.counter_state {
+        CounterState::Open => DeskState::Open,
+        CounterState::Paused => DeskState::Paused,
+        CounterState::Closed => DeskState::Closed,
+    });
     adapter.set_counter_state_text(view.counter_state_text.as_str().into());
     adapter.set_signing_in(view.signing_in);
+    adapter.set_idle_hint(view.idle_hint.as_str().into());
     adapter.set_has_ticket(view.has_ticket);
     adapter.set_ticket_number(view.ticket_number.as_str().into());
     adapter.set_ticket_service(view.ticket_service.as_str().into());

@@ -54,7 +54,8 @@ pub fn render_window(config: &Config) -> anyhow::Result<(HeadlessWindow, Counter
     Ok((screen, window))
 }
 
-fn sample_now() -> DateTime<Utc> {
+/// The time every sample page is shown at.
+pub fn sample_now() -> DateTime<Utc> {
     "2026-11-26T02:15:00Z".parse().expect("static time")
 }
 
@@ -87,12 +88,14 @@ fn sample_queue(config: &Config, counter: u32) -> QueueView {
     }
 }
 
+/// A ticket of the counter's last service (in the demo office, counter 2's
+/// certified copies, whose dossier has pages and copies).
 fn sample_ticket(config: &Config, counter: u32, state: &str) -> TicketView {
     let code = config
         .counters
         .iter()
         .find(|c| c.number == counter)
-        .and_then(|c| c.services.first().cloned())
+        .and_then(|c| c.services.last().cloned())
         .unwrap_or_else(|| config.services[0].code.clone());
     let s = config.service(&code).unwrap_or(&config.services[0]);
     serde_json::from_value(serde_json::json!({
@@ -108,10 +111,12 @@ fn sample_ticket(config: &Config, counter: u32, state: &str) -> TicketView {
     .expect("a sample ticket")
 }
 
-type Page = (&'static str, Counter, RatingFlow, bool);
+/// A page's name, the counter in that state, the rating panel, and whether
+/// the panel is turned to the citizen.
+pub type SamplePage = (&'static str, Counter, RatingFlow, bool);
 
-/// Each page, reached through the controller.
-fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
+/// Each page, reached through the controller (layout tests render them too).
+pub fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<SamplePage> {
     let mut rating = RatingFlow::new(
         Duration::from_secs(90),
         config.services.iter().map(|s| s.prefix.clone()).collect(),
@@ -123,7 +128,7 @@ fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
     if lang == Lang::En {
         sign_in.toggle_language();
     }
-    let mut pages: Vec<Page> = vec![("sign-in", sign_in.clone(), closed.clone(), false)];
+    let mut pages: Vec<SamplePage> = vec![("sign-in", sign_in.clone(), closed.clone(), false)];
 
     let mut wrong = sign_in.clone();
     wrong.sign_in("cb01", "0000");
@@ -137,6 +142,13 @@ fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
     pages.push(("sign-in-error", wrong, closed.clone(), false));
 
     let mut idle = sign_in.clone();
+    // The catalogue's forms label the dossier's fields.
+    idle.catalogue_loaded(&crate::domain::catalogue_view::catalogue_view(
+        &crate::domain::procedure::Catalogue::builtin(),
+        &config.filing.office_hours(),
+        motcua_api::CatalogueSource::Local,
+        None,
+    ));
     idle.sign_in("cb01", "1111");
     idle.signed_in(Ok(SignedIn {
         session: "staff-sample".into(),
@@ -178,14 +190,16 @@ fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
     serving.dossier_loaded(
         &code,
         Ok(serde_json::json!({
-            "procedure_name_vi": "Đăng ký khai sinh",
-            "procedure_name_en": "Birth registration",
+            "procedure": "2.000815",
+            "procedure_name_vi": "Chứng thực bản sao từ bản chính giấy tờ, văn bản",
+            "procedure_name_en": "Certified copies from originals",
             "received_at": "2026-11-26T08:40:00+07:00",
             "due_at": "2026-11-26T17:00:00+07:00",
-            "fee_text": "Miễn lệ phí",
+            "fee_text": "16.000đ",
+            "pages": 5, "copies": 2,
             "status_vi": "Đã tiếp nhận", "status_en": "Received",
-            "applicant": {"name": "Trần Thị Bình", "id_number": "079195001234", "address": "Phường Bến Nghé, Quận 1, TP Hồ Chí Minh", "phone": "0901234567"},
-            "fields": {"child_name": "Trần Minh An", "child_date_of_birth": "2026-11-20", "child_sex": "Nam"}
+            "applicant": {"name": "Trần Thị Bình", "id_number": "079195001234", "date_of_birth": "1995-03-07", "address": "Phường Bến Nghé, Quận 1, TP Hồ Chí Minh", "phone": "0901234567"},
+            "fields": {"document_name": "Bằng tốt nghiệp trung học phổ thông"}
         })),
     );
     pages.push((
@@ -220,18 +234,18 @@ fn sample_pages(config: &Config, counter: u32, lang: Lang) -> Vec<Page> {
     finished.acted(
         &Command::Finish,
         Ok(Answer::Ticket(CounterTicket {
-            ticket: done,
+            ticket: done.clone(),
             dossier_code: None,
         })),
     );
     let mut choose = rating.clone();
-    choose.start_for_ticket(42, "A013", Duration::ZERO);
+    choose.start_for_ticket(done.id, &done.number, Duration::ZERO);
     choose.looked_up(Ok(RatingLookup {
         ticket: RatedTicket {
-            id: 42,
-            number: "A013".into(),
-            service_name_vi: config.services[0].name_vi.clone(),
-            service_name_en: config.services[0].name_en.clone(),
+            id: done.id,
+            number: done.number.clone(),
+            service_name_vi: done.service_name_vi.clone(),
+            service_name_en: done.service_name_en.clone(),
             state: crate::domain::ticket::TicketState::Done,
             counter: Some(counter),
             officer_name: Some("Nguyễn Thị Lan".into()),

@@ -406,6 +406,25 @@ pub fn hub(r: &Reach) -> CheckResult {
                 details,
             )
         }
+        // The hub says what happened and what to do (a replaced database,
+        // a full disk): the technician reads it here.
+        Ok(code) if r.body["problem"].is_object() => {
+            details["hub"] = r.body.clone();
+            let problem = &r.body["problem"];
+            result(
+                Check::Hub,
+                Status::Fail,
+                format!(
+                    "Máy chủ báo lỗi HTTP {code}: {}",
+                    problem["message_vi"].as_str().unwrap_or_default()
+                ),
+                format!(
+                    "Hub answers HTTP {code}: {}",
+                    problem["message_en"].as_str().unwrap_or_default()
+                ),
+                details,
+            )
+        }
         Ok(code) => result(
             Check::Hub,
             Status::Fail,
@@ -468,6 +487,22 @@ pub fn portal(r: &Reach) -> CheckResult {
             details,
         ),
     }
+}
+
+/// `portal` in a training office (`filing.portal_url = "sandbox"`): a
+/// warning, never a pass — citizens' dossiers reach no real portal.
+pub fn portal_sandbox() -> CheckResult {
+    result(
+        Check::Portal,
+        Status::Warn,
+        "Máy chủ gửi hồ sơ đến cổng thử nghiệm (filing.portal_url = \"sandbox\", văn phòng \
+         đào tạo): hồ sơ không đến cổng dịch vụ công thật"
+            .to_owned(),
+        "The hub delivers dossiers to the portal sandbox (filing.portal_url = \"sandbox\", a \
+         training office): no dossier reaches the real public service portal"
+            .to_owned(),
+        json!({ "portal_url": "sandbox", "training": true }),
+    )
 }
 
 /// `outbox`: dossiers waiting for the portal.

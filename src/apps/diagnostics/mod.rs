@@ -185,7 +185,7 @@ impl Sources {
         });
         s.database = database;
         s.portal = portal_url
-            .or_else(|| config.filing.portal_url.clone())
+            .or_else(|| config.filing.portal_http_url())
             .map(|url| PortalTarget {
                 url,
                 token: config.filing.portal_token.clone(),
@@ -318,9 +318,10 @@ impl Diagnostics {
                 None => checks::skipped(check, "không có máy chủ", "no hub"),
                 Some(hub) => {
                     let url = format!("{}/api/v1/health", hub.client.base_url());
-                    checks::hub(&self.reach(&url, None).await)
+                    checks::hub(&self.reach(&url, Some(hub.client.token())).await)
                 }
             },
+            Check::Portal if s.config.filing.training() => checks::portal_sandbox(),
             Check::Portal => match &s.portal {
                 None => checks::skipped(
                     check,

@@ -104,6 +104,11 @@ pub struct Board {
     /// Board clock (time since start) until which the newest call is
     /// highlighted.
     highlight_until: Option<Duration>,
+    /// Board clock until which the newest call is "being called" (the
+    /// stale-after window); after it the board says no one is being called.
+    /// `None` with `idle` false: loaded, the window starts at the next tick.
+    calling_until: Option<Duration>,
+    idle: bool,
     last_event_id: i64,
     loaded: bool,
     /// Events heard while a reload is in flight.
@@ -127,6 +132,9 @@ pub struct DisplayView {
     /// "GỌI LẠI" / "CALLED AGAIN", or "".
     pub newest_recall_text: String,
     pub highlighted: bool,
+    /// What the large area says when no call is shown: no call yet, or no
+    /// one being called now (the last calls stay in the list).
+    pub idle_text: String,
     /// (number, counter text, recall text) newest first.
     pub calls: Vec<(String, String, String)>,
     /// (prefix · name, waiting text, waiting count)
@@ -143,6 +151,8 @@ impl Board {
             services: Vec::new(),
             calls: VecDeque::new(),
             highlight_until: None,
+            calling_until: None,
+            idle: false,
             last_event_id: 0,
             loaded: false,
             reload_pending: false,
@@ -195,6 +205,8 @@ impl Board {
             .map(Call::from)
             .collect();
         self.highlight_until = None;
+        self.calling_until = None;
+        self.idle = false;
         self.loaded = true;
         self.reload_pending = false;
         let held = std::mem::take(&mut self.held);
@@ -288,19 +300,37 @@ impl Board {
             return None;
         }
         self.highlight_until = Some(now + self.rules.highlight);
+        self.calling_until = Some(now + self.rules.stale_after);
+        self.idle = false;
         self.announced += 1;
         Announcement::call(&call.number, call.counter).ok()
     }
 
     /// The board clock moved; returns whether the view changed.
     pub fn tick(&mut self, now: Duration) -> bool {
-        match self.highlight_until {
-            Some(until) if now >= until => {
-                self.highlight_until = None;
-                true
-            }
-            _ => false,
+        let mut changed = false;
+        if self.highlight_until.is_some_and(|until| now >= until) {
+            self.highlight_until = None;
+            changed = true;
         }
+        match self.calling_until {
+            Some(until) if now >= until && !self.idle => {
+                self.idle = true;
+                self.calling_until = None;
+                changed = true;
+            }
+            None if !self.idle && !self.calls.is_empty() => {
+                // Loaded (or heard late): the window starts now.
+                self.calling_until = Some(now + self.rules.stale_after);
+            }
+            _ => {}
+        }
+        changed
+    }
+
+    /// The calls listed, newest first.
+    pub fn calls(&self) -> impl Iterator<Item = &Call> {
+        self.calls.iter()
     }
 
     /// What the screen shows.
@@ -358,7 +388,14 @@ impl Board {
                 )
                 .to_owned();
         }
-        if let Some(c) = self.calls.front() {
+        view.idle_text = match (l, self.calls.is_empty()) {
+            (Lang::Vi, true) => "Chưa có số nào được gọi",
+            (Lang::Vi, false) => "Hiện không gọi số nào",
+            (Lang::En, true) => "No number called yet",
+            (Lang::En, false) => "No one is being called now",
+        }
+        .to_owned();
+        if let Some(c) = self.calls.front().filter(|_| !self.idle) {
             view.has_call = true;
             view.newest_number = c.number.clone();
             view.newest_counter = counter_text(c);
@@ -486,6 +523,36 @@ mod tests {
         assert!(b.tick(secs(108)), "the highlight lasts 8 s");
         assert!(!b.view().highlighted);
         assert_eq!(b.view().newest_number, "A001", "still the newest call");
+    }
+
+    /// #14 item 20: once the newest call is older than the stale window,
+    /// the board says no one is being called (the list keeps the calls);
+    /// a new call shows again.
+    #[test]
+    fn an_idle_board_says_no_one_is_being_called() {
+        let mut b = loaded_board();
+        assert_eq!(b.view().idle_text, "Chưa có số nào được gọi");
+        b.event(
+            &call_event(11, "ticket.called", (1, "A001", 3, 0), 0, 4),
+            wall(0),
+            secs(0),
+        );
+        assert!(b.view().has_call);
+        b.tick(secs(60));
+        assert!(b.view().has_call, "still being called within the window");
+        assert!(b.tick(secs(121)));
+        let v = b.view();
+        assert!(!v.has_call && !v.highlighted);
+        assert_eq!(v.idle_text, "Hiện không gọi số nào");
+        assert_eq!(v.calls.len(), 1, "the list keeps the call");
+        b.set_lang(Lang::En);
+        assert_eq!(b.view().idle_text, "No one is being called now");
+        b.event(
+            &call_event(12, "ticket.called", (2, "A002", 1, 0), 130, 3),
+            wall(130),
+            secs(130),
+        );
+        assert!(b.view().has_call, "a new call shows again");
     }
 
     #[test]

@@ -225,6 +225,7 @@ pub fn render_view(window: &DisplayWindow, view: &DisplayView) {
         }
     }
     adapter.set_has_call(view.has_call);
+    adapter.set_idle_text(view.idle_text.as_str().into());
     adapter.set_newest_number(view.newest_number.as_str().into());
     adapter.set_newest_counter(view.newest_counter.as_str().into());
     adapter.set_newest_service(view.newest_service.as_str().into());

@@ -79,6 +79,24 @@ fn sample_queue(config: &Config) -> QueueView {
     }
 }
 
+/// The `seq`th number of a service (by its index in the configuration),
+/// with the `nth` counter that serves it: the board's samples agree with
+/// the office they are drawn for.
+fn sample_number(config: &Config, service: usize, seq: u32, nth: usize) -> (String, u32) {
+    let s = &config.services[service % config.services.len()];
+    let counters: Vec<u32> = config
+        .counters
+        .iter()
+        .filter(|c| c.services.contains(&s.code))
+        .map(|c| c.number)
+        .collect();
+    let counter = counters
+        .get(nth % counters.len().max(1))
+        .copied()
+        .unwrap_or(1);
+    (format!("{}{seq:03}", s.prefix), counter)
+}
+
 fn call(
     config: &Config,
     id: i64,
@@ -88,7 +106,12 @@ fn call(
     counter: u32,
     recalls: u32,
 ) -> SseMessage {
-    let s = &config.services[(ticket as usize) % config.services.len()];
+    // The service whose letter the number carries.
+    let s = config
+        .services
+        .iter()
+        .find(|s| number.starts_with(&s.prefix))
+        .unwrap_or(&config.services[0]);
     let data = serde_json::json!({
         "id": id,
         "at_ms": sample_now().timestamp_millis(),
@@ -114,7 +137,7 @@ fn call(
 }
 
 /// Each state, reached through the controller.
-fn sample_boards(config: &Config, lang: Lang) -> Vec<(&'static str, Board)> {
+pub fn sample_boards(config: &Config, lang: Lang) -> Vec<(&'static str, Board)> {
     let mut base = Board::new(BoardRules::default());
     base.set_lang(lang);
     let connecting = base.clone();
@@ -129,37 +152,43 @@ fn sample_boards(config: &Config, lang: Lang) -> Vec<(&'static str, Board)> {
     let now = sample_now();
     let t = Duration::from_secs(1);
     let mut idle = base.clone();
-    for (i, (number, counter)) in [
-        ("A009", 1),
-        ("B003", 3),
-        ("A010", 2),
-        ("D004", 4),
-        ("C002", 4),
-        ("A011", 1),
-    ]
-    .iter()
-    .enumerate()
-    {
+    // (service index, number, which of its counters)
+    let calls = [
+        (0, 9, 0),
+        (1, 3, 1),
+        (0, 10, 1),
+        (3, 4, 1),
+        (2, 2, 0),
+        (0, 11, 0),
+    ];
+    let mut numbers = Vec::new();
+    for (i, (service, seq, nth)) in calls.iter().enumerate() {
         let id = 101 + i as i64;
+        let (number, counter) = sample_number(config, *service, *seq, *nth);
         idle.event(
-            &call(config, id, "ticket.called", id, number, *counter, 0),
+            &call(config, id, "ticket.called", id, &number, counter, 0),
             now,
             t,
         );
+        numbers.push((id, number, counter));
     }
+    // Later than the stale window: no one is being called now.
     idle.tick(Duration::from_secs(60));
+    idle.tick(Duration::from_secs(200));
     let mut new_call = idle.clone();
+    let (number, counter) = sample_number(config, 0, 12, 1);
     new_call.event(
-        &call(config, 107, "ticket.called", 200, "A012", 3, 0),
+        &call(config, 107, "ticket.called", 200, &number, counter, 0),
         now,
-        Duration::from_secs(61),
+        Duration::from_secs(201),
     );
     let mut recall = new_call.clone();
-    recall.tick(Duration::from_secs(120));
+    recall.tick(Duration::from_secs(215));
+    let (id, number, counter) = &numbers[2];
     recall.event(
-        &call(config, 108, "ticket.recalled", 103, "A010", 2, 1),
+        &call(config, 108, "ticket.recalled", *id, number, *counter, 1),
         now,
-        Duration::from_secs(121),
+        Duration::from_secs(216),
     );
     let mut disconnected = idle.clone();
     disconnected.set_connected(false);
@@ -170,4 +199,41 @@ fn sample_boards(config: &Config, lang: Lang) -> Vec<(&'static str, Board)> {
         ("recall", recall),
         ("disconnected", disconnected),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// #14 item 16: on every sample board, each number's letter is its
+    /// service's and each call goes to a counter that serves that service,
+    /// in the demo office's configuration.
+    #[test]
+    fn sample_calls_agree_with_the_demo_configuration() {
+        let config = Config::demo();
+        for lang in [Lang::Vi, Lang::En] {
+            for (state, board) in sample_boards(&config, lang) {
+                for c in board.calls() {
+                    let service = config
+                        .services
+                        .iter()
+                        .find(|s| s.name_vi == c.service_name_vi)
+                        .unwrap_or_else(|| panic!("{state}: no service {}", c.service_name_vi));
+                    assert!(
+                        c.number.starts_with(&service.prefix),
+                        "{state}: {} is not a {} number",
+                        c.number,
+                        service.name_vi
+                    );
+                    let counter = config.counters.iter().find(|k| k.number == c.counter);
+                    assert!(
+                        counter.is_some_and(|k| k.services.contains(&service.code)),
+                        "{state}: counter {} does not serve {}",
+                        c.counter,
+                        service.name_vi
+                    );
+                }
+            }
+        }
+    }
 }

@@ -144,9 +144,7 @@ pub fn run(
             post: event_loop_poster(),
         },
     );
-    window
-        .global::<KioskAdapter>()
-        .set_rating_enabled(config.rating.enabled);
+    app.set_rating_enabled(config.rating.enabled);
     // While it asks for a ticket, the rating screen reads the scanner.
     let r = rating.clone();
     app.set_scan_hook(Box::new(move |line| {
@@ -162,6 +160,7 @@ pub fn run(
         slint::TimerMode::Repeated,
         Duration::from_secs(1),
         move || {
+            a.rating_open(rating.step() != crate::apps::rating::Step::Closed);
             a.tick();
             rating.follow_language(a.lang());
             rating.tick();

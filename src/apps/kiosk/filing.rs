@@ -1,8 +1,8 @@
 //! Online filing at the kiosk, as plain Rust: the procedure list and its
 //! search, consent, the card pre-fill, the form with the on-screen keyboard,
-//! review, submission, the receipt, and dossier lookup.
+//! review, submission and the receipt (the form model).
 //!
-//! [`Filing`] holds what the citizen entered; [`super::controller::Kiosk`]
+//! [`Filing`] holds what the citizen entered; [`super::controller::filing`]
 //! owns one and routes touches, keys, scans and hub answers to it. Like the
 //! rest of the controller it performs no I/O: it returns what to do, and
 //! renders its state into strings for the screen.
@@ -18,14 +18,13 @@ use serde_json::Value;
 use crate::apps::shell::Lang;
 use crate::domain::form::{self, DossierInput, FieldErrors};
 use crate::domain::procedure::{FieldKind, FieldSpec};
-use crate::domain::vietnamese_input::{apply_key, InputMethod};
-use motcua_api::{CatalogueView, DossierView, FileRequest, FiledDossier, ProcedureEntry};
+use crate::domain::vietnamese_input::{apply_action, Action, KeyboardMode};
+use motcua_api::{CatalogueView, FileRequest, FiledDossier, ProcedureEntry};
 
 /// Where typed keys go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Focus {
     Search,
-    Lookup,
     Field(String),
 }
 
@@ -64,14 +63,13 @@ pub struct Filing {
     notice: Option<(String, String)>,
     focus: Option<Focus>,
     shift: bool,
-    method: Option<InputMethod>,
+    /// Simple (the default), Telex or VNI.
+    mode: KeyboardMode,
     scan_message: Option<(String, String, bool)>,
     /// The request being submitted: its idempotency key and body, the same
     /// for every retry.
     pub submission: Option<(String, FileRequest)>,
     pub filed: Option<FiledDossier>,
-    lookup_input: String,
-    pub lookup: Option<DossierView>,
     /// Scanner lines of an MRZ being read (in memory only, never stored).
     assembler: DocumentAssembler,
 }
@@ -94,8 +92,8 @@ impl Filing {
         self.consent
     }
 
-    pub fn method(&self) -> InputMethod {
-        self.method.unwrap_or(InputMethod::Telex)
+    pub fn mode(&self) -> KeyboardMode {
+        self.mode
     }
 
     pub fn shift(&self) -> bool {
@@ -115,9 +113,16 @@ impl Filing {
         };
     }
 
+    /// The procedure list, with the keyboard closed: it opens when the
+    /// search box is touched, never by itself over the list.
     pub fn start_search(&mut self) {
         self.reset();
+    }
+
+    /// The search box was touched: keys go to it.
+    pub fn focus_search(&mut self) {
         self.focus = Some(Focus::Search);
+        self.shift = false;
     }
 
     pub fn choose(&mut self, code: &str) -> bool {
@@ -247,11 +252,6 @@ impl Filing {
         }
     }
 
-    pub fn focus_lookup(&mut self) {
-        self.reset();
-        self.focus = Some(Focus::Lookup);
-    }
-
     pub fn choose_option(&mut self, key: &str, value: &str) {
         if self.specs().iter().any(|(k, _)| k == key) {
             self.values.insert(key.to_owned(), value.to_owned());
@@ -279,29 +279,30 @@ impl Filing {
                 return;
             }
             "method" => {
-                self.method = Some(match self.method() {
-                    InputMethod::Telex => InputMethod::Vni,
-                    InputMethod::Vni => InputMethod::Telex,
-                });
+                // Simple → Telex → VNI → Simple.
+                self.mode = match self.mode {
+                    KeyboardMode::Simple => KeyboardMode::Telex,
+                    KeyboardMode::Telex => KeyboardMode::Vni,
+                    KeyboardMode::Vni => KeyboardMode::Simple,
+                };
                 return;
             }
             "done" => {
-                if matches!(self.focus, Some(Focus::Field(_))) {
-                    self.focus = None;
-                }
+                self.focus = None;
                 return;
             }
             _ => {}
         }
         let kind = self.focused_kind();
-        let method = self.method();
+        let mode = self.mode;
         let shift = std::mem::take(&mut self.shift);
         let (text, compose, capitalise, numeric) = match &self.focus {
             Some(Focus::Search) => (&mut self.search, true, false, false),
-            Some(Focus::Lookup) => (&mut self.lookup_input, false, false, false),
             Some(Focus::Field(k)) => {
                 let numeric = !matches!(kind, Some(FieldKind::Text));
-                let capitalise = k.ends_with("name");
+                // Only a person's name starts its words with capitals
+                // (not "document_name": "bằng tốt nghiệp" stays as typed).
+                let capitalise = k.ends_with("name") && !k.starts_with("document");
                 let k = k.clone();
                 self.errors.remove(&k);
                 (
@@ -318,6 +319,22 @@ impl Filing {
                 text.pop();
             }
             " " if !numeric => text.push(' '),
+            // A key of its own for a Vietnamese letter or a tone: "[a^]",
+            // "[sac]" (the names of `motcua diag type --method simple`).
+            action if !numeric && action.starts_with('[') && action.ends_with(']') => {
+                let Ok(action) = action[1..action.len() - 1].parse::<Action>() else {
+                    return;
+                };
+                let at_word_start = text.is_empty() || text.ends_with(' ');
+                let action = match action {
+                    Action::Letter { key, .. } => Action::Letter {
+                        key,
+                        upper: shift || (capitalise && at_word_start),
+                    },
+                    tone => tone,
+                };
+                *text = apply_action(text, action);
+            }
             _ => {
                 let Some(c) = key.chars().next().filter(|_| key.chars().count() == 1) else {
                     return;
@@ -334,10 +351,8 @@ impl Filing {
                 } else {
                     c
                 };
-                if matches!(self.focus, Some(Focus::Lookup)) {
-                    text.push(c.to_ascii_uppercase());
-                } else if compose && c.is_alphanumeric() {
-                    *text = apply_key(text, c, method);
+                if compose && c.is_alphanumeric() {
+                    *text = mode.apply_key(text, c);
                 } else {
                     text.push(c);
                 }
@@ -347,15 +362,6 @@ impl Filing {
 
     pub fn search_text(&self) -> &str {
         &self.search
-    }
-
-    pub fn lookup_input(&self) -> &str {
-        &self.lookup_input
-    }
-
-    /// Sets the lookup code (a scanned receipt QR code).
-    pub fn set_lookup(&mut self, code: &str) {
-        self.lookup_input = code.trim().to_owned();
     }
 
     /// The procedures matching the search, grouped by field.
@@ -458,7 +464,8 @@ impl Filing {
                 Some(_) => "numeric",
                 None => "",
             },
-            _ => "",
+            Some(Focus::Search) => "text",
+            None => "",
         }
     }
 
@@ -569,7 +576,8 @@ impl Filing {
                     .find(|(v, _)| *v == f.value)
                     .map(|(_, label)| label.clone())
                     .unwrap_or(f.value.clone()),
-                _ if f.key == "applicant.id_number" => motcua_drivers::mask_id_number(&f.value),
+                // The citizen's own ID number in full on their own screen
+                // (masked only on paper and in logs), so they can check it.
                 _ => f.value.clone(),
             };
             lines.push(format!("{}: {value}", f.label));
@@ -707,6 +715,12 @@ mod tests {
     fn search_ignores_case_and_diacritics() {
         let mut f = filing();
         f.start_search();
+        assert_eq!(
+            f.keyboard(),
+            "",
+            "no keyboard until the search box is touched"
+        );
+        f.focus_search();
         for k in ["k", "h", "a", "i", " ", "s", "i", "n", "h"] {
             f.key(k);
         }
@@ -736,11 +750,12 @@ mod tests {
         assert_eq!(value("applicant.id_number"), "001090012345");
         assert_eq!(value("applicant.date_of_birth"), "15/03/1990");
         assert_eq!(value("applicant.sex"), "Nam");
-        // Review masks the ID number.
+        // Review shows the citizen's own ID number in full (issue 14
+        // item 5); the paper receipt masks it.
         assert!(f
             .review_lines(Lang::Vi)
             .iter()
-            .any(|l| l.ends_with("001******345")));
+            .any(|l| l.ends_with(": 001090012345")));
     }
 
     #[test]
@@ -768,6 +783,10 @@ mod tests {
         f.choose("1.001193");
         f.open_form(false);
         f.focus_field("applicant.name");
+        // Simple is the default; the method key chooses Telex.
+        assert_eq!(f.mode(), KeyboardMode::Simple);
+        f.key("method");
+        assert_eq!(f.mode(), KeyboardMode::Telex);
         for k in "nguyeenx vawn anh".chars() {
             f.key(&k.to_string());
         }
@@ -778,6 +797,38 @@ mod tests {
             .unwrap()
             .value;
         assert_eq!(name, "Nguyễn Văn Anh");
+    }
+
+    #[test]
+    fn simple_mode_keys_type_letters_and_tones_without_capitals_outside_names() {
+        let mut f = filing();
+        f.choose("1.004873");
+        f.open_form(false);
+        let typed = |f: &mut Filing, key: &str, keys: &[&str]| {
+            f.focus_field(key);
+            for k in keys {
+                f.key(k);
+            }
+            f.field_views(Lang::Vi)
+                .into_iter()
+                .find(|v| v.key == key)
+                .unwrap()
+                .value
+        };
+        let name = typed(
+            &mut f,
+            "applicant.name",
+            &[
+                "[dd]", "o", "[nang]", " ", "v", "a", "n", " ", "b", "i", "n", "h",
+            ],
+        );
+        assert_eq!(name, "Đọ Van Binh", "capitals start each word of a name");
+        let purpose = typed(
+            &mut f,
+            "purpose",
+            &["k", "e", "t", "[e^]", "[sac]", " ", "h", "o", "n", "[o^]"],
+        );
+        assert_eq!(purpose, "kết hôn", "no capital outside name fields");
     }
 
     #[test]

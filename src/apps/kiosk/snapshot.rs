@@ -37,12 +37,15 @@ pub fn run(config: &Config, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let adapter = window.global::<KioskAdapter>();
     adapter.set_office_name(config.office.name.clone().into());
     adapter.set_demo(true);
-    adapter.set_scan_demo(true);
+    window
+        .global::<crate::apps::ui::FilingAdapter>()
+        .set_scan_demo(true);
     adapter.set_demo_text(
         "CHẾ ĐỘ DEMO · máy in và đầu đọc là giả lập / DEMO MODE · emulated devices".into(),
     );
     let preview = sample_preview(config);
     let mut written = Vec::new();
+    let mut overflows = Vec::new();
     for (orientation, portrait, (w, h)) in [
         ("portrait", true, (1080, 1920)),
         ("landscape", false, (1920, 1080)),
@@ -60,13 +63,22 @@ pub fn run(config: &Config, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
                 adapter.set_clock_text(
                     clock_text(sample_now(), config.timezone(), kiosk.lang()).into(),
                 );
-                let path = dir.join(format!("kiosk-{orientation}-{lang}-{page}.png"));
+                let name = format!("kiosk-{orientation}-{lang}-{page}");
+                let path = dir.join(format!("{name}.png"));
                 std::fs::write(&path, screen.render_png())
                     .with_context(|| format!("cannot write {}", path.display()))?;
+                overflows.extend(super::overflow::find(&window, &name));
                 written.push(path);
             }
         }
     }
+    // Every text that does not fit, for people and for the test that
+    // wants this to be `[]`.
+    let path = dir.join("overflow.json");
+    let json = serde_json::to_string_pretty(&overflows).context("overflow report")?;
+    std::fs::write(&path, json + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    written.push(path);
     Ok(written)
 }
 
@@ -165,6 +177,12 @@ fn sample_pages(
     let mut base = Kiosk::new(Duration::from_secs(90), QrPolicy::default(), Duration::ZERO);
     base.queue_refreshed(&sample_queue(config));
     base.set_priorities(config.priorities());
+    // The home page with every entry: queue, filing, lookup, rating.
+    base.set_today("2026-11-26".parse().expect("static date"));
+    if let Some(catalogue) = sample_catalogue(config) {
+        base.catalogue_loaded(Ok(catalogue));
+    }
+    base.set_rating_enabled(true);
     if english {
         base.toggle_language(t);
     }
@@ -261,7 +279,7 @@ fn sample_catalogue(config: &Config) -> Option<motcua_api::CatalogueView> {
     ))
 }
 
-fn sample_filed(config: &Config) -> motcua_api::FiledDossier {
+pub(crate) fn sample_filed(config: &Config) -> motcua_api::FiledDossier {
     let code = format!("{}-261126-0007", config.office.unit_code);
     serde_json::from_value(serde_json::json!({
         "code": code,
@@ -347,10 +365,18 @@ fn filing_pages(config: &Config, base: &Kiosk) -> Vec<(&'static str, Kiosk)> {
     let mut k = base.clone();
     k.set_today("2026-11-26".parse().expect("static date"));
     k.catalogue_loaded(Ok(catalogue));
-    let mut pages = vec![("home-with-filing", k.clone())];
+    let mut hub_down = base.clone();
+    hub_down.queue_failed();
+    let mut pages = vec![("home-hub-unreachable", hub_down)];
 
     k.start_filing(t);
     pages.push(("filing-procedures", k.clone()));
+    let mut search = k.clone();
+    search.focus_search(t);
+    for key in ["c", "h", "u", "w", "n", "g"] {
+        search.key(key, t);
+    }
+    pages.push(("filing-procedures-search", search));
     k.choose_procedure("1.001193", t);
     pages.push(("filing-procedure", k.clone()));
     k.continue_filing(t);

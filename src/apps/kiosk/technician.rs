@@ -21,8 +21,7 @@ pub const IDLE: Duration = Duration::from_secs(120);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckRow {
     pub name: String,
-    /// `pass`, `warn` or `fail`.
-    pub status: &'static str,
+    pub status: Status,
     pub summary: String,
     pub selected: bool,
 }
@@ -39,14 +38,6 @@ pub struct Technician {
     selected: Option<String>,
     /// The result of the last action (test print, bundle, …).
     last_action: Option<CheckResult>,
-}
-
-fn status_str(s: Status) -> &'static str {
-    match s {
-        Status::Pass => "pass",
-        Status::Warn => "warn",
-        Status::Fail => "fail",
-    }
 }
 
 impl Technician {
@@ -151,7 +142,7 @@ impl Technician {
             .iter()
             .map(|c| CheckRow {
                 name: c.name.clone(),
-                status: status_str(c.status),
+                status: c.status,
                 summary: l.pick(&c.summary_vi, &c.summary_en).to_owned(),
                 selected: self.selected.as_deref() == Some(c.name.as_str()),
             })
@@ -176,13 +167,13 @@ impl Technician {
     }
 
     /// The last action's outcome, in words.
-    pub fn action_text(&self, l: Lang) -> (String, &'static str) {
+    pub fn action_text(&self, l: Lang) -> (String, Option<Status>) {
         match &self.last_action {
             Some(r) => (
                 format!("{}: {}", r.name, l.pick(&r.summary_vi, &r.summary_en)),
-                status_str(r.status),
+                Some(r.status),
             ),
-            None => (String::new(), ""),
+            None => (String::new(), None),
         }
     }
 
