@@ -4,6 +4,7 @@
 //! rendering.
 
 mod backup;
+mod city;
 mod counter;
 mod devices;
 mod diag;

@@ -99,7 +99,7 @@ impl DeviceKind {
     ];
 
     /// The storage and wire spelling.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             DeviceKind::Offline => "offline",
             DeviceKind::PaperOut => "paper_out",
@@ -128,12 +128,44 @@ impl DeviceKind {
 pub struct DeviceEventRequest {
     pub device: Device,
     pub state: DeviceState,
-    /// Why, when not ok (required with `warning` and `fault`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Why, when not ok (required with `warning` and `fault`): one of the
+    /// drivers' `DeviceErrorKind` names or `paper_near_end`. Unlike
+    /// [`DeviceKind`] read elsewhere, an unknown word is refused (422), not
+    /// taken as `other`: a report is a claim about a device and must say
+    /// something the house knows.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "known_kind"
+    )]
     pub kind: Option<DeviceKind>,
-    /// The kiosk's name; default: the name of the caller's token.
+    /// The kiosk's name; default: the name of the caller's token. A kiosk
+    /// token may name only its own kiosk (403 otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kiosk: Option<String>,
+}
+
+/// Every [`DeviceKind`] by its wire name, for refusals.
+const KIND_NAMES: [&str; DeviceKind::ALL.len()] = {
+    let mut names = [""; DeviceKind::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = DeviceKind::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
+
+/// A kind by its exact name; anything else is an error.
+fn known_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<DeviceKind>, D::Error> {
+    let Some(word) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    DeviceKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == word)
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::unknown_variant(&word, &KIND_NAMES))
 }
 
 /// One device of one kiosk, as the API shows it.
@@ -174,4 +206,35 @@ pub struct KioskDevices {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DeviceList {
     pub kiosks: Vec<KioskDevices>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_names_a_known_kind_or_is_refused() {
+        let read = |kind: &str| {
+            serde_json::from_str::<DeviceEventRequest>(&format!(
+                r#"{{"device":"printer","state":"fault","kind":{kind}}}"#
+            ))
+        };
+        for k in DeviceKind::ALL {
+            assert_eq!(
+                read(&format!("\"{k}\"", k = k.as_str())).unwrap().kind,
+                Some(k)
+            );
+        }
+        assert_eq!(read("null").unwrap().kind, None);
+        let err = read("\"on_fire\"").unwrap_err().to_string();
+        assert!(
+            err.contains("on_fire") && err.contains("paper_out"),
+            "{err}"
+        );
+        // Read anywhere else (events, lists), an unknown word stays `other`.
+        assert_eq!(
+            serde_json::from_str::<DeviceKind>("\"on_fire\"").unwrap(),
+            DeviceKind::Other
+        );
+    }
 }

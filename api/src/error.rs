@@ -25,6 +25,10 @@ pub enum ErrorCode {
     BodyTooLarge,
     /// 415: a body that is not JSON where JSON is expected.
     UnsupportedMediaType,
+    /// 414: the request's URI is longer than the hub reads (64 KB).
+    UriTooLong,
+    /// 431: too many header fields (more than 100), or too large ones.
+    HeadersTooLarge,
     /// 400: a query parameter or a header value is not what the route takes.
     BadQuery,
     /// 400: the `Idempotency-Key` header is empty, too long or not ASCII.
@@ -39,6 +43,14 @@ pub enum ErrorCode {
     Unavailable,
     /// 500.
     Internal,
+    /// 503: the database file was deleted or replaced under the running
+    /// hub; nothing is written until a technician restores and restarts.
+    DatabaseReplaced,
+    /// 507: the disk holding the database (or the support bundles) is
+    /// full; nothing was written. Retry once space is freed.
+    DiskFull,
+    /// 503: too many connections, uploads or event streams at once; retry.
+    Busy,
 
     // Queue.
     UnknownService,
@@ -78,6 +90,21 @@ pub enum ErrorCode {
     IdempotencyKeyRequired,
     SandboxFault,
 
+    // The city service (`/city/v1`).
+    /// 422: an ingested event has a field outside its schema, or is not of
+    /// its kind; the whole batch is refused.
+    EventOutsideSchema,
+    /// 409: the batch starts after an event the city does not have.
+    IngestGap,
+    /// 403: the body names another unit than the token's.
+    WrongUnit,
+    /// 404.
+    UnitNotFound,
+    /// 422: a catalogue or calendar release the hubs could not use.
+    InvalidRelease,
+    /// 404: nothing published yet.
+    ReleaseNotFound,
+
     /// A code this version of the contract does not know (a newer hub).
     #[serde(other)]
     Other,
@@ -93,6 +120,8 @@ impl ErrorCode {
             ErrorCode::InvalidBody => "invalid_body",
             ErrorCode::BodyTooLarge => "body_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::UriTooLong => "uri_too_long",
+            ErrorCode::HeadersTooLarge => "headers_too_large",
             ErrorCode::BadQuery => "bad_query",
             ErrorCode::BadIdempotencyKey => "bad_idempotency_key",
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
@@ -100,6 +129,9 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::DatabaseReplaced => "database_replaced",
+            ErrorCode::DiskFull => "disk_full",
+            ErrorCode::Busy => "busy",
             ErrorCode::UnknownService => "unknown_service",
             ErrorCode::UnknownPriority => "unknown_priority",
             ErrorCode::UnknownCounter => "unknown_counter",
@@ -126,6 +158,12 @@ impl ErrorCode {
             ErrorCode::SupportBundleNotFound => "support_bundle_not_found",
             ErrorCode::IdempotencyKeyRequired => "idempotency_key_required",
             ErrorCode::SandboxFault => "sandbox_fault",
+            ErrorCode::EventOutsideSchema => "event_outside_schema",
+            ErrorCode::IngestGap => "ingest_gap",
+            ErrorCode::WrongUnit => "wrong_unit",
+            ErrorCode::UnitNotFound => "unit_not_found",
+            ErrorCode::InvalidRelease => "invalid_release",
+            ErrorCode::ReleaseNotFound => "release_not_found",
             ErrorCode::Other => "other",
         }
     }
@@ -204,6 +242,14 @@ pub enum FieldErrorCode {
     Type,
     /// A field the form does not define.
     UnknownField,
+    /// Text with a bidirectional control character (U+202A–U+202E,
+    /// U+2066–U+2069), which can make a name read differently on screen and
+    /// on paper.
+    BidiControl,
+    /// Text of nothing but zero-width characters (and spaces).
+    Invisible,
+    /// More than 3 combining marks on one letter.
+    TooManyMarks,
 }
 
 impl FieldErrorCode {
@@ -225,6 +271,9 @@ impl FieldErrorCode {
             FieldErrorCode::Pledge => "pledge",
             FieldErrorCode::Type => "type",
             FieldErrorCode::UnknownField => "unknown_field",
+            FieldErrorCode::BidiControl => "bidi_control",
+            FieldErrorCode::Invisible => "invisible",
+            FieldErrorCode::TooManyMarks => "too_many_marks",
         }
     }
 }

@@ -361,6 +361,10 @@ pub struct DossierReceived {
     pub received_at: String,
     /// The number of the queue ticket issued with it, if any.
     pub ticket: Option<String>,
+    /// Who filed it: a citizen at a kiosk (online filing) or an officer at
+    /// a counter. Absent from hubs older than the city service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<crate::role::Role>,
 }
 
 /// `dossier.sent`.

@@ -471,6 +471,8 @@ pub enum CatalogueSource {
     Local,
     /// The portal's, fetched at start and hourly.
     Portal,
+    /// The city's release (`[city]`), which wins over the portal's.
+    City,
 }
 
 /// `GET /api/v1/procedures`.
@@ -547,6 +549,10 @@ pub struct ReceiptData {
     pub ticket_number: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub presence_note: Option<String>,
+    /// A training office's dossier (`filing.portal_url = "sandbox"`): it
+    /// went to the portal sandbox and has no legal effect.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub training: bool,
 }
 
 /// `201` answer of `POST /api/v1/dossiers`: everything the kiosk shows and
@@ -582,6 +588,9 @@ pub struct FiledDossier {
     /// Why no ticket could be issued although presence is required.
     pub ticket_error: Option<Problem>,
     pub receipt: ReceiptData,
+    /// A training office's dossier: sent to the portal sandbox only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub training: bool,
 }
 
 /// One step of the timeline as the API shows it.
@@ -624,6 +633,13 @@ pub struct DossierView {
     pub due_at: String,
     pub fee: u64,
     pub fee_text: String,
+    /// Pages of the original, where the fee counts pages (the counter
+    /// checks them against the original).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u32>,
+    /// Copies requested, where the fee counts copies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copies: Option<u32>,
     pub portal_status: PortalStatus,
     /// The status in words, for the lookup screen.
     pub status_vi: String,
@@ -648,4 +664,7 @@ pub struct DossierView {
     /// Staff only, for reprints, until the purge.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receipt: Option<ReceiptData>,
+    /// A training office's dossier: sent to the portal sandbox only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub training: bool,
 }

@@ -22,6 +22,8 @@
 //!   frames of the Server-Sent Events stream.
 //! - [`openapi`]: the OpenAPI 3.1 document generated from these types.
 //! - [`wire`]: the key order of bodies built as JSON values.
+//! - [`city`]: the city service's `/city/v1`: federation (ingest), the
+//!   shared catalogue and calendar, the figures per unit.
 //!
 //! Every type is re-exported at the crate root.
 //!
@@ -35,6 +37,7 @@
 //! - Request bodies refuse unknown fields; responses may grow fields, so
 //!   clients ignore what they do not know.
 
+pub mod city;
 pub mod devices;
 pub mod error;
 pub mod events;
@@ -48,6 +51,7 @@ pub mod stats;
 pub mod technician;
 pub mod wire;
 
+pub use city::*;
 pub use devices::*;
 pub use error::*;
 pub use events::*;

@@ -6,9 +6,11 @@
 //! Each route names its roles, parameters, body and answers; the refusals
 //! every route of its shape can give are added by rule, so the document
 //! cannot forget them: a token (401, 403), an `Idempotency-Key` (400 for a
-//! malformed key, 422 for a key reused with another request), a JSON body
-//! (400 malformed JSON, 413 too large, 415 not JSON, 422 wrong fields), a
-//! path parameter (404), a query or header parameter (400).
+//! malformed key, 422 for a key reused with another request, 415 for a
+//! body declared as something other than JSON), a JSON body (400 malformed
+//! JSON, 413 too large, 415 not JSON, 422 wrong fields), a path parameter
+//! (404), a query or header parameter (400); and on every route the two
+//! refusals of a head the server will not read (414, 431).
 //!
 //! The event stream is documented one event at a time, as Server-Sent
 //! Events are in OpenAPI 3.1: each event is an object with `event` (the
@@ -219,6 +221,13 @@ impl Route {
                 list.push(what);
             }
         };
+        // hyper's own refusals of a head it will not read (the hub gives
+        // them the envelope too: `web::refusals`).
+        refuse(414, "uri_too_long: a URI longer than 64 KB");
+        refuse(
+            431,
+            "headers_too_large: more than 100 header fields, or a head too large to read",
+        );
         if self.roles.is_some() {
             refuse(401, "unauthorized: no bearer token, or an unknown one");
             refuse(403, "forbidden: the token's role may not do this");
@@ -236,6 +245,14 @@ impl Route {
                 503,
                 "unavailable: the database cannot write right now; retry with the same key",
             );
+            refuse(
+                503,
+                "database_replaced: the database file was deleted or replaced under the running hub; nothing is written until a technician restores it and restarts",
+            );
+            refuse(
+                507,
+                "disk_full: the hub's disk is full; nothing was written; retry once space is freed",
+            );
         }
         match &self.body {
             Some(Body::Json(_)) => {
@@ -251,6 +268,11 @@ impl Route {
                 );
             }
             Some(Body::Tar) => refuse(413, "body_too_large: more than 16 MB"),
+            // A POST without a body is read as one: declared, it must be JSON.
+            None if self.idempotent => refuse(
+                415,
+                "unsupported_media_type: a body declared as something other than JSON",
+            ),
             None => {}
         }
         for p in &params {
@@ -386,7 +408,7 @@ fn counter() -> Value {
 
 /// Every route of `/api/v1`.
 fn routes(doc: &mut Doc) {
-    let (get, post) = ("get", "post");
+    let (get, post, delete) = ("get", "post", "delete");
     let ticket = doc.schema::<TicketView>();
     let counter_view = doc.schema::<CounterView>();
 
@@ -397,11 +419,19 @@ fn routes(doc: &mut Doc) {
         Route::new(
             "system",
             ANYONE,
-            "Liveness, database health and kiosks' devices",
+            "Liveness; with a token also database, portal, free disk and kiosks' devices",
         )
-        .describe("Keys in alphabetical order.")
+        .describe(
+            "Keys in alphabetical order. Without a token only `status`, `version` and \
+             `now`; a device token (any role) adds the rest.",
+        )
         .answer(200, "Healthy", Answer::Json(health.clone()))
-        .answer(503, "The database does not answer", Answer::Json(health)),
+        .answer(
+            503,
+            "The database does not answer, its disk is full (`degraded`), or its file was \
+             deleted or replaced (`fail`)",
+            Answer::Json(health),
+        ),
     );
     doc.add(
         get,
@@ -676,10 +706,11 @@ fn routes(doc: &mut Doc) {
         get,
         "/api/v1/ratings/lookup",
         Route::new("rating", KIOSK_COUNTER, "A ticket as a rating screen shows it: whether it can be rated now, and its rating if any")
-            .describe("Give ticket (with token at a kiosk) or number.")
+            .describe("Give ticket (with token at a kiosk) or number (with check, the 4-digit code printed on the ticket).")
             .param(param("ticket", In::Query, false, json!({ "type": "integer", "format": "int64" }), "The ticket's id."))
             .param(param("token", In::Query, false, json!({ "type": "string" }), "The lookup token of the ticket's QR code."))
             .param(param("number", In::Query, false, json!({ "type": "string" }), "Today's number, e.g. A012."))
+            .param(param("check", In::Query, false, json!({ "type": "string" }), "With number: the 4-digit check code printed on the ticket (a wrong or missing one answers 404)."))
             .answer(200, "Found", Answer::Json(lookup))
             .refuse(400, "bad_query: neither ticket nor number")
             .refuse(404, "ticket_not_found")
@@ -738,7 +769,8 @@ fn routes(doc: &mut Doc) {
             .body(Body::Json(report))
             .idempotent()
             .answer(200, "The device's state", Answer::Json(reported))
-            .refuse(422, "invalid_body: a warning or fault without a kind, a kiosk name that is not a word"),
+            .refuse(403, "forbidden: a kiosk token naming another kiosk")
+            .refuse(422, "invalid_body: a warning or fault without a kind, a kind that is not one of the device kinds, a kiosk name that is not a word"),
     );
 
     // Technicians.
@@ -781,11 +813,27 @@ fn routes(doc: &mut Doc) {
         post,
         "/api/v1/support-bundles",
         Route::new("technician", KIOSK, "Store a support bundle: a tar with manifest.json, diagnostics.json, config.toml (secrets masked), log.txt")
-            .describe("At most 16 MB. Stored beside the database as support-bundles/motcua-support-<first 16 hex of its SHA-256>.tar, so a retried upload lands on the same file. Emits support_bundle.received.")
+            .describe("At most 16 MB. Stored beside the database as support-bundles/motcua-support-<first 16 hex of its SHA-256>.tar, so a retried upload lands on the same file. The office keeps at most hub.support_bundles_max_bytes (256 MB) and hub.support_bundles_max_count (100) bundles: the oldest are removed to make room. At most 2 uploads at once. Emits support_bundle.received.")
             .body(Body::Tar)
             .idempotent()
             .answer(201, "Stored", Answer::Json(bundle))
-            .refuse(422, "bad_support_bundle: not a tar, or no manifest.json in it"),
+            .refuse(422, "bad_support_bundle: not a tar, or no manifest.json in it")
+            .refuse(503, "busy: two uploads are already running; retry")
+            .refuse(507, "disk_full: the bundle does not fit in the office's quota (hub.support_bundles_max_bytes) even alone, or the disk is full"),
+    );
+    doc.add(
+        delete,
+        "/api/v1/support-bundles/{name}",
+        Route::new("technician", TECHNICIAN, "Delete a stored support bundle")
+            .param(param(
+                "name",
+                In::Path,
+                true,
+                json!({ "type": "string" }),
+                "motcua-support-<16 hex>.tar",
+            ))
+            .answer(204, "Deleted", Answer::Nothing)
+            .refuse(404, "support_bundle_not_found"),
     );
     doc.add(
         get,

@@ -226,8 +226,10 @@ pub struct TicketView {
     /// at a counter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dossier_code: Option<String>,
-    /// Short secret for the ticket's QR code (rating, lookup); shown to the
-    /// kiosk, counter and technician roles, never in ticket events.
+    /// Short secret for the ticket's QR code (rating, lookup). Given once:
+    /// in the answer that issues the ticket (for its paper and QR), and to
+    /// counters in `GET /api/v1/tickets/print-failed` (to reprint that
+    /// paper); never in `GET /api/v1/tickets/{id}`, counter views or events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lookup_token: Option<String>,
 }

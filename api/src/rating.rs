@@ -128,7 +128,8 @@ pub struct RatingLookup {
 }
 
 /// How the caller names the ticket: by id (with the token of its QR code at
-/// a kiosk) or by today's number typed by the citizen. Also the query of
+/// a kiosk) or by today's number typed by the citizen with the check code
+/// printed beside it. Also the query of
 /// `GET /api/v1/ratings/lookup`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -140,6 +141,10 @@ pub struct TicketSelector {
     /// Today's number, e.g. `A012`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
+    /// With `number` (kiosks and counters): the 4-digit check code printed
+    /// on the ticket. A wrong or missing one answers like an unknown ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
 }
 
 /// `POST /api/v1/ratings` body.

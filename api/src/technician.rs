@@ -11,8 +11,13 @@ use crate::devices::KioskDevices;
 #[serde(rename_all = "snake_case")]
 pub enum HealthStatus {
     Ok,
-    /// The database does not answer (the status is then 503).
+    /// The hub answers but cannot write now: the database does not answer,
+    /// or its disk is full (the status is then 503); writes work again
+    /// once the cause is gone, without a restart.
     Degraded,
+    /// The hub must not be used until a technician acts: its database file
+    /// was deleted or replaced under it (503; restart after restoring).
+    Fail,
 }
 
 /// The hub's database.
@@ -21,23 +26,59 @@ pub enum HealthStatus {
 pub enum DatabaseHealth {
     Ok,
     Error,
+    /// The last write failed because the disk is full.
+    DiskFull,
+    /// The database path no longer names the file the hub has open.
+    Replaced,
 }
 
-/// `GET /api/v1/health` (no token needed; keys in alphabetical order on the
-/// wire: [`crate::wire`]).
+/// Where the hub delivers dossiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PortalKind {
+    /// The public service portal at `filing.portal_url`.
+    Portal,
+    /// The built-in portal sandbox (the demo, or `portal_url = "sandbox"`
+    /// in a training office): nothing reaches the real portal.
+    Sandbox,
+}
+
+/// `GET /api/v1/health` (keys in alphabetical order on the wire:
+/// [`crate::wire`]). Without a token only `status`, `version` and `now`;
+/// with any device token, everything else too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Health {
-    pub database: DatabaseHealth,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseHealth>,
     /// The demo office (no configuration file).
-    pub demo: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demo: Option<bool>,
+    /// Free bytes for the database's folder, when the system says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_bytes: Option<u64>,
     /// Every kiosk that reported its devices.
-    pub kiosks: Vec<KioskDevices>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiosks: Option<Vec<KioskDevices>>,
     /// The hub's clock, in the office's offset.
     pub now: String,
-    pub office: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal: Option<PortalKind>,
+    /// What is wrong and what to do, when `status` is not `ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<crate::error::Problem>,
     pub status: HealthStatus,
-    pub uptime_seconds: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime_seconds: Option<u64>,
     pub version: String,
+}
+
+impl Health {
+    /// The kiosks it lists (none without a token).
+    pub fn kiosks(&self) -> &[KioskDevices] {
+        self.kiosks.as_deref().unwrap_or_default()
+    }
 }
 
 /// A database file checked.
