@@ -304,6 +304,10 @@ pub struct PrinterPortArgs {
     /// Paper width in millimetres.
     #[arg(long, default_value_t = 80, value_parser = parse_paper)]
     pub paper: u32,
+    /// How long to wait for each status reply, in milliseconds (raise it for
+    /// a slow USB-serial adapter or a busy machine).
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -163,8 +163,18 @@ impl Drop for EmulatedPrinter {
     }
 }
 
+/// `motcua diag …`, with a status timeout that a loaded CI machine meets
+/// (the emulator answers in milliseconds when it gets the CPU).
 fn diag(args: &[&str]) -> Output {
-    Command::new(BIN).arg("diag").args(args).output().unwrap()
+    let mut cmd = Command::new(BIN);
+    cmd.arg("diag").args(args);
+    if args
+        .first()
+        .is_some_and(|c| ["print-sample", "print-probe", "printer-status"].contains(c))
+    {
+        cmd.args(["--timeout-ms", "5000"]);
+    }
+    cmd.output().unwrap()
 }
 
 #[test]

@@ -156,7 +156,9 @@ async fn diag_json_passes_when_healthy_and_names_the_failures_when_broken() {
 /// The controller over the real serial driver and the pty emulator.
 fn pty_printer(emulator: &PrinterEmulator) -> PrinterSource {
     let mut settings = SerialSettings::for_port(emulator.path());
-    settings.read_timeout_ms = 300;
+    // Long enough for a loaded CI machine; the stalled printer below costs
+    // this twice.
+    settings.read_timeout_ms = 2000;
     let printer = SerialPrinter::open(settings, PrinterProfile::default()).unwrap();
     PrinterSource {
         printer: Arc::new(Mutex::new(printer)),

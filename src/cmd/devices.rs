@@ -92,6 +92,7 @@ fn open_printer(a: &PrinterPortArgs, profile: PrinterProfile) -> anyhow::Result<
         .map_err(|e: String| anyhow!(e))?;
     let settings = SerialSettings {
         baud: a.baud,
+        read_timeout_ms: a.timeout_ms,
         ..SerialSettings::for_port(port)
     };
     SerialPrinter::open(settings, profile).context("serial settings")
