@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use chrono::TimeZone;
 use motcua_api::{HubReport, IngestRequest};
-use motcua_city::config::{CityConfig, CityRole, UserConfig};
+use motcua_city::config::CityConfig;
 use motcua_city::pg::TempCluster;
 use motcua_city::server::{self, ServeOptions};
 
@@ -39,13 +39,7 @@ async fn main() {
     let password = "bench-password";
     let config = CityConfig {
         pool_size: 12,
-        users: vec![UserConfig {
-            login: "bench".into(),
-            name: None,
-            role: CityRole::City,
-            password_hash: motcua_city::config::hash_password(password).expect("hash"),
-            units: vec![],
-        }],
+        users: vec![common::city_user("bench", password)],
         ..CityConfig::default()
     };
     let city = server::start(
@@ -164,41 +158,7 @@ async fn main() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let form = plain
-        .get(format!("{base}/signin"))
-        .send()
-        .await
-        .expect("form");
-    let csrf_cookie = form
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.strip_prefix("motcua_city_csrf="))
-        .and_then(|c| c.split(';').next())
-        .expect("csrf cookie")
-        .to_owned();
-    let r = plain
-        .post(format!("{base}/signin"))
-        .header("cookie", format!("motcua_city_csrf={csrf_cookie}"))
-        .form(&[
-            ("login", "bench"),
-            ("password", password),
-            ("csrf", &csrf_cookie),
-        ])
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(r.status(), 303);
-    let session = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("motcua_city_session="))
-        .and_then(|c| c.split(';').next())
-        .expect("session")
-        .to_owned();
+    let session = common::sign_in(&plain, &base, "bench", password).await;
 
     println!("load before: {load_before}");
     for (name, path) in [

@@ -352,3 +352,145 @@ async fn the_unit_page_has_its_figures_and_charts_in_vietnamese_then_english() {
 fn ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap()
 }
+
+/// The row of `/alerts` for the alert of `kind` (the page lists each
+/// condition once here).
+fn alert_row<'a>(html: &'a str, kind: &str) -> &'a str {
+    let start = html
+        .find(&format!("data-kind=\"{kind}\""))
+        .unwrap_or_else(|| panic!("no {kind} alert: {html}"));
+    &html[start..start + html[start..].find("</tr>").unwrap()]
+}
+
+#[tokio::test]
+async fn an_outbox_backlog_over_an_hour_alerts_from_then_until_the_dossier_reaches_the_portal() {
+    let t = TestCity::start_with(with_users(config()), Some(fixed_clock(ms(at(12, 0, 0))))).await;
+    let base = &t.base;
+    let (code, _, token) = UNITS[0];
+    let city = sign_in(base, "city", PASSWORD).await.unwrap();
+    let c = t.city.city();
+    // A dossier filed at 08:00 that the portal does not take (the hub's
+    // outbox keeps it), and one filed at 08:30 delivered at once.
+    let mut log = Log::default();
+    log.push(
+        at(8, 0, 0),
+        "dossier.received",
+        serde_json::json!({"code": "H26.01-261126-0001", "due_at": "2026-11-28T17:00:00+07:00",
+               "portal_status": "pending", "procedure": "2.000815",
+               "received_at": "2026-11-26T08:00:00+07:00", "ticket": null, "channel": "kiosk"}),
+    );
+    log.dossier(
+        "H26.01-261126-0002",
+        "counter",
+        at(8, 30, 0),
+        at(17, 0, 0),
+        None,
+    );
+    ingest(&t.http, base, code, token, 0, &log.events).await;
+
+    // An hour is not more than an hour.
+    assert_eq!(alerts::check(c, ms(at(9, 0, 0))).await.unwrap(), (0, 0));
+    assert_eq!(alerts::check(c, ms(at(9, 1, 0))).await.unwrap(), (1, 0));
+    // Checked again, and by another instance: still the one alert.
+    let other = start_city(&t.pg.url(), with_users(config()), None).await;
+    assert_eq!(
+        alerts::check(other.city(), ms(at(9, 10, 0))).await.unwrap(),
+        (0, 0)
+    );
+    let (_, html, _) = get(base, Some(&city), "/alerts").await;
+    let row = alert_row(&html, "outbox_backlog");
+    assert!(row.contains("data-open=\"true\""), "{row}");
+    assert!(row.contains("Hồ sơ chờ gửi cổng > 1 giờ"), "{row}");
+    assert!(
+        row.contains("2026-11-26 09:00"),
+        "started an hour after filing: {row}"
+    );
+    assert!(row.contains("đang diễn ra"), "{row}");
+
+    // The portal takes it at 09:20; the next check (09:30) clears the
+    // alert at 09:20.
+    log.push(
+        at(9, 20, 0),
+        "dossier.sent",
+        serde_json::json!({"code": "H26.01-261126-0001", "portal_reference": "REF-1",
+               "portal_status": "received"}),
+    );
+    let after = log.events.len() as i64 - 1;
+    ingest(
+        &t.http,
+        base,
+        code,
+        token,
+        after,
+        &log.events[after as usize..],
+    )
+    .await;
+    assert_eq!(
+        alerts::check(other.city(), ms(at(9, 30, 0))).await.unwrap(),
+        (0, 1)
+    );
+    assert_eq!(alerts::check(c, ms(at(9, 31, 0))).await.unwrap(), (0, 0));
+    let (_, html, _) = get(base, Some(&city), "/alerts").await;
+    let row = alert_row(&html, "outbox_backlog");
+    assert!(row.contains("data-open=\"false\""), "{row}");
+    assert!(row.contains("2026-11-26 09:00"), "{row}");
+    assert!(
+        row.contains("2026-11-26 09:20"),
+        "cleared when delivered: {row}"
+    );
+    assert_eq!(
+        t.count("SELECT count(*) FROM alerts WHERE kind = 'outbox_backlog'")
+            .await,
+        1
+    );
+    other.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_wait_p90_over_an_hour_alerts_until_the_waits_come_down() {
+    let t = TestCity::start_with(with_users(config()), Some(fixed_clock(ms(at(12, 0, 0))))).await;
+    let base = &t.base;
+    let (code, _, token) = UNITS[1];
+    let city = sign_in(base, "city", PASSWORD).await.unwrap();
+    let c = t.city.city();
+    // One person waited 55 min: p90 under an hour, no alert.
+    let mut log = Log::default();
+    log.served(1, at(8, 0, 0), at(8, 55, 0), at(8, 55, 10), at(9, 0, 0));
+    ingest(&t.http, base, code, token, 0, &log.events).await;
+    assert_eq!(alerts::check(c, ms(at(9, 30, 0))).await.unwrap(), (0, 0));
+    // Another waited 90 min: p90 is 90 min.
+    log.served(2, at(8, 0, 0), at(9, 30, 0), at(9, 30, 10), at(9, 40, 0));
+    ingest(&t.http, base, code, token, 4, &log.events[4..]).await;
+    assert_eq!(alerts::check(c, ms(at(9, 45, 0))).await.unwrap(), (1, 0));
+    assert_eq!(alerts::check(c, ms(at(9, 50, 0))).await.unwrap(), (0, 0));
+    let (_, html, _) = get(base, Some(&city), "/alerts").await;
+    let row = alert_row(&html, "wait_p90");
+    assert!(row.contains("data-open=\"true\""), "{row}");
+    assert!(row.contains("Thời gian chờ p90 > 60 phút"), "{row}");
+    assert!(
+        row.contains("2026-11-26 09:45"),
+        "started when first seen: {row}"
+    );
+    assert!(row.contains("<td>90</td>"), "the p90 in minutes: {row}");
+
+    // Eighteen people served after a 5-min wait: p90 is 5 min.
+    for id in 3..=20 {
+        log.served(id, at(10, 0, 0), at(10, 5, 0), at(10, 5, 10), at(10, 15, 0));
+    }
+    ingest(&t.http, base, code, token, 8, &log.events[8..]).await;
+    assert_eq!(alerts::check(c, ms(at(10, 30, 0))).await.unwrap(), (0, 1));
+    assert_eq!(alerts::check(c, ms(at(10, 35, 0))).await.unwrap(), (0, 0));
+    let (_, html, _) = get(base, Some(&city), "/alerts").await;
+    let row = alert_row(&html, "wait_p90");
+    assert!(row.contains("data-open=\"false\""), "{row}");
+    assert!(row.contains("2026-11-26 09:45"), "{row}");
+    assert!(
+        row.contains("2026-11-26 10:30"),
+        "cleared when first seen below: {row}"
+    );
+    assert_eq!(
+        t.count("SELECT count(*) FROM alerts WHERE kind = 'wait_p90'")
+            .await,
+        1
+    );
+}

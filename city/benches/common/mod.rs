@@ -117,3 +117,50 @@ pub fn pct(v: &[f64], p: usize) -> f64 {
     }
     v[((p * v.len()).div_ceil(100)).max(1) - 1]
 }
+
+/// A dashboard user with the city role (sees everything).
+pub fn city_user(login: &str, password: &str) -> motcua_city::config::UserConfig {
+    motcua_city::config::UserConfig {
+        login: login.into(),
+        name: None,
+        role: motcua_city::config::CityRole::City,
+        password_hash: motcua_city::config::hash_password(password).expect("hash"),
+        units: vec![],
+    }
+}
+
+/// Signs in to the dashboard at `base` like a browser (the CSRF cookie
+/// and field, then the form) with `http`, which must not follow
+/// redirects; the session's `name=value` for a `cookie` header.
+pub async fn sign_in(http: &reqwest::Client, base: &str, login: &str, password: &str) -> String {
+    let form = http
+        .get(format!("{base}/signin"))
+        .send()
+        .await
+        .expect("sign-in form");
+    let csrf = form
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("motcua_city_csrf="))
+        .and_then(|c| c.split(';').next())
+        .expect("csrf cookie")
+        .to_owned();
+    let r = http
+        .post(format!("{base}/signin"))
+        .header("cookie", format!("motcua_city_csrf={csrf}"))
+        .form(&[("login", login), ("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(r.status(), 303, "signed in");
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("motcua_city_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("session")
+        .to_owned()
+}

@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | `kiosk_out` | a kiosk out of service > 10 min | outage start + 10 min | the outage's end |
 //! | `hub_silent` | an office hub not heard from > 5 min during office hours | last push + 5 min | its next push |
-//! | `outbox_backlog` | a dossier waiting for the portal > 1 h | oldest waiting + 1 h | when checked empty |
+//! | `outbox_backlog` | a dossier waiting for the portal > 1 h | oldest waiting + 1 h | the last late one's delivery |
 //! | `wait_p90` | today's wait p90 > 60 min | when first seen | when seen below |
 //!
 //! Every instance checks every `dashboard.alert_check_seconds`; times come
@@ -127,7 +127,7 @@ pub async fn check(city: &City, now: DateTime<Utc>) -> Result<(u64, u64), DbErro
 
     let open = client
         .query(
-            "SELECT alert_id, unit_id, kind, subject FROM alerts WHERE cleared_at IS NULL",
+            "SELECT alert_id, unit_id, kind, subject, started_at FROM alerts WHERE cleared_at IS NULL",
             &[],
         )
         .await?;
@@ -140,6 +140,7 @@ pub async fn check(city: &City, now: DateTime<Utc>) -> Result<(u64, u64), DbErro
             continue;
         }
         let id: i64 = r.get(0);
+        let started: DateTime<Utc> = r.get(4);
         let clear_at: Option<DateTime<Utc>> = match kind.as_str() {
             "kiosk_out" => client
                 .query_opt(
@@ -150,17 +151,29 @@ pub async fn check(city: &City, now: DateTime<Utc>) -> Result<(u64, u64), DbErro
                 .and_then(|r| r.get::<_, Option<i64>>(0))
                 .map(at)
                 .or(Some(now)),
+            "outbox_backlog" => {
+                // The backlog ended when the last dossier that had waited
+                // more than an hour reached the portal (after the alert
+                // started); if none did (one was withdrawn), when checked.
+                let started_ms = started.timestamp_millis();
+                client
+                    .query_opt(
+                        "SELECT max(sent_ms) FROM dossiers WHERE unit_id = $1 \
+                         AND sent_ms - received_ms > $2 AND sent_ms >= $3 AND sent_ms <= $4",
+                        &[unit_id, &BACKLOG_MS, &started_ms, &now_ms],
+                    )
+                    .await?
+                    .and_then(|r| r.get::<_, Option<i64>>(0))
+                    .map(at)
+                    .or(Some(now))
+            }
             _ if silent_still => {
                 // Out of office hours a silent hub stays silent: only its
                 // next push (after the alert started) clears it.
-                let started: Option<DateTime<Utc>> = client
-                    .query_opt("SELECT started_at FROM alerts WHERE alert_id = $1", &[&id])
-                    .await?
-                    .map(|r| r.get(0));
-                match (last_seen.get(unit_id), started) {
-                    (Some(seen), Some(started)) if *seen > started => Some(*seen),
-                    _ => None,
-                }
+                last_seen
+                    .get(unit_id)
+                    .filter(|seen| **seen > started)
+                    .copied()
             }
             _ => Some(now),
         };

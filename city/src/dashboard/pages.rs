@@ -837,8 +837,8 @@ pub async fn fleet(State(city): State<Arc<City>>, headers: HeaderMap) -> Respons
         lang.t("Thiết bị", "Fleet"),
         lang.t("Đơn vị", "Unit"),
         lang.t("Ki-ốt", "Kiosk"),
-        lang.t("Phiên bản", "Version"),
-        lang.t("Kết nối lần cuối", "Last seen"),
+        lang.t("Phiên bản (máy chủ văn phòng)", "Version (office hub)"),
+        lang.t("Kết nối lần cuối (máy chủ)", "Last seen (hub)"),
         lang.t("Thiết bị", "Devices"),
         lang.t("Danh mục thủ tục", "Catalogue"),
         lang.t("Lịch làm việc", "Calendar"),
@@ -893,6 +893,15 @@ pub async fn fleet(State(city): State<Arc<City>>, headers: HeaderMap) -> Respons
         }
     }
     main.push_str("</tbody></table></div>");
+    // Kiosks report their devices through the hub, not their own version:
+    // what a row shows is the hub's, which every kiosk of the office uses.
+    main.push_str(&format!(
+        "<p><small>{}</small></p>",
+        lang.t(
+            "Ki-ốt không tự báo phiên bản: phiên bản và lần kết nối cuối là của máy chủ văn phòng mà ki-ốt dùng.",
+            "Kiosks do not report their own version: the version and last seen are those of the office hub the kiosk uses."
+        )
+    ));
     reply(&headers, lang, lang.t("Thiết bị", "Fleet"), &v, &main)
 }
 
