@@ -699,9 +699,9 @@ async fn a_support_bundle_carries_no_personal_data_of_a_planted_dossier() {
 /// are.
 fn raw_keys(text: &str) -> Vec<String> {
     let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
-    text.split(|c: char| !is_word(c) && c != '/' && c != ':')
+    text.split_whitespace()
         .filter(|t| !t.contains('/'))
-        .flat_map(|t| t.split(':'))
+        .flat_map(|t| t.split(move |c: char| !is_word(c)))
         .map(|t| t.trim_matches('.'))
         .filter(|t| {
             let lower_word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
@@ -802,7 +802,8 @@ fn the_technician_screen_names_every_check_and_state_in_words() {
         ],
     );
     let config = Config::demo();
-    let (_screen, window) = motcua::apps::kiosk::snapshot::render_window(&config).unwrap();
+    let (screen, window) = motcua::apps::kiosk::snapshot::render_window(&config).unwrap();
+    screen.set_size(1080, 1920);
     for english in [false, true] {
         let mut k = Kiosk::new(Duration::from_secs(90), QrPolicy::default(), Duration::ZERO);
         if english {
@@ -814,6 +815,10 @@ fn the_technician_screen_names_every_check_and_state_in_words() {
         k.tech_key("done", HOLD);
         k.pin_checked(PinOutcome::Granted, HOLD);
         k.diagnostics_done(report.clone());
+        assert_eq!(
+            motcua::apps::kiosk::controller::page_name(k.page()),
+            "tech"
+        );
         let mut seen = Vec::new();
         for check in &report.checks {
             k.tech_select(&check.name, HOLD);
