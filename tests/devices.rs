@@ -300,6 +300,9 @@ fn emulate_scanner_into_types_stdin_lines_into_a_port() {
     assert_eq!(doc.full_name, "Trần Thị Bình");
 
     // The kiosk takes any port.
-    let help = Command::new(BIN).args(["kiosk", "--help"]).output().unwrap();
+    let help = Command::new(BIN)
+        .args(["kiosk", "--help"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("--scanner <PORT>"));
 }

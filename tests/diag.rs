@@ -704,13 +704,13 @@ fn raw_keys(text: &str) -> Vec<String> {
         .flat_map(|t| t.split(move |c: char| !is_word(c)))
         .map(|t| t.trim_matches('.'))
         .filter(|t| {
-            let lower_word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            let lower_word =
+                |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
             let dotted = t.split('.').count() > 1 && t.split('.').all(lower_word);
-            let snake = t
-                .split('_')
-                .collect::<Vec<_>>()
-                .windows(2)
-                .any(|w| w[0].ends_with(|c: char| c.is_ascii_lowercase()) && w[1].starts_with(|c: char| c.is_ascii_lowercase()));
+            let snake = t.split('_').collect::<Vec<_>>().windows(2).any(|w| {
+                w[0].ends_with(|c: char| c.is_ascii_lowercase())
+                    && w[1].starts_with(|c: char| c.is_ascii_lowercase())
+            });
             dotted || snake || *t == "true" || *t == "false"
         })
         .map(str::to_owned)
@@ -797,7 +797,8 @@ fn the_technician_screen_names_every_check_and_state_in_words() {
                 "hub",
             ),
             checks::log(&[
-                "2026-11-26T01:30:00Z  WARN motcua::apps::kiosk: print failed kind=paper_out".into(),
+                "2026-11-26T01:30:00Z  WARN motcua::apps::kiosk: print failed kind=paper_out"
+                    .into(),
             ]),
         ],
     );
@@ -815,10 +816,7 @@ fn the_technician_screen_names_every_check_and_state_in_words() {
         k.tech_key("done", HOLD);
         k.pin_checked(PinOutcome::Granted, HOLD);
         k.diagnostics_done(report.clone());
-        assert_eq!(
-            motcua::apps::kiosk::controller::page_name(k.page()),
-            "tech"
-        );
+        assert_eq!(motcua::apps::kiosk::controller::page_name(k.page()), "tech");
         let mut seen = Vec::new();
         for check in &report.checks {
             k.tech_select(&check.name, HOLD);
@@ -841,7 +839,8 @@ fn the_technician_screen_names_every_check_and_state_in_words() {
         if english {
             assert!(all.contains("Out of paper: yes"), "{all}");
         } else {
-            for words in ["Máy in", "Đầu đọc thẻ", "Hết giấy: có", "Cơ sở dữ liệu"] {
+            for words in ["Máy in", "Đầu đọc thẻ", "Hết giấy: có", "Cơ sở dữ liệu"]
+            {
                 assert!(all.contains(words), "{words:?} missing: {all}");
             }
         }

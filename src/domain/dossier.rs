@@ -147,7 +147,10 @@ impl ShortCode {
     /// `0007 · 26/11`, as the receipt and the screens write it.
     pub fn display(&self) -> String {
         match self.year {
-            Some(y) => format!("{:04} · {:02}/{:02}/{y}", self.sequence, self.day, self.month),
+            Some(y) => format!(
+                "{:04} · {:02}/{:02}/{y}",
+                self.sequence, self.day, self.month
+            ),
             None => format!("{:04} · {:02}/{:02}", self.sequence, self.day, self.month),
         }
     }
@@ -165,7 +168,13 @@ mod tests {
         let c = ShortCode::parse("0007", "26/11").unwrap();
         assert_eq!((c.sequence, c.day, c.month, c.year), (7, 26, 11, None));
         assert_eq!(c.display(), "0007 · 26/11");
-        for typed in ["0007 26/11", "0007-26/11", "000726/11", "0007 2611", " 0007 26-11 "] {
+        for typed in [
+            "0007 26/11",
+            "0007-26/11",
+            "000726/11",
+            "0007 2611",
+            " 0007 26-11 ",
+        ] {
             assert_eq!(ShortCode::parse_typed(typed), Some(c), "{typed}");
         }
         assert_eq!(

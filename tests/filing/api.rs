@@ -430,13 +430,18 @@ async fn a_dossier_is_found_by_the_short_code_on_its_receipt() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["code"], "dossier_code_ambiguous");
     assert!(
-        body["message_vi"].as_str().unwrap().contains("mã hồ sơ đầy đủ"),
+        body["message_vi"]
+            .as_str()
+            .unwrap()
+            .contains("mã hồ sơ đầy đủ"),
         "{body}"
     );
     // With the year it is one again.
     let (status, found) = hub
         .client(KIOSK)
-        .get(&format!("/api/v1/dossiers?number={number}&date=26%2F11%2F2025"))
+        .get(&format!(
+            "/api/v1/dossiers?number={number}&date=26%2F11%2F2025"
+        ))
         .await;
     assert_eq!(status, StatusCode::OK, "{found}");
     assert_eq!(found["code"], older.as_str());

@@ -699,7 +699,10 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
     let dossier = "/api/v1/dossiers/{code}";
     let by_code = format!("/api/v1/dossiers/{code}");
     // The short code on the receipt: last 4 digits and the filing date.
-    let (sequence, date) = (&code[code.len() - 4..], &code[code.len() - 11..code.len() - 5]);
+    let (sequence, date) = (
+        &code[code.len() - 4..],
+        &code[code.len() - 11..code.len() - 5],
+    );
     let by_short = format!(
         "/api/v1/dossiers?number={sequence}&date={}%2F{}",
         &date[4..6],

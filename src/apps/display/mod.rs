@@ -47,7 +47,8 @@ pub fn notice_sentences(notice: &str) -> Vec<String> {
         let mut chars = line.chars().peekable();
         while let Some(c) = chars.next() {
             current.push(c);
-            if matches!(c, '.' | '!' | '?' | '…') && chars.peek().is_some_and(|n| n.is_whitespace()) {
+            if matches!(c, '.' | '!' | '?' | '…') && chars.peek().is_some_and(|n| n.is_whitespace())
+            {
                 out.push(current.trim().to_owned());
                 current.clear();
             }
@@ -347,7 +348,10 @@ mod tests {
             ]
         );
         // 7.30 is not a sentence end: no space after the dot.
-        assert_eq!(notice_sentences("Mở cửa lúc 7.30 sáng."), ["Mở cửa lúc 7.30 sáng."]);
+        assert_eq!(
+            notice_sentences("Mở cửa lúc 7.30 sáng."),
+            ["Mở cửa lúc 7.30 sáng."]
+        );
         assert_eq!(ticker_sentence(&s, Duration::ZERO), s[0]);
         assert_eq!(ticker_sentence(&s, TICKER_TURN), s[1]);
         assert_eq!(ticker_sentence(&s, TICKER_TURN * 3), s[0]);

@@ -62,10 +62,7 @@ pub fn run(
         // Demo: another terminal can scan with
         // `motcua emulate scanner --into PATH`.
         match emulator.open_inbox() {
-            Ok(path) => eprintln!(
-                "máy quét giả lập / emulated scanner: {}",
-                path.display()
-            ),
+            Ok(path) => eprintln!("máy quét giả lập / emulated scanner: {}", path.display()),
             Err(err) => tracing::warn!(%err, "cannot open the emulated scanner's input"),
         }
     }

@@ -363,7 +363,12 @@ fn key_label(l: Lang, key: &str) -> Option<String> {
 fn value_words(l: Lang, key: &str, v: &serde_json::Value) -> String {
     use serde_json::Value;
     match v {
-        Value::Bool(b) => l.pick(if *b { "có" } else { "không" }, if *b { "yes" } else { "no" }).to_owned(),
+        Value::Bool(b) => l
+            .pick(
+                if *b { "có" } else { "không" },
+                if *b { "yes" } else { "no" },
+            )
+            .to_owned(),
         Value::String(s) => {
             let word = |vi: &str, en: &str| l.pick(vi, en).to_owned();
             match s.as_str() {
@@ -464,7 +469,10 @@ fn humanise(key: &str) -> String {
 /// A bare snake_case word (`not_recognised`) without its underscores;
 /// anything else as it is.
 fn humanise_word(s: &str) -> String {
-    if s.contains('_') && s.chars().all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit()) {
+    if s.contains('_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())
+    {
         humanise(s)
     } else {
         s.to_owned()
@@ -533,7 +541,13 @@ mod tests {
             ]
         );
         let mut out = Vec::new();
-        describe(Lang::En, "", &serde_json::json!({"status": {"paper_out": true}}), 0, &mut out);
+        describe(
+            Lang::En,
+            "",
+            &serde_json::json!({"status": {"paper_out": true}}),
+            0,
+            &mut out,
+        );
         assert_eq!(out, ["Status:", "  Out of paper: yes"]);
     }
 
@@ -541,9 +555,14 @@ mod tests {
     fn every_check_and_action_has_words() {
         use crate::apps::diagnostics::{Action, Check};
         let names = Check::ALL.iter().map(|c| c.as_str()).chain(
-            [Action::TestPrint, Action::ProbePrint, Action::FeedAndCut, Action::RetryOutbox]
-                .iter()
-                .map(|a| a.as_str()),
+            [
+                Action::TestPrint,
+                Action::ProbePrint,
+                Action::FeedAndCut,
+                Action::RetryOutbox,
+            ]
+            .iter()
+            .map(|a| a.as_str()),
         );
         for name in names.chain(["bundle_usb", "bundle_upload"]) {
             let (vi, en) = check_words(name);

@@ -92,9 +92,8 @@ async fn find_dossier(
             "give number (the last 4 digits of the code) and date (dd/mm)",
         ));
     };
-    let short = ShortCode::parse(&number, &date).ok_or_else(|| {
-        ApiError::bad_query("number is 4 digits, date is dd/mm or dd/mm/yyyy")
-    })?;
+    let short = ShortCode::parse(&number, &date)
+        .ok_or_else(|| ApiError::bad_query("number is 4 digits, date is dd/mm or dd/mm/yyyy"))?;
     let ShortCode {
         sequence,
         day,
@@ -116,7 +115,11 @@ async fn find_dossier(
 }
 
 /// A dossier's view for `principal`, refreshed from the portal first.
-async fn dossier_reply(hub: &Arc<Hub>, principal: &Principal, code: String) -> Result<Reply, ApiError> {
+async fn dossier_reply(
+    hub: &Arc<Hub>,
+    principal: &Principal,
+    code: String,
+) -> Result<Reply, ApiError> {
     // Fresh from the portal when it answers quickly; from the hub otherwise.
     refresh_for_lookup(hub, &code).await;
     let staff = principal.role != Role::Kiosk;

@@ -5,10 +5,10 @@
 use motcua_api::{DossierView, ErrorCode};
 
 use super::shared::{Effect, KeyboardScreen, Nav};
-use crate::domain::dossier::ShortCode;
 use crate::apps::hub_client::HubError;
 use crate::apps::shell::Lang;
 use crate::apps::ui::{KeyboardMode, KioskPage as Page};
+use crate::domain::dossier::ShortCode;
 
 /// What the lookup pages show (`LookupAdapter`), in the current language.
 #[derive(Debug, Clone, PartialEq, Default)]
