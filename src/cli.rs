@@ -67,6 +67,11 @@ pub struct KioskArgs {
     /// (default: motcua-screen.png in the working directory).
     #[arg(long, value_name = "PATH")]
     pub screen_file: Option<PathBuf>,
+    /// Read the ID-card/QR scanner on this serial port (a path, or
+    /// usb:VID:PID) instead of the configured one or the demo's emulator;
+    /// e.g. a pseudo-terminal of `motcua emulate scanner`.
+    #[arg(long, value_name = "PORT")]
+    pub scanner: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -373,6 +378,13 @@ pub struct EmulateScannerArgs {
     /// Line terminator to send: cr, lf or crlf.
     #[arg(long, default_value = "crlf")]
     pub terminator: String,
+    /// Type into this port instead of opening a pseudo-terminal of its own:
+    /// the path a demo kiosk prints as its emulated scanner (or any serial
+    /// port). Sends each line of standard input (or `--file`); with none
+    /// (standard input a terminal, or empty), a sample CCCD QR code. Exits
+    /// when done.
+    #[arg(long, value_name = "PATH")]
+    pub into: Option<PathBuf>,
 }
 
 /// Paper widths the printers we support use, in millimetres.

@@ -757,6 +757,7 @@ fn counter_snapshot_renders_every_page_in_both_languages() {
         .flat_map(|lang| pages.map(|page| (format!("counter-{lang}-{page}"), (1366, 768))));
     let distinct = crate::util::distinct_snapshots(dir.path(), snapshots);
     assert_eq!(distinct, 22, "every page looks different");
+    crate::util::assert_no_overflow(dir.path());
 }
 
 /// #13 item 6: the counter and the board take every font

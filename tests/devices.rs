@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
 use std::time::Duration;
 
-use motcua_drivers::{Scanner, ScannerProfile, SerialScanner, SerialSettings};
+use motcua_drivers::emulator::ScannerEmulator;
+use motcua_drivers::{Scanner, ScannerProfile, SerialScanner, SerialSettings, Terminator};
 
 const BIN: &str = env!("CARGO_BIN_EXE_motcua");
 
@@ -274,4 +275,44 @@ fn scanner_emulator_sends_stdin_lines_to_a_pty() {
     assert_eq!(doc.full_name, "Trần Thị Bình");
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn emulate_scanner_into_types_stdin_lines_into_a_port() {
+    // The demo kiosk's emulated scanner: a pty read by the serial driver,
+    // with an inbox other processes write into.
+    let emu = ScannerEmulator::start(Terminator::Crlf).unwrap();
+    let inbox = emu.open_inbox().unwrap();
+    let mut settings = SerialSettings::for_port(emu.path());
+    settings.exclusive = false;
+    let mut scanner = SerialScanner::open(settings, &ScannerProfile::default()).unwrap();
+    assert!(scanner.read_line(Duration::ZERO).unwrap().is_none());
+    let mut child = Command::new(BIN)
+        .args(["emulate", "scanner", "--into"])
+        .arg(&inbox)
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{}", DOMAIN_VECTORS.lines().nth(1).unwrap()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = scanner
+        .read_document(Duration::from_secs(20))
+        .unwrap()
+        .unwrap();
+    assert_eq!(doc.full_name, "Trần Thị Bình");
+
+    // The kiosk takes any port.
+    let help = Command::new(BIN)
+        .args(["kiosk", "--help"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--scanner <PORT>"));
 }

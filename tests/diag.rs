@@ -695,3 +695,156 @@ async fn a_support_bundle_carries_no_personal_data_of_a_planted_dossier() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     hub.stop().await;
 }
+
+/// A raw key, as the technician screen must never show one: `status.paper_out`,
+/// `paper_out`, `true`/`false`. Paths and addresses (with `/`) are what they
+/// are.
+fn raw_keys(text: &str) -> Vec<String> {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
+    text.split_whitespace()
+        .filter(|t| !t.contains('/'))
+        .flat_map(|t| t.split(move |c: char| !is_word(c)))
+        .map(|t| t.trim_matches('.'))
+        .filter(|t| {
+            let lower_word =
+                |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+            let dotted = t.split('.').count() > 1 && t.split('.').all(lower_word);
+            let snake = t.split('_').collect::<Vec<_>>().windows(2).any(|w| {
+                w[0].ends_with(|c: char| c.is_ascii_lowercase())
+                    && w[1].starts_with(|c: char| c.is_ascii_lowercase())
+            });
+            dotted || snake || *t == "true" || *t == "false"
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn the_technician_screen_names_every_check_and_state_in_words() {
+    use motcua::apps::diagnostics::checks;
+    use motcua::apps::diagnostics::Report;
+    use motcua::apps::kiosk::controller::Kiosk;
+    use motcua::apps::kiosk::technician::HOLD;
+    use motcua::apps::kiosk::{overflow, render_view};
+    use motcua::apps::printing::QrPolicy;
+
+    assert_eq!(
+        raw_keys("status.paper_out: true · /dev/serial/by-id/usb-a_b · x86_64 · Máy in: có"),
+        ["status.paper_out", "true"]
+    );
+    // Every check with the details it really carries, a printer out of
+    // paper and a scanner that read a card among them.
+    let frames = ScannerMonitor::new();
+    frames.record("001090012345|012345678|Nguyễn Văn An|15031990|Nam|Hà Nội|20042021");
+    let status = motcua_drivers::PrinterStatus {
+        online: true,
+        paper_out: true,
+        paper_near_end: true,
+        ..Default::default()
+    };
+    let reach = |url: &str, ms: u64| checks::Reach {
+        url: url.to_owned(),
+        latency: Duration::from_millis(ms),
+        outcome: Ok(200),
+        body: json!({"kiosks": [{"kiosk": "kiosk-1", "out_of_service": false, "devices": [{
+            "kiosk": "kiosk-1", "device": "printer", "state": "fault", "kind": "paper_out",
+            "since": "2026-11-26T01:30:00Z", "updated_at": "2026-11-26T01:30:00Z",
+            "message_vi": "Kiosk kiosk-1: máy in hết giấy.", "message_en": "Kiosk kiosk-1: printer out of paper."}]}]}),
+    };
+    let report = Report::new(
+        "kiosk-1",
+        vec![
+            checks::version(),
+            checks::configuration(
+                Some(Path::new("/etc/motcua/motcua.toml")),
+                false,
+                "[filing]\nportal_url = \"sandbox\"\n",
+                None,
+            ),
+            checks::serial_ports(&[motcua_drivers::discovery::PortInfo {
+                path: "/dev/ttyUSB0".into(),
+                kind: "usb".into(),
+                usb: None,
+                serial_number: Some("A1".into()),
+                manufacturer: Some("Prolific".into()),
+                product: None,
+                aliases: vec!["/dev/serial/by-id/usb-Prolific_1".into()],
+            }]),
+            checks::printer("/dev/ttyUSB0 (raster)", &Ok(status)),
+            checks::scanner("/dev/ttyACM0", &frames.snapshot()),
+            checks::hub(&reach("http://127.0.0.1:8686", 3)),
+            checks::portal(&reach("http://127.0.0.1:8687", 1200)),
+            checks::outbox(
+                &motcua_api::OutboxSummary {
+                    pending: 2,
+                    oldest_code: Some("000.25.31.H26-261126-0007".into()),
+                    oldest_created_at_ms: Some(1_764_120_600_000),
+                    last_attempt_at_ms: Some(1_764_120_900_000),
+                    last_error: Some("portal answered 503".into()),
+                    max_attempts: 3,
+                },
+                chrono::Utc::now(),
+                "hub",
+            ),
+            checks::database(
+                &motcua_api::DatabaseReport {
+                    path: "/var/lib/motcua/motcua.db".into(),
+                    ok: true,
+                    integrity: vec!["ok".into()],
+                    schema_version: 7,
+                    size_bytes: 2_000_000,
+                    wal_bytes: 100_000,
+                    free_bytes: Some(20_000_000_000),
+                },
+                "hub",
+            ),
+            checks::log(&[
+                "2026-11-26T01:30:00Z  WARN motcua::apps::kiosk: print failed kind=paper_out"
+                    .into(),
+            ]),
+        ],
+    );
+    let config = Config::demo();
+    let (screen, window) = motcua::apps::kiosk::snapshot::render_window(&config).unwrap();
+    screen.set_size(1080, 1920);
+    for english in [false, true] {
+        let mut k = Kiosk::new(Duration::from_secs(90), QrPolicy::default(), Duration::ZERO);
+        if english {
+            k.toggle_language(Duration::ZERO);
+        }
+        k.corner(true, Duration::ZERO);
+        k.tick(HOLD);
+        k.tech_key("1", HOLD);
+        k.tech_key("done", HOLD);
+        k.pin_checked(PinOutcome::Granted, HOLD);
+        k.diagnostics_done(report.clone());
+        assert_eq!(motcua::apps::kiosk::controller::page_name(k.page()), "tech");
+        let mut seen = Vec::new();
+        for check in &report.checks {
+            k.tech_select(&check.name, HOLD);
+            render_view(&window, &k.view(), None);
+            let texts = overflow::texts(&window);
+            let raw: Vec<(String, Vec<String>)> = texts
+                .iter()
+                .map(|t| (t.clone(), raw_keys(t)))
+                .filter(|(_, r)| !r.is_empty())
+                .collect();
+            assert!(
+                raw.is_empty(),
+                "raw keys on the {} technician screen ({}): {raw:#?}",
+                if english { "English" } else { "Vietnamese" },
+                check.name
+            );
+            seen.extend(texts);
+        }
+        let all = seen.join("\n");
+        if english {
+            assert!(all.contains("Out of paper: yes"), "{all}");
+        } else {
+            for words in ["Máy in", "Đầu đọc thẻ", "Hết giấy: có", "Cơ sở dữ liệu"]
+            {
+                assert!(all.contains(words), "{words:?} missing: {all}");
+            }
+        }
+    }
+}

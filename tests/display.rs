@@ -274,6 +274,19 @@ fn display_snapshot_renders_every_state_in_both_languages() {
     });
     let distinct = crate::util::distinct_snapshots(dir.path(), snapshots);
     assert_eq!(distinct, 10, "every state looks different");
+    // The same board on a 720p screen, scaled.
+    let small = ["vi", "en"].into_iter().flat_map(|lang| {
+        motcua::apps::display::snapshot::STATES
+            .iter()
+            .map(move |state| (format!("display-720p-{lang}-{state}"), (1280, 720)))
+    });
+    assert_eq!(crate::util::distinct_snapshots(dir.path(), small), 10);
+    // Nothing is cut off at either size, in either language, and no
+    // sentence of the ticker is (each is checked on its own).
+    crate::util::assert_no_overflow(dir.path());
+    let sentences =
+        motcua::apps::display::notice_sentences(&motcua::config::Config::demo().display.notice);
+    assert!(sentences.len() >= 2, "{sentences:?}");
 }
 
 /// The board at 1920×1080 on the testing backend in a sample state.

@@ -686,11 +686,12 @@ fn the_technician_enters_with_the_corner_and_the_pin_and_prints_a_test_page() {
     h.touch("phím xong");
     h.pump_until(|h| h.page() == "tech" && h.app.view().tech.rows.len() >= 8);
     let rows = h.app.view().tech.rows;
-    let status = |name: &str| rows.iter().find(|r| r.name == name).map(|r| r.status);
+    let status = |id: &str| rows.iter().find(|r| r.id == id).map(|r| r.status);
     assert_eq!(status("printer"), Some(Status::Pass), "{rows:?}");
     assert_eq!(status("hub"), Some(Status::Pass), "{rows:?}");
-    h.touch("printer");
-    assert_eq!(tech.get_detail_title(), "printer");
+    // Checks are named in words, and selected by them.
+    h.touch("Máy in");
+    assert_eq!(tech.get_detail_title(), "Máy in");
 
     // Test print: the printer emulator receives the sample ticket.
     h.touch("In thử");
@@ -729,4 +730,34 @@ fn a_training_hub_puts_the_training_banner_on_the_kiosk() {
         adapter.get_demo_text().as_str(),
         motcua::apps::kiosk::TRAINING_BANNER
     );
+}
+
+#[test]
+fn emulate_scanner_into_types_a_card_into_the_running_kiosk() {
+    // The demo kiosk prints its emulated scanner's inbox; a technician in
+    // another terminal runs `motcua emulate scanner --into PATH`.
+    let h = Harness::start();
+    let inbox = h.scanner.open_inbox().unwrap();
+    h.touch("Nộp hồ sơ trực tuyến");
+    h.touch("Tìm");
+    h.type_keys("xac nhan");
+    h.touch("Cấp Giấy xác nhận tình trạng hôn nhân");
+    h.touch("Tiếp tục");
+    h.touch("Đồng ý");
+    assert_eq!(h.page(), "scan");
+    // Nothing on standard input: the sample card (DOMAIN.md vector).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(["emulate", "scanner", "--into"])
+        .arg(&inbox)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    h.pump_until(|h| h.page() == "form");
+    assert_eq!(h.value_of("Họ, chữ đệm và tên"), "Nguyễn Văn An");
+    assert_eq!(h.value_of("Số định danh cá nhân (CCCD)"), "001090012345");
 }

@@ -373,6 +373,18 @@ pub fn distinct_snapshots(
     distinct.len()
 }
 
+/// `dir/overflow.json` of a `--snapshot` run is `[]`: no text cut off.
+pub fn assert_no_overflow(dir: &Path) {
+    let report = std::fs::read_to_string(dir.join("overflow.json")).unwrap();
+    let overflows: Vec<serde_json::Value> = serde_json::from_str(&report).unwrap();
+    assert!(
+        overflows.is_empty(),
+        "{} texts cut off: {}",
+        overflows.len(),
+        serde_json::to_string_pretty(&overflows).unwrap()
+    );
+}
+
 /// A URL nothing listens on.
 pub fn dead_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

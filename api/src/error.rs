@@ -81,6 +81,8 @@ pub enum ErrorCode {
     UnknownProcedure,
     DossierNotFound,
     DossierDailyLimit,
+    /// A short code (last 4 digits and date) matches more than one dossier.
+    DossierCodeAmbiguous,
 
     // Technicians.
     BadSupportBundle,
@@ -154,6 +156,7 @@ impl ErrorCode {
             ErrorCode::UnknownProcedure => "unknown_procedure",
             ErrorCode::DossierNotFound => "dossier_not_found",
             ErrorCode::DossierDailyLimit => "dossier_daily_limit",
+            ErrorCode::DossierCodeAmbiguous => "dossier_code_ambiguous",
             ErrorCode::BadSupportBundle => "bad_support_bundle",
             ErrorCode::SupportBundleNotFound => "support_bundle_not_found",
             ErrorCode::IdempotencyKeyRequired => "idempotency_key_required",

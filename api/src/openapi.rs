@@ -742,6 +742,18 @@ fn routes(doc: &mut Doc) {
     let dossier = doc.schema::<DossierView>();
     doc.add(
         get,
+        "/api/v1/dossiers",
+        Route::new("filing", KIOSK_COUNTER, "A dossier found by the short code on its receipt")
+            .describe("The short code a citizen reads off the receipt: the last 4 digits of the dossier code and the filing date (day and month, the year optional). Answers as GET /api/v1/dossiers/{code} when one dossier fits; 409 dossier_code_ambiguous when several do (the same day and number in different years): type the full code or scan the QR code.")
+            .param(param("number", In::Query, true, json!({ "type": "string", "pattern": "^[0-9]{4}$" }), "The last 4 digits of the dossier code, e.g. 0007."))
+            .param(param("date", In::Query, true, json!({ "type": "string" }), "The filing date, dd/mm or dd/mm/yyyy, e.g. 26/11."))
+            .answer(200, "Dossier", Answer::Json(dossier.clone()))
+            .refuse(400, "bad_query: number or date missing or malformed")
+            .refuse(404, "dossier_not_found")
+            .refuse(409, "dossier_code_ambiguous"),
+    );
+    doc.add(
+        get,
         "/api/v1/dossiers/{code}",
         Route::new("filing", KIOSK_COUNTER, "A dossier's status and timeline")
             .describe("The code as printed on the receipt. When the dossier has reached the portal and is not finished, its status is first refreshed from the portal (at most 2 s; otherwise the hub's last known status). Kiosks see no personal data; counters and technicians also get applicant, fields and receipt (until the retention purge).")

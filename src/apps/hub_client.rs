@@ -270,8 +270,19 @@ impl HubClient {
             .ok_or_else(|| HubError::BadAnswer("no dossier in the answer".to_owned()))
     }
 
-    /// A dossier's status and timeline.
+    /// A dossier's status and timeline, by its full code or by the short
+    /// code on its receipt (last 4 digits and the date, `0007 26/11`).
     pub async fn dossier(&self, code: &str) -> Result<DossierView, HubError> {
+        // The short code on the receipt: `0007 26/11`.
+        if let Some(short) = crate::domain::dossier::ShortCode::parse_typed(code) {
+            let year = short.year.map(|y| format!("%2F{y}")).unwrap_or_default();
+            return self
+                .get(&format!(
+                    "/api/v1/dossiers?number={:04}&date={:02}%2F{:02}{year}",
+                    short.sequence, short.day, short.month
+                ))
+                .await;
+        }
         let encoded: String = code
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))

@@ -19,6 +19,7 @@ pub mod events;
 pub mod headless;
 pub mod hub_client;
 pub mod kiosk;
+pub mod overflow;
 pub mod printing;
 pub mod rating;
 pub mod shell;

@@ -293,6 +293,9 @@ fn emulate_printer(a: EmulatePrinterArgs) -> anyhow::Result<ExitCode> {
 
 fn emulate_scanner(a: EmulateScannerArgs) -> anyhow::Result<ExitCode> {
     let terminator: Terminator = a.terminator.parse().map_err(|e: String| anyhow!(e))?;
+    if let Some(into) = &a.into {
+        return type_into(into, terminator, a.file.as_deref());
+    }
     let emulator = ScannerEmulator::start(terminator).context("starting the scanner emulator")?;
     println!("{}", emulator.path().display());
     io::stdout().flush()?;
@@ -310,6 +313,60 @@ fn emulate_scanner(a: EmulateScannerArgs) -> anyhow::Result<ExitCode> {
     loop {
         std::thread::park();
     }
+}
+
+/// `motcua emulate scanner --into PATH`: types lines into a port, as a
+/// scanner would, then exits. The lines come from `file`, or standard input
+/// when it is not a terminal; with no line at all, the sample card.
+fn type_into(
+    into: &std::path::Path,
+    terminator: Terminator,
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let lines: Vec<String> = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+        None if io::stdin().is_terminal() => Vec::new(),
+        None => io::stdin()
+            .lock()
+            .lines()
+            .collect::<Result<_, _>>()
+            .context("reading standard input")?,
+    };
+    let mut lines: Vec<String> = lines
+        .into_iter()
+        .map(|l| l.trim_end_matches('\r').to_owned())
+        .filter(|l| !l.is_empty())
+        .collect();
+    if lines.is_empty() {
+        lines.push(crate::apps::devices::SAMPLE_CARD.to_owned());
+    }
+    // Shared: the emulator (or a kiosk) keeps its own descriptor open.
+    let port: PortSelector = into
+        .to_str()
+        .ok_or_else(|| anyhow!("port path is not UTF-8"))?
+        .parse()
+        .map_err(|e: String| anyhow!(e))?;
+    let mut settings = SerialSettings::for_port(port);
+    settings.exclusive = false;
+    let mut port = motcua_drivers::SerialTransport::new(settings).context("serial settings")?;
+    for line in &lines {
+        let mut bytes = line.as_bytes().to_vec();
+        bytes.extend_from_slice(terminator.bytes());
+        motcua_drivers::Transport::write_all(&mut port, &bytes)
+            .with_context(|| format!("writing to {}", into.display()))?;
+    }
+    eprintln!(
+        "Đã gửi {} dòng vào / sent {} line(s) to {}",
+        lines.len(),
+        lines.len(),
+        into.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use crate::config::Config;
 
 /// Runs the kiosk (or renders its snapshots).
 pub fn run(
-    config: Config,
+    mut config: Config,
     config_path: Option<&std::path::Path>,
     args: KioskArgs,
 ) -> anyhow::Result<ExitCode> {
@@ -22,6 +22,22 @@ pub fn run(
         let files = crate::apps::kiosk::snapshot::run(&config, dir)?;
         println!("wrote {} snapshots to {}", files.len(), dir.display());
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(port) = &args.scanner {
+        // Any port: a real scanner, or a pseudo-terminal of
+        // `motcua emulate scanner`. Shared, so an emulator keeps its end.
+        let port: motcua_drivers::PortSelector = port
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--scanner: {e}"))?;
+        let mut serial = motcua_drivers::SerialSettings::for_port(port);
+        serial.exclusive = false;
+        let profile = config
+            .kiosk
+            .scanner
+            .take()
+            .map(|s| s.profile)
+            .unwrap_or_default();
+        config.kiosk.scanner = Some(crate::config::ScannerConfig { serial, profile });
     }
     let runtime = shell::runtime("motcua-kiosk")?;
     let config = Arc::new(config);

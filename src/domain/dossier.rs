@@ -88,12 +88,106 @@ pub fn parse_code(text: &str) -> Option<ParsedCode> {
     })
 }
 
+/// The short code printed on a receipt: the last 4 digits of the dossier
+/// code and the filing date, day and month (`0007`, `26/11`), with the
+/// year when the citizen gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShortCode {
+    pub sequence: u32,
+    pub day: u32,
+    pub month: u32,
+    pub year: Option<i32>,
+}
+
+impl ShortCode {
+    /// `number` is the 4 digits; `date` is `dd/mm` or `dd/mm/yyyy` (also
+    /// with `-` or `.`, or `ddmm` run together).
+    pub fn parse(number: &str, date: &str) -> Option<Self> {
+        let number = number.trim();
+        if number.len() != 4 || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let sequence: u32 = number.parse().ok().filter(|n| *n > 0)?;
+        let date = date.trim();
+        let parts: Vec<&str> = if date.contains(['/', '-', '.']) {
+            date.split(['/', '-', '.']).collect()
+        } else if date.len() == 4 && date.bytes().all(|b| b.is_ascii_digit()) {
+            vec![&date[..2], &date[2..]]
+        } else {
+            return None;
+        };
+        let num = |s: &str| -> Option<u32> {
+            (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse().ok())
+                .flatten()
+        };
+        let (day, month, year) = match parts.as_slice() {
+            [d, m] => (num(d)?, num(m)?, None),
+            [d, m, y] if y.len() == 4 => (num(d)?, num(m)?, Some(num(y)? as i32)),
+            _ => return None,
+        };
+        // A real day of some year (29/02 included).
+        NaiveDate::from_ymd_opt(year.unwrap_or(2024), month, day)?;
+        Some(Self {
+            sequence,
+            day,
+            month,
+            year,
+        })
+    }
+
+    /// Text typed or scanned at a kiosk, `0007 26/11` (or `0007-26/11`,
+    /// `000726/11`, `0007 2611`); `None` when it is not a short code.
+    pub fn parse_typed(text: &str) -> Option<Self> {
+        let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let (number, date) = text.split_at_checked(4)?;
+        Self::parse(number, date.trim_start_matches(['-', '·', '+']))
+    }
+
+    /// `0007 · 26/11`, as the receipt and the screens write it.
+    pub fn display(&self) -> String {
+        match self.year {
+            Some(y) => format!(
+                "{:04} · {:02}/{:02}/{y}",
+                self.sequence, self.day, self.month
+            ),
+            None => format!("{:04} · {:02}/{:02}", self.sequence, self.day, self.month),
+        }
+    }
+}
+
 /// The statuses and timeline stages are the wire's.
 pub use motcua_api::{PortalStatus, Stage};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_codes_are_the_last_four_digits_and_the_date() {
+        let c = ShortCode::parse("0007", "26/11").unwrap();
+        assert_eq!((c.sequence, c.day, c.month, c.year), (7, 26, 11, None));
+        assert_eq!(c.display(), "0007 · 26/11");
+        for typed in [
+            "0007 26/11",
+            "0007-26/11",
+            "000726/11",
+            "0007 2611",
+            " 0007 26-11 ",
+        ] {
+            assert_eq!(ShortCode::parse_typed(typed), Some(c), "{typed}");
+        }
+        assert_eq!(
+            ShortCode::parse("1234", "03/12/2026").unwrap().year,
+            Some(2026)
+        );
+        assert!(ShortCode::parse("0000", "26/11").is_none());
+        assert!(ShortCode::parse("123", "26/11").is_none());
+        assert!(ShortCode::parse("0007", "31/02").is_none());
+        assert!(ShortCode::parse("0007", "").is_none());
+        assert!(ShortCode::parse_typed("000.25.31.H26-261126-0007").is_none());
+        assert!(ShortCode::parse("0007", "29/02").is_some());
+    }
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -51,6 +51,17 @@ impl ApiError {
         )
     }
 
+    /// A short code that fits more than one dossier (filed on the same
+    /// day and month of different years).
+    pub fn dossier_code_ambiguous(short: &str, count: usize) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ErrorCode::DossierCodeAmbiguous,
+            format!("Có {count} hồ sơ cùng mã ngắn {short}. Xin gõ mã hồ sơ đầy đủ in trên giấy tiếp nhận, hoặc quét mã QR."),
+            format!("{count} dossiers share the short code {short}. Please type the full dossier code printed on the receipt, or scan its QR code."),
+        )
+    }
+
     pub fn dossier_daily_limit() -> Self {
         Self::new(
             StatusCode::CONFLICT,

@@ -83,6 +83,30 @@ pub fn get(conn: &Connection, code: &str) -> Result<Option<DossierRow>, StoreErr
     Ok(stmt.query_row([code], from_row).optional()?)
 }
 
+/// The codes of the dossiers with running count `sequence` filed on
+/// `day`/`month` (of `year`, or of any year), newest first.
+pub fn codes_by_short(
+    conn: &Connection,
+    sequence: u32,
+    day: u32,
+    month: u32,
+    year: Option<i32>,
+) -> Result<Vec<String>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT code FROM dossiers WHERE sequence = ?1 AND substr(business_date, 6) = ?2 \
+         AND (?3 IS NULL OR substr(business_date, 1, 4) = ?3) ORDER BY business_date DESC",
+    )?;
+    let rows = stmt.query_map(
+        params![
+            sequence,
+            format!("{month:02}-{day:02}"),
+            year.map(|y| format!("{y:04}"))
+        ],
+        |r| r.get(0),
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The highest running count used on `date` (0 when none).
 pub fn last_sequence(conn: &Connection, date: NaiveDate) -> Result<u32, StoreError> {
     let mut stmt = conn.prepare_cached(

@@ -370,3 +370,80 @@ async fn text_fields_refuse_invisible_tricks_and_keep_vietnamese() {
     assert_eq!(status, StatusCode::CREATED, "{filed}");
     hub.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dossier_is_found_by_the_short_code_on_its_receipt() {
+    let hub = TestHub::with(quick_office(), Some(clock_at("2026-11-26T10:00:00+07:00"))).await;
+    let (status, filed) = hub
+        .client(KIOSK)
+        .post("/api/v1/dossiers", Some(&copy_request(1)), None)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{filed}");
+    let code = filed["code"].as_str().unwrap().to_owned();
+    let number = &code[code.len() - 4..];
+    // The last 4 digits and the date printed on the receipt.
+    let (status, found) = hub
+        .client(KIOSK)
+        .get(&format!("/api/v1/dossiers?number={number}&date=26%2F11"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["code"], code.as_str());
+    // The kiosk's client takes what the citizen types.
+    let view = motcua::apps::hub_client::HubClient::new(&hub.url, KIOSK)
+        .dossier(&format!("{number} 26/11"))
+        .await
+        .unwrap();
+    assert_eq!(view.code, code);
+
+    let (status, body) = hub
+        .client(KIOSK)
+        .get(&format!("/api/v1/dossiers?number={number}&date=27%2F11"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["code"], "dossier_not_found");
+    let (status, body) = hub.client(KIOSK).get("/api/v1/dossiers?number=7").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+    // The same number on the same day a year earlier: the short code is
+    // ambiguous, and the answer says to type the full code.
+    let store = &hub.running.as_ref().unwrap().hub().store;
+    let older = code.replace("-261126-", "-251126-");
+    let inserted = older.clone();
+    store
+        .write(move |ctx| {
+            ctx.conn().execute(
+                "INSERT INTO dossiers (code, business_date, sequence, procedure, received_at_ms, \
+                 due_at_ms, fee, masked_id, summary, portal_key, filed_by, portal_status, \
+                 portal_reference, accepted_at_ms) SELECT ?1, '2025-11-26', sequence, procedure, \
+                 received_at_ms, due_at_ms, fee, masked_id, summary, 'k-old', filed_by, \
+                 portal_status, portal_reference, accepted_at_ms FROM dossiers LIMIT 1",
+                [&inserted],
+            )?;
+            Ok::<_, motcua::store::StoreError>(())
+        })
+        .await
+        .unwrap();
+    let (status, body) = hub
+        .client(KIOSK)
+        .get(&format!("/api/v1/dossiers?number={number}&date=26%2F11"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["code"], "dossier_code_ambiguous");
+    assert!(
+        body["message_vi"]
+            .as_str()
+            .unwrap()
+            .contains("mã hồ sơ đầy đủ"),
+        "{body}"
+    );
+    // With the year it is one again.
+    let (status, found) = hub
+        .client(KIOSK)
+        .get(&format!(
+            "/api/v1/dossiers?number={number}&date=26%2F11%2F2025"
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["code"], older.as_str());
+    hub.stop().await;
+}

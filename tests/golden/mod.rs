@@ -698,7 +698,18 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
     .await;
     let dossier = "/api/v1/dossiers/{code}";
     let by_code = format!("/api/v1/dossiers/{code}");
+    // The short code on the receipt: last 4 digits and the filing date.
+    let (sequence, date) = (
+        &code[code.len() - 4..],
+        &code[code.len() - 11..code.len() - 5],
+    );
+    let by_short = format!(
+        "/api/v1/dossiers?number={sequence}&date={}%2F{}",
+        &date[4..6],
+        &date[2..4]
+    );
     s.gets(&[
+        ("dossier_short_code", "/api/v1/dossiers", &by_short, "kiosk"),
         ("dossier_kiosk", dossier, &by_code, "kiosk"),
         ("dossier_staff", dossier, &by_code, "counter"),
         (
@@ -1191,7 +1202,9 @@ fn response_round_trip(x: &Exchange, text: &str) -> Result<(), String> {
         ("GET", "/api/v1/stats") => round_trip::<api::DayStats>(text, false),
         ("GET", "/api/v1/procedures") => round_trip::<api::CatalogueView>(text, false),
         ("POST", "/api/v1/dossiers") => round_trip::<api::FiledDossier>(text, false),
-        ("GET", "/api/v1/dossiers/{code}") => round_trip::<api::DossierView>(text, false),
+        ("GET", "/api/v1/dossiers/{code}") | ("GET", "/api/v1/dossiers") => {
+            round_trip::<api::DossierView>(text, false)
+        }
         ("POST", "/api/v1/devices/events") => round_trip::<api::DeviceReport>(text, false),
         ("GET", "/api/v1/devices") => round_trip::<api::DeviceList>(text, true),
         ("GET", "/api/v1/diagnostics") => round_trip::<api::HubDiagnostics>(text, false),

@@ -86,3 +86,22 @@ fn broken_lines_are_typed_errors() {
     emu.send_line(QR_1).unwrap();
     assert!(s.read_document(WAIT).unwrap().is_some());
 }
+
+#[test]
+fn what_another_process_writes_into_the_inbox_comes_out_scanned() {
+    let emu = ScannerEmulator::start(Terminator::Crlf).unwrap();
+    let mut s = scanner(&emu);
+    assert!(s.read_line(Duration::ZERO).unwrap().is_none());
+    let inbox = emu.open_inbox().unwrap();
+    assert_eq!(emu.open_inbox().unwrap(), inbox, "one inbox per scanner");
+    assert_ne!(inbox, emu.path());
+    // A writer opens the inbox as any serial port, writes, and closes it.
+    for _ in 0..2 {
+        let mut writer = serialport::new(inbox.to_string_lossy(), 9600)
+            .open_native()
+            .unwrap();
+        std::io::Write::write_all(&mut writer, format!("{QR_1}\r\n").as_bytes()).unwrap();
+        let doc = s.read_document(WAIT).unwrap().unwrap();
+        assert_eq!(doc.full_name, "Nguyễn Văn An");
+    }
+}

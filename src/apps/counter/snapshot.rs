@@ -22,11 +22,14 @@ use motcua_api::{CounterView, QueueView, ServiceQueue, TicketView};
 use motcua_api::{Officer, SignedIn};
 use motcua_api::{RatedTicket, RatingLookup};
 
-/// Renders every page into `dir`; returns the files written.
+/// Renders every page into `dir`, checks every text for being cut off and
+/// writes what it found to `dir/overflow.json` (`[]` when nothing is);
+/// returns the files written.
 pub fn run(config: &Config, counter: u32, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let (screen, window) = render_window(config)?;
     let mut written = Vec::new();
+    let mut overflows = Vec::new();
     for lang in [Lang::Vi, Lang::En] {
         for (page, state, rating, panel) in sample_pages(config, counter, lang) {
             render_view(&window, &state.view(sample_now()));
@@ -34,12 +37,19 @@ pub fn run(config: &Config, counter: u32, dir: &Path) -> anyhow::Result<Vec<Path
             adapter.set_clock_text("09:15 · 26/11/2026".into());
             render_rating(&window.global::<RatingAdapter>(), &rating.view());
             adapter.set_citizen_panel(panel);
-            let path = dir.join(format!("counter-{}-{page}.png", lang.code()));
+            let name = format!("counter-{}-{page}", lang.code());
+            let path = dir.join(format!("{name}.png"));
             std::fs::write(&path, screen.render_png())
                 .with_context(|| format!("cannot write {}", path.display()))?;
+            overflows.extend(crate::apps::overflow::find(&window, &name));
             written.push(path);
         }
     }
+    let path = dir.join("overflow.json");
+    let json = serde_json::to_string_pretty(&overflows).context("overflow report")?;
+    std::fs::write(&path, json + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    written.push(path);
     Ok(written)
 }
 

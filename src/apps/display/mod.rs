@@ -29,6 +29,66 @@ use crate::domain::announce::Announcement;
 use motcua_api::Calls;
 use motcua_api::QueueView;
 
+/// How long each sentence of the notice stays on the ticker.
+pub const TICKER_TURN: Duration = Duration::from_secs(8);
+
+/// The board's design size; other screens (a 720p television) show the
+/// same layout scaled to fit.
+pub const DESIGN_SIZE: (f32, f32) = (1920.0, 1080.0);
+
+/// The notice cut into sentences: the ticker shows one at a time, whole
+/// (wrapped when it is longer than the screen is wide), never cut off
+/// mid-sentence. A sentence ends at `.`, `!`, `?` or `…` followed by a space,
+/// or at a line break.
+pub fn notice_sentences(notice: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in notice.lines() {
+        let mut current = String::new();
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            current.push(c);
+            if matches!(c, '.' | '!' | '?' | '…') && chars.peek().is_some_and(|n| n.is_whitespace())
+            {
+                out.push(current.trim().to_owned());
+                current.clear();
+            }
+        }
+        out.push(current.trim().to_owned());
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// The sentence on the ticker at `now` (the board's clock): each for
+/// [`TICKER_TURN`], in turn.
+pub fn ticker_sentence(sentences: &[String], now: Duration) -> &str {
+    if sentences.is_empty() {
+        return "";
+    }
+    let turn = (now.as_secs() / TICKER_TURN.as_secs()) as usize;
+    &sentences[turn % sentences.len()]
+}
+
+/// Scales the board's 1920×1080 layout to the window: a 1280×720 screen
+/// shows the same board at two thirds, nothing cut or rearranged.
+pub fn fit_to_window(window: &DisplayWindow) {
+    let w = window.window();
+    let size = w.size();
+    if size.width == 0 || size.height == 0 {
+        return;
+    }
+    let scale = (size.width as f32 / DESIGN_SIZE.0).min(size.height as f32 / DESIGN_SIZE.1);
+    if (w.scale_factor() - scale).abs() > 0.005 {
+        w.dispatch_event(slint::platform::WindowEvent::ScaleFactorChanged {
+            scale_factor: scale,
+        });
+        // The layout takes the logical size from a resize.
+        w.dispatch_event(slint::platform::WindowEvent::Resized {
+            size: size.to_logical(scale),
+        });
+    }
+}
+
 /// Where calls go to be said: the [`crate::apps::voice::Announcer`] in the
 /// app, a recorder in tests.
 pub type AnnounceFn = Arc<dyn Fn(Announcement) + Send + Sync>;
@@ -61,6 +121,8 @@ pub struct DisplayApp {
     /// The view last written to the window: a tick that changes nothing
     /// rebuilds no list model and repaints nothing.
     shown: Arc<Mutex<Option<DisplayView>>>,
+    /// The notice, sentence by sentence, for the ticker.
+    sentences: Arc<Vec<String>>,
 }
 
 impl DisplayApp {
@@ -68,13 +130,15 @@ impl DisplayApp {
     pub fn attach(window: &DisplayWindow, ctx: DisplayContext) -> Self {
         let adapter = window.global::<DisplayAdapter>();
         adapter.set_office_name(ctx.office_name.clone().into());
-        adapter.set_notice(ctx.notice.clone().into());
+        let sentences = Arc::new(notice_sentences(&ctx.notice));
+        adapter.set_notice(ticker_sentence(&sentences, (ctx.clock)()).into());
         let app = Self {
             window: window.as_weak(),
             board: Arc::new(Mutex::new(Board::new(ctx.rules))),
             ctx: Arc::new(ctx),
             stream: Arc::default(),
             shown: Arc::default(),
+            sentences,
         };
         app.render();
         app.reload();
@@ -199,6 +263,11 @@ impl DisplayApp {
         let adapter = window.global::<DisplayAdapter>();
         adapter.set_clock_text(clock.into());
         adapter.set_date_text(date.into());
+        let sentence = ticker_sentence(&self.sentences, (self.ctx.clock)());
+        if adapter.get_notice().as_str() != sentence {
+            adapter.set_notice(sentence.into());
+        }
+        fit_to_window(&window);
     }
 }
 
@@ -233,8 +302,15 @@ pub fn render_view(window: &DisplayWindow, view: &DisplayView) {
     adapter.set_newest_recall_text(view.newest_recall_text.as_str().into());
     adapter.set_highlighted(view.highlighted);
     adapter.set_connection(view.connection.as_str().into());
+    // The connection banner takes the room of one row of the list: the
+    // board never runs past the bottom of the screen.
+    let rows = if view.connection.is_empty() {
+        view.calls.len()
+    } else {
+        view.calls.len().min(controller::LISTED_CALLS - 1)
+    };
     adapter.set_calls(ModelRc::new(VecModel::from(
-        view.calls
+        view.calls[..rows]
             .iter()
             .map(|(number, counter, recall)| CallRow {
                 number: number.into(),
@@ -252,4 +328,33 @@ pub fn render_view(window: &DisplayWindow, view: &DisplayView) {
             })
             .collect::<Vec<_>>(),
     )));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_notice_is_cut_into_whole_sentences_shown_in_turn() {
+        let s = notice_sentences(
+            "Công dân vui lòng chờ gọi số. Mọi thủ tục đều được niêm yết công khai.\nGiờ làm việc: 7:30–17:00",
+        );
+        assert_eq!(
+            s,
+            [
+                "Công dân vui lòng chờ gọi số.",
+                "Mọi thủ tục đều được niêm yết công khai.",
+                "Giờ làm việc: 7:30–17:00"
+            ]
+        );
+        // 7.30 is not a sentence end: no space after the dot.
+        assert_eq!(
+            notice_sentences("Mở cửa lúc 7.30 sáng."),
+            ["Mở cửa lúc 7.30 sáng."]
+        );
+        assert_eq!(ticker_sentence(&s, Duration::ZERO), s[0]);
+        assert_eq!(ticker_sentence(&s, TICKER_TURN), s[1]);
+        assert_eq!(ticker_sentence(&s, TICKER_TURN * 3), s[0]);
+        assert_eq!(ticker_sentence(&[], TICKER_TURN), "");
+    }
 }

@@ -21,24 +21,53 @@ use motcua_api::{QueueView, ServiceQueue};
 /// The states rendered, in file-name order.
 pub const STATES: [&str; 5] = ["connecting", "idle", "new-call", "recall", "disconnected"];
 
-/// Renders every state into `dir`; returns the files written.
+/// The screens the board is drawn for: (name prefix, width, height). The
+/// 1080p files keep their plain names (`display-vi-idle.png`).
+pub const SCREENS: [(&str, u32, u32); 2] = [("display", 1920, 1080), ("display-720p", 1280, 720)];
+
+/// Renders every state into `dir` at 1080p and 720p, checks every text and
+/// every sentence of the ticker for being cut off, and writes what it
+/// found to `dir/overflow.json` (`[]` when nothing is); returns the files
+/// written.
 pub fn run(config: &Config, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let (screen, window) = render_window(config)?;
+    let sentences = super::notice_sentences(&config.display.notice);
     let mut written = Vec::new();
-    for lang in [Lang::Vi, Lang::En] {
-        for (state, board) in sample_boards(config, lang) {
-            render_view(&window, &board.view());
-            let (clock, date) = clock_texts(sample_now(), config.timezone(), lang);
-            let adapter = window.global::<DisplayAdapter>();
-            adapter.set_clock_text(clock.into());
-            adapter.set_date_text(date.into());
-            let path = dir.join(format!("display-{}-{state}.png", lang.code()));
-            std::fs::write(&path, screen.render_png())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            written.push(path);
+    let mut overflows = Vec::new();
+    for (prefix, w, h) in SCREENS {
+        screen.set_size(w, h);
+        super::fit_to_window(&window);
+        for lang in [Lang::Vi, Lang::En] {
+            for (state, board) in sample_boards(config, lang) {
+                render_view(&window, &board.view());
+                let (clock, date) = clock_texts(sample_now(), config.timezone(), lang);
+                let adapter = window.global::<DisplayAdapter>();
+                adapter.set_clock_text(clock.into());
+                adapter.set_date_text(date.into());
+                adapter.set_notice(super::ticker_sentence(&sentences, Duration::ZERO).into());
+                let name = format!("{prefix}-{}-{state}", lang.code());
+                let path = dir.join(format!("{name}.png"));
+                std::fs::write(&path, screen.render_png())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                overflows.extend(crate::apps::overflow::find(&window, &name));
+                written.push(path);
+                if state == "idle" {
+                    // Every sentence the ticker will show, each whole.
+                    for (i, sentence) in sentences.iter().enumerate() {
+                        adapter.set_notice(sentence.as_str().into());
+                        let name = format!("{prefix}-{}-ticker-{}", lang.code(), i + 1);
+                        overflows.extend(crate::apps::overflow::find(&window, &name));
+                    }
+                }
+            }
         }
     }
+    let path = dir.join("overflow.json");
+    let json = serde_json::to_string_pretty(&overflows).context("overflow report")?;
+    std::fs::write(&path, json + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    written.push(path);
     Ok(written)
 }
 
@@ -49,7 +78,8 @@ pub fn render_window(config: &Config) -> anyhow::Result<(HeadlessWindow, Display
     let window = DisplayWindow::new().map_err(|e| anyhow::anyhow!("{e}"))?;
     let adapter = window.global::<DisplayAdapter>();
     adapter.set_office_name(config.office.name.clone().into());
-    adapter.set_notice(config.display.notice.clone().into());
+    let sentences = super::notice_sentences(&config.display.notice);
+    adapter.set_notice(super::ticker_sentence(&sentences, Duration::ZERO).into());
     Ok((screen, window))
 }
 

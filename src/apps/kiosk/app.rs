@@ -58,6 +58,14 @@ pub fn run(
     let mut scanner = ScannerDevice::from_config(config.kiosk.scanner.as_ref())
         .context("cannot set up the scanner")?;
     tracing::info!(scanner = %scanner.description, "scanner ready");
+    if let Some(emulator) = &scanner.emulator {
+        // Demo: another terminal can scan with
+        // `motcua emulate scanner --into PATH`.
+        match emulator.open_inbox() {
+            Ok(path) => eprintln!("máy quét giả lập / emulated scanner: {}", path.display()),
+            Err(err) => tracing::warn!(%err, "cannot open the emulated scanner's input"),
+        }
+    }
     let scanner_emulator = scanner.emulator.take().map(|e| Arc::new(Mutex::new(e)));
     let demo = printer.is_emulated() || scanner_emulator.is_some();
 

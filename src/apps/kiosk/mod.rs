@@ -17,7 +17,8 @@ pub mod app;
 pub mod controller;
 mod effects;
 pub mod filing;
-pub mod overflow;
+/// The cut-off text detector, shared by every app (kept here for old paths).
+pub use crate::apps::overflow;
 pub mod render;
 pub mod snapshot;
 pub mod technician;

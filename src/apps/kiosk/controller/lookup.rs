@@ -8,6 +8,7 @@ use super::shared::{Effect, KeyboardScreen, Nav};
 use crate::apps::hub_client::HubError;
 use crate::apps::shell::Lang;
 use crate::apps::ui::{KeyboardMode, KioskPage as Page};
+use crate::domain::dossier::ShortCode;
 
 /// What the lookup pages show (`LookupAdapter`), in the current language.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,6 +57,12 @@ impl LookupFlow {
                 self.input.pop();
             }
             "shift" | "method" | "done" => {}
+            // A space between the 4 digits and the date reads better.
+            "space" | " " => {
+                if !self.input.is_empty() && !self.input.ends_with(' ') {
+                    self.input.push(' ');
+                }
+            }
             _ => {
                 let mut chars = key.chars();
                 if let (Some(c), None) = (chars.next(), chars.next()) {
@@ -109,13 +116,26 @@ impl LookupFlow {
                 nav.page = Page::LookupResult;
             }
             Err(err) => {
+                let short = ShortCode::parse_typed(code);
                 self.error = Some(if err.code() == Some(ErrorCode::DossierNotFound) {
-                    (
-                        format!(
-                            "Không tìm thấy hồ sơ {code}. Hãy kiểm tra lại mã trên giấy biên nhận."
+                    match short {
+                        Some(short) => (
+                            format!(
+                                "Không tìm thấy hồ sơ số {:04} nộp ngày {:02}/{:02}. Hãy kiểm tra lại 4 số cuối của mã và ngày nộp trên giấy biên nhận.",
+                                short.sequence, short.day, short.month
+                            ),
+                            format!(
+                                "No dossier number {:04} filed on {:02}/{:02}. Please check the code's last 4 digits and the date on your receipt.",
+                                short.sequence, short.day, short.month
+                            ),
                         ),
-                        format!("No dossier {code}. Please check the code on your receipt."),
-                    )
+                        None => (
+                            format!(
+                                "Không tìm thấy hồ sơ {code}. Hãy kiểm tra lại mã trên giấy biên nhận."
+                            ),
+                            format!("No dossier {code}. Please check the code on your receipt."),
+                        ),
+                    }
                 } else {
                     (err.message(false), err.message(true))
                 });
@@ -131,8 +151,8 @@ impl LookupFlow {
             input_method: "",
             hint: l
                 .pick(
-                    "Gõ mã hồ sơ in trên giấy biên nhận (chữ và số).",
-                    "Type the dossier code printed on your receipt (letters and digits).",
+                    "Gõ mã hồ sơ trên giấy biên nhận, hoặc 4 số cuối của mã rồi ngày nộp: 0007 26/11.",
+                    "Type the dossier code on your receipt, or its last 4 digits then the filing date: 0007 26/11.",
                 )
                 .to_owned(),
             active_value: self.input.clone(),
@@ -183,5 +203,72 @@ impl LookupFlow {
             })
             .collect();
         view
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use motcua_api::ErrorCode;
+
+    fn refused(status: u16, code: ErrorCode, vi: &str) -> HubError {
+        HubError::Refused {
+            status,
+            code,
+            message_vi: vi.to_owned(),
+            message_en: String::new(),
+            fields: Default::default(),
+        }
+    }
+
+    fn lookup_page() -> (LookupFlow, Nav) {
+        let mut nav = Nav {
+            page: Page::Home,
+            message: None,
+        };
+        let mut flow = LookupFlow::default();
+        flow.start(&mut nav);
+        (flow, nav)
+    }
+
+    #[test]
+    fn the_short_code_on_the_receipt_is_typed_with_a_space_and_a_slash() {
+        let (mut flow, mut nav) = lookup_page();
+        assert!(flow.keyboard(Lang::Vi).hint.contains("0007 26/11"));
+        for key in ["0", "0", "0", "7", " ", " ", "2", "6", "/", "1", "1"] {
+            flow.key(key);
+        }
+        assert_eq!(flow.view(Lang::Vi, nav.page).input, "0007 26/11");
+        assert_eq!(
+            flow.lookup(&nav),
+            vec![Effect::LookupDossier("0007 26/11".into())]
+        );
+        flow.answered(
+            &mut nav,
+            "0007 26/11",
+            Err(refused(404, ErrorCode::DossierNotFound, "")),
+        );
+        let error = flow.view(Lang::Vi, nav.page).error;
+        assert!(error.contains("số 0007 nộp ngày 26/11"), "{error}");
+
+        // Two dossiers with that number and day in different years: the
+        // hub's sentence says to type the full code.
+        flow.key("backspace");
+        flow.key("1");
+        flow.lookup(&nav);
+        flow.answered(
+            &mut nav,
+            "0007 26/11",
+            Err(refused(
+                409,
+                ErrorCode::DossierCodeAmbiguous,
+                "Có 2 hồ sơ cùng mã ngắn 0007 · 26/11. Xin gõ mã hồ sơ đầy đủ in trên giấy tiếp nhận, hoặc quét mã QR.",
+            )),
+        );
+        assert_eq!(nav.page, Page::Lookup);
+        assert!(flow
+            .view(Lang::Vi, nav.page)
+            .error
+            .contains("gõ mã hồ sơ đầy đủ"));
     }
 }

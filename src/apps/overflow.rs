@@ -1,4 +1,5 @@
-//! The cut-off text detector behind `DIR/overflow.json`: after a page is
+//! The cut-off text detector behind `DIR/overflow.json` of the kiosk, the
+//! counter and the hall board (`--snapshot DIR`): after a page is
 //! laid out, every visible `Text` element is measured with the renderer's
 //! own text metrics (the numbers Slint's layouts use) and reported when its
 //! text does not fit:
@@ -59,6 +60,34 @@ pub fn find(window: &impl ComponentHandle, page: &str) -> Vec<Overflow> {
         &mut found,
     );
     found
+}
+
+/// Every text of `window`'s current page, in tree order, including what is
+/// scrolled out of view (for tests that read the screen as a person would,
+/// e.g. for raw keys).
+pub fn texts(window: &impl ComponentHandle) -> Vec<String> {
+    let inner = WindowInner::from_pub(window.window());
+    let root_tree = inner.component();
+    ensure_item_tree_instantiated(&root_tree);
+    fn visit(item: &ItemRc, out: &mut Vec<String>) {
+        if item.geometry().width() <= 0.0 && item.geometry().height() <= 0.0 {
+            return;
+        }
+        if let Some(t) = item.downcast::<ComplexText>() {
+            out.push(t.as_pin_ref().text().to_string());
+        } else if let Some(t) = item.downcast::<SimpleText>() {
+            out.push(t.as_pin_ref().text().to_string());
+        }
+        let mut child = item.first_child();
+        while let Some(c) = child {
+            visit(&c, out);
+            child = c.next_sibling();
+        }
+    }
+    let mut out = Vec::new();
+    visit(&ItemRc::new_root(root_tree), &mut out);
+    out.retain(|t| !t.trim().is_empty());
+    out
 }
 
 struct Walk<'a> {
