@@ -324,10 +324,8 @@ fn units_restart_what_hangs_and_keep_the_database_in_the_state_directory() {
         ("motcua-display.service", "display"),
     ] {
         let exec = setting(unit, "ExecStart");
-        // `-d`: server-side decorations, so the app's full-screen window
-        // keeps no room for a title bar (tests/cage.rs).
         assert!(
-            exec.starts_with("/usr/bin/cage -d -- /usr/bin/motcua"),
+            exec.starts_with("/usr/bin/cage -- /usr/bin/motcua"),
             "{exec}"
         );
         assert!(exec.contains(&format!(" {command}")), "{exec}");

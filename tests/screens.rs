@@ -272,6 +272,7 @@ fn english_pages_show_no_vietnamese(dir: &std::path::Path) {
         };
         let vietnamese = wording
             .split_whitespace()
+            .map(|word| word.trim_matches(|c: char| c.is_ascii_punctuation()))
             .filter(|word| word.chars().count() > 1 && !amount(word))
             .any(|word| word.chars().any(vietnamese_letter));
         if vietnamese {
