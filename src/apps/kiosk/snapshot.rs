@@ -39,10 +39,13 @@ pub const OTHER_SIZE_PAGES: &[&str] = &[
     "lookup",
 ];
 
-/// The screens snapshots are taken on: name, size in pixels, and the pages
-/// shown (`None`: all). The two main panels are named by orientation
-/// (`kiosk-portrait-vi-home.png`); the others by size.
-pub const SIZES: &[(&str, (u32, u32), Option<&[&str]>)] = &[
+/// A screen snapshots are taken on: name, size in pixels, and the pages
+/// shown (`None`: all).
+pub type SnapshotSize = (&'static str, (u32, u32), Option<&'static [&'static str]>);
+
+/// The screens snapshots are taken on. The two main panels are named by
+/// orientation (`kiosk-portrait-vi-home.png`); the others by size.
+pub const SIZES: &[SnapshotSize] = &[
     ("portrait", (1080, 1920), None),
     ("landscape", (1920, 1080), None),
     ("1280x1024", (1280, 1024), Some(OTHER_SIZE_PAGES)),
