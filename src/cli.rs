@@ -57,7 +57,8 @@ pub struct KioskArgs {
     /// Fill the screen (overrides `kiosk.fullscreen`).
     #[arg(long)]
     pub fullscreen: bool,
-    /// Layout: portrait (1080×1920) or landscape (1920×1080).
+    /// Force a portrait or landscape layout (default: the window's aspect
+    /// ratio; `kiosk.orientation` sets the size a window opens at).
     #[arg(long, value_enum)]
     pub orientation: Option<OrientationArg>,
     /// Use this hub instead of the configured or embedded one.

@@ -725,6 +725,12 @@ pub struct ServiceConfig {
     pub name_en: String,
     #[serde(default)]
     pub daily_cap: Option<u32>,
+    /// Two or three example procedures the kiosk lists under the service,
+    /// so people pick the right queue (and their English names).
+    #[serde(default)]
+    pub examples_vi: Vec<String>,
+    #[serde(default)]
+    pub examples_en: Vec<String>,
 }
 
 /// A counter (quầy) and the services it serves.
@@ -868,13 +874,18 @@ fn invalid(key: impl fmt::Display, message: impl Into<String>) -> ConfigError {
 impl Config {
     /// The built-in demo office used when no configuration file is given.
     pub fn demo() -> Self {
-        let service = |code: &str, prefix: &str, vi: &str, en: &str| ServiceConfig {
-            code: code.to_owned(),
-            prefix: prefix.to_owned(),
-            name_vi: vi.to_owned(),
-            name_en: en.to_owned(),
-            daily_cap: None,
-        };
+        let service =
+            |code: &str, prefix: &str, (vi, en): (&str, &str), examples: &[(&str, &str)]| {
+                ServiceConfig {
+                    code: code.to_owned(),
+                    prefix: prefix.to_owned(),
+                    name_vi: vi.to_owned(),
+                    name_en: en.to_owned(),
+                    daily_cap: None,
+                    examples_vi: examples.iter().map(|(vi, _)| (*vi).to_owned()).collect(),
+                    examples_en: examples.iter().map(|(_, en)| (*en).to_owned()).collect(),
+                }
+            };
         let counter = |number: u32, services: &[&str]| CounterConfig {
             number,
             name: None,
@@ -889,10 +900,44 @@ impl Config {
             hub: HubSection::default(),
             queue: QueueSection::default(),
             services: vec![
-                service("hotich", "A", "Hộ tịch", "Civil status"),
-                service("chungthuc", "B", "Chứng thực", "Certification"),
-                service("datdai", "C", "Đất đai – Xây dựng", "Land and construction"),
-                service("khac", "D", "Lĩnh vực khác", "Other matters"),
+                service(
+                    "hotich",
+                    "A",
+                    ("Hộ tịch", "Civil status"),
+                    &[
+                        ("Khai sinh", "Birth registration"),
+                        ("Kết hôn", "Marriage"),
+                        ("Khai tử", "Death registration"),
+                    ],
+                ),
+                service(
+                    "chungthuc",
+                    "B",
+                    ("Chứng thực", "Certification"),
+                    &[
+                        ("Sao y bản chính", "Certified copies"),
+                        ("Chứng thực chữ ký", "Signatures"),
+                        ("Hợp đồng, giao dịch", "Contracts"),
+                    ],
+                ),
+                service(
+                    "datdai",
+                    "C",
+                    ("Đất đai – Xây dựng", "Land and construction"),
+                    &[
+                        ("Cấp sổ đỏ", "Land use certificates"),
+                        ("Giấy phép xây dựng", "Building permits"),
+                    ],
+                ),
+                service(
+                    "khac",
+                    "D",
+                    ("Lĩnh vực khác", "Other matters"),
+                    &[
+                        ("Xác nhận cư trú", "Residence confirmation"),
+                        ("Bảo trợ xã hội", "Social support"),
+                    ],
+                ),
             ],
             counters: vec![
                 counter(1, &["hotich"]),

@@ -823,7 +823,10 @@ fn the_technician_screen_names_every_check_and_state_in_words() {
         for check in &report.checks {
             k.tech_select(&check.name, HOLD);
             render_view(&window, &k.view(), None);
-            let texts = overflow::texts(&window);
+            let texts: Vec<String> = overflow::texts(&window, "tech")
+                .into_iter()
+                .map(|t| t.text)
+                .collect();
             let raw: Vec<(String, Vec<String>)> = texts
                 .iter()
                 .map(|t| (t.clone(), raw_keys(t)))

@@ -761,3 +761,99 @@ fn emulate_scanner_into_types_a_card_into_the_running_kiosk() {
     assert_eq!(h.value_of("Họ, chữ đệm và tên"), "Nguyễn Văn An");
     assert_eq!(h.value_of("Số định danh cá nhân (CCCD)"), "001090012345");
 }
+
+/// Issue 14, the note's figures: taps and keystrokes of the two commonest
+/// flows, replayed through the real kiosk (controller, window, hub,
+/// printer emulator), and their time on this machine (printed, not
+/// asserted). Targets: a ticket in ≤ 3 taps; a certified copy filed with
+/// a card in ≤ 12 taps plus the document name.
+/// `cargo test --test integration kiosk::taps -- --nocapture` prints them.
+#[test]
+fn taps_and_time_of_a_ticket_and_of_the_simplest_filing() {
+    use std::cell::Cell;
+    use std::time::Instant;
+    let h = Harness::start();
+    let taps = Cell::new(0u32);
+    let keys = Cell::new(0u32);
+    let tap = |label: &str| {
+        taps.set(taps.get() + 1);
+        h.touch(label);
+    };
+    let key = |label: &str| {
+        keys.set(keys.get() + 1);
+        h.touch(label);
+    };
+
+    // A queue ticket: home → service → no priority → printed.
+    let started = Instant::now();
+    tap("Lấy số thứ tự");
+    h.pump_until(|h| h.shows("B · Chứng thực"));
+    tap("B · Chứng thực");
+    tap("Lấy số thường");
+    h.pump_until(|h| h.app.view().queue.print_state == PrintStatus::Printed);
+    let ticket_time = started.elapsed();
+    let ticket_taps = taps.replace(0);
+    h.emulator.recv_receipt(Duration::from_secs(10)).unwrap();
+    assert!(ticket_taps <= 3, "{ticket_taps} taps for a ticket");
+    h.touch("Xong, về trang chủ");
+
+    // The simplest filing: a certified copy, the card scanned, the
+    // document's name typed in the simple mode ("học bạ"), 5 pages.
+    let started = Instant::now();
+    tap("Nộp hồ sơ trực tuyến");
+    tap("Chứng thực bản sao từ bản chính giấy tờ, văn bản");
+    tap("Tiếp tục");
+    tap("Đồng ý");
+    h.scanner
+        .send_line(motcua::apps::devices::SAMPLE_CARD)
+        .unwrap();
+    h.pump_until(|h| h.page() == "form");
+    taps.set(taps.get() + 1);
+    h.find_on_form("Tên giấy tờ, văn bản")
+        .invoke_accessible_default_action();
+    for k in [
+        "phím h",
+        "phím o",
+        "phím c",
+        "phím dấu nặng",
+        "phím dấu cách",
+    ] {
+        key(k);
+    }
+    for k in ["phím b", "phím a", "phím dấu nặng"] {
+        key(k);
+    }
+    let name_keys = keys.replace(0);
+    assert_eq!(h.value_of("Tên giấy tờ, văn bản"), "học bạ");
+    taps.set(taps.get() + 1);
+    h.find_on_form("Số trang của bản chính")
+        .invoke_accessible_default_action();
+    key("phím 5");
+    let adapter = h.window.global::<FilingAdapter>();
+    // The pledge, when the procedure asks for one.
+    if let Some(pledge) = ElementHandle::find_by_accessible_label(&h.window, "Tôi cam đoan nội dung khai trên đây là đúng sự thật và chịu trách nhiệm trước pháp luật về cam đoan của mình.").next() {
+        taps.set(taps.get() + 1);
+        pledge.invoke_accessible_default_action();
+    }
+    tap("Xem lại");
+    assert_eq!(h.page(), "review", "{}", adapter.get_form_summary());
+    tap("Nộp hồ sơ");
+    h.pump_until(|h| {
+        h.page() == "filed" && h.app.view().filing.print_state != PrintStatus::Printing
+    });
+    let filing_time = started.elapsed();
+    let filing_taps = taps.get();
+    let other_keys = keys.get();
+    eprintln!(
+        "ticket: {ticket_taps} taps, {:.0} ms from the first tap to the printed ticket",
+        ticket_time.as_secs_f64() * 1000.0
+    );
+    eprintln!(
+        "certified copy with a card: {filing_taps} taps + {name_keys} keys for the document name + {other_keys} key for the pages, {:.0} ms from the first tap to the printed receipt",
+        filing_time.as_secs_f64() * 1000.0
+    );
+    assert!(
+        filing_taps <= 12,
+        "{filing_taps} taps to file a certified copy"
+    );
+}

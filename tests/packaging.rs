@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::util::have_tool;
+
 const UNITS: [&str; 3] = [
     "motcua-hub.service",
     "motcua-kiosk.service",
@@ -21,23 +23,6 @@ const UNITS: [&str; 3] = [
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
-}
-
-/// Whether `probe` runs; a missing tool fails in CI and skips elsewhere.
-fn have_tool(name: &str, probe: &mut Command) -> bool {
-    if probe.output().is_ok_and(|o| o.status.success()) {
-        return true;
-    }
-    assert!(
-        !in_ci(),
-        "{name} is not installed; .ci/run installs it before the tests"
-    );
-    eprintln!("SKIPPED: {name} is not installed here (CI installs it and runs this test)");
-    false
 }
 
 fn run(cmd: &mut Command) -> std::process::Output {

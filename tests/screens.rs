@@ -6,10 +6,10 @@ use std::time::Duration;
 use i_slint_backend_testing::ElementHandle;
 use motcua::apps::hub_client::HubError;
 use motcua::apps::kiosk::controller::Kiosk;
-use motcua::apps::kiosk::snapshot::{render_window, DIACRITICS_SAMPLE};
+use motcua::apps::kiosk::snapshot::{render_window, DIACRITICS_SAMPLE, OTHER_SIZE_PAGES, SIZES};
 use motcua::apps::kiosk::{overflow, render_view};
 use motcua::apps::printing::QrPolicy;
-use motcua::apps::ui::KioskAdapter;
+use motcua::apps::ui::{KioskAdapter, KioskOrientation, Theme};
 use motcua::config::Config;
 use slint::ComponentHandle;
 
@@ -56,17 +56,18 @@ fn kiosk_snapshot_renders_every_page_in_both_orientations_and_languages() {
         "tech",
     ];
     let mut snapshots = Vec::new();
-    for (orientation, size) in [("portrait", (1080, 1920)), ("landscape", (1920, 1080))] {
+    for (name, size, only) in SIZES {
         for lang in ["vi", "en"] {
-            for page in pages {
-                snapshots.push((format!("kiosk-{orientation}-{lang}-{page}"), size));
+            for page in only.unwrap_or(&pages[..]) {
+                snapshots.push((format!("kiosk-{name}-{lang}-{page}"), *size));
             }
         }
     }
+    let expected = 4 * pages.len() + 2 * 4 * OTHER_SIZE_PAGES.len();
+    assert_eq!(snapshots.len(), expected);
     let distinct = crate::util::distinct_snapshots(dir.path(), snapshots);
     assert_eq!(
-        distinct,
-        4 * pages.len(),
+        distinct, expected,
         "every page looks different from every other"
     );
     // No text is cut off or elided on any page (issue 14 item 3).
@@ -77,6 +78,7 @@ fn kiosk_snapshot_renders_every_page_in_both_orientations_and_languages() {
         "{} texts do not fit: {report}",
         overflows.len()
     );
+    english_pages_show_no_vietnamese(dir.path());
 }
 
 /// The detector behind `overflow.json` is real: a planted overflow (a word
@@ -92,7 +94,7 @@ fn the_overflow_detector_reports_a_planted_overflow(
 ) {
     screen.set_size(1080, 1920);
     let adapter = window.global::<KioskAdapter>();
-    adapter.set_portrait(true);
+    adapter.set_orientation(KioskOrientation::Portrait);
     let kiosk = Kiosk::new(Duration::from_secs(90), QrPolicy::default(), Duration::ZERO);
     render_view(window, &kiosk.view(), None);
     adapter.set_clock_text("08:30 · Thứ Năm, 26/11/2026".into());
@@ -121,7 +123,11 @@ fn the_overflow_detector_reports_a_planted_overflow(
     // A window too short for the page: the text below its edge is cut.
     adapter.set_office_name(config.office.name.clone().into());
     adapter.set_clock_text("08:30".into());
+    // (The kiosk scales its page to the window: the planted page is one
+    // that does not scale, the 1080×1920 design in a 1080×500 window.)
     screen.set_size(1080, 500);
+    screen.render_rgb();
+    window.global::<Theme>().set_fit(1.0);
     screen.render_rgb();
     let found = overflow::find(window, "short");
     assert!(
@@ -151,7 +157,9 @@ fn stacked_diacritics_are_not_clipped() {
     let config = Config::demo();
     let (screen, window) = render_window(&config).unwrap();
     screen.set_size(1080, 1920);
-    window.global::<KioskAdapter>().set_portrait(true);
+    window
+        .global::<KioskAdapter>()
+        .set_orientation(KioskOrientation::Portrait);
     let measure = |text: &str| {
         let mut kiosk = Kiosk::new(Duration::from_secs(90), QrPolicy::default(), Duration::ZERO);
         kiosk.queue_refreshed(&serde_json::from_value(serde_json::json!({
@@ -208,4 +216,72 @@ fn stacked_diacritics_are_not_clipped() {
         "marks top {marked}, capitals top {plain}, line height {height}: the marks are missing"
     );
     the_overflow_detector_reports_a_planted_overflow(&config, &screen, &window);
+}
+
+/// A letter only Vietnamese writes: ă â đ ê ô ơ ư and the toned vowels.
+fn vietnamese_letter(c: char) -> bool {
+    "ăâđêôơưĂÂĐÊÔƠƯàáảãạèéẻẽẹìíỉĩịòóỏõọùúủũụỳýỷỹỵÀÁẢÃẠÈÉẺẼẸÌÍỈĨỊÒÓỎÕỌÙÚỦŨỤỲÝỶỸỴ".contains(c)
+        || ('\u{1EA0}'..='\u{1EF9}').contains(&c)
+}
+
+/// Issue 14 item 8: every kiosk page rendered in English (`texts.json` of
+/// the snapshots) shows no Vietnamese wording. Allowed, as data:
+/// - elements marked as data in the UI (an id starting with `data-`: the
+///   office's name, a citizen's entries, the bilingual demo banner);
+/// - the sample citizen's own words inside a sentence (name, address on
+///   the review page) and the office's configured place to collect;
+/// - a letter written alone (a key of the keyboard, the hint naming the
+///   letter keys, the diacritics test page);
+/// - the đồng sign after an amount ("10.000đ"), as on every price tag.
+fn english_pages_show_no_vietnamese(dir: &std::path::Path) {
+    let texts: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("texts.json")).unwrap()).unwrap();
+    assert!(texts.len() > 100, "{} texts", texts.len());
+    let mut data: Vec<&str> = motcua::apps::devices::SAMPLE_CARD.split('|').collect();
+    // The switch to Vietnamese is named in Vietnamese on purpose.
+    data.push("Tiếng Việt");
+    // The sample dossier's place to collect (the office's own words).
+    data.push("Bộ phận một cửa, tầng 1");
+    let marked = |element: &str| {
+        element.split(" > ").any(|e| {
+            e.split_once('#')
+                .map(|(_, id)| id.rsplit("::").next().unwrap_or(id))
+                .is_some_and(|id| id.starts_with("data-"))
+        })
+    };
+    let mut leaks = Vec::new();
+    for t in &texts {
+        let (page, element, text) = (
+            t["page"].as_str().unwrap(),
+            t["element"].as_str().unwrap(),
+            t["text"].as_str().unwrap(),
+        );
+        if !page.contains("-en-") || marked(element) {
+            continue;
+        }
+        let mut wording = text.to_owned();
+        for d in data.iter().filter(|d| !d.is_empty()) {
+            wording = wording.replace(d, "");
+        }
+        let amount = |word: &str| {
+            let rest = word.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+            rest.len() < word.len()
+                && rest
+                    .strip_prefix('đ')
+                    .is_some_and(|tail| !tail.chars().any(char::is_alphabetic))
+        };
+        let vietnamese = wording
+            .split_whitespace()
+            .map(|word| word.trim_matches(|c: char| c.is_ascii_punctuation()))
+            .filter(|word| word.chars().count() > 1 && !amount(word))
+            .any(|word| word.chars().any(vietnamese_letter));
+        if vietnamese {
+            leaks.push(format!("{page} · {element}: {text:?}"));
+        }
+    }
+    assert!(
+        leaks.is_empty(),
+        "Vietnamese on English pages:\n{}",
+        leaks.join("\n")
+    );
 }

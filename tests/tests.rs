@@ -4,6 +4,7 @@
 //! rendering.
 
 mod backup;
+mod cage;
 mod city;
 mod counter;
 mod devices;

@@ -278,6 +278,25 @@ fn the_sse_reader_decodes_a_letter_split_across_chunks() {
     assert!(!block.contains('\u{fffd}'));
 }
 
+/// Whether the tests run in CI (`.ci/run` sets `CI=true`), where a missing
+/// tool fails instead of skipping.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// Whether `probe` runs; a missing tool fails in CI and skips elsewhere.
+pub fn have_tool(name: &str, probe: &mut Command) -> bool {
+    if probe.output().is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    assert!(
+        !in_ci(),
+        "{name} is not installed; .ci/run installs it before the tests"
+    );
+    eprintln!("SKIPPED: {name} is not installed here (CI installs it and runs this test)");
+    false
+}
+
 /// The `motcua` binary under test.
 pub fn motcua() -> Command {
     Command::new(env!("CARGO_BIN_EXE_motcua"))

@@ -62,31 +62,67 @@ pub fn find(window: &impl ComponentHandle, page: &str) -> Vec<Overflow> {
     found
 }
 
-/// Every text of `window`'s current page, in tree order, including what is
-/// scrolled out of view (for tests that read the screen as a person would,
-/// e.g. for raw keys).
-pub fn texts(window: &impl ComponentHandle) -> Vec<String> {
+/// One text on a page, as written to `texts.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PageText {
+    pub page: String,
+    /// As in [`Overflow::element`]. Elements whose id starts with `data-`
+    /// show data (a citizen's name, the office's name), not wording.
+    pub element: String,
+    pub text: String,
+}
+
+/// Every text of `window`'s current page that is not hidden, with the
+/// element that shows it.
+pub fn texts(window: &impl ComponentHandle, page: &str) -> Vec<PageText> {
+    fn visit(item: &ItemRc, path: &mut Vec<String>, page: &str, out: &mut Vec<PageText>) {
+        let names = item.element_type_names_and_ids(0).unwrap_or_default();
+        let pushed = names
+            .first()
+            .map(|(ty, id)| {
+                path.push(if id.is_empty() {
+                    ty.to_string()
+                } else {
+                    format!("{ty}#{id}")
+                })
+            })
+            .is_some();
+        let g = item.geometry();
+        if g.width() > 0.0 || g.height() > 0.0 {
+            let text = item
+                .downcast::<ComplexText>()
+                .map(|t| t.as_pin_ref().text().to_string())
+                .or_else(|| {
+                    item.downcast::<SimpleText>()
+                        .map(|t| t.as_pin_ref().text().to_string())
+                });
+            if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
+                out.push(PageText {
+                    page: page.to_owned(),
+                    element: path.join(" > "),
+                    text,
+                });
+            }
+            let mut child = item.first_child();
+            while let Some(c) = child {
+                visit(&c, path, page, out);
+                child = c.next_sibling();
+            }
+        }
+        if pushed {
+            path.pop();
+        }
+    }
     let inner = WindowInner::from_pub(window.window());
     let root_tree = inner.component();
     ensure_item_tree_instantiated(&root_tree);
-    fn visit(item: &ItemRc, out: &mut Vec<String>) {
-        if item.geometry().width() <= 0.0 && item.geometry().height() <= 0.0 {
-            return;
-        }
-        if let Some(t) = item.downcast::<ComplexText>() {
-            out.push(t.as_pin_ref().text().to_string());
-        } else if let Some(t) = item.downcast::<SimpleText>() {
-            out.push(t.as_pin_ref().text().to_string());
-        }
-        let mut child = item.first_child();
-        while let Some(c) = child {
-            visit(&c, out);
-            child = c.next_sibling();
-        }
-    }
     let mut out = Vec::new();
-    visit(&ItemRc::new_root(root_tree), &mut out);
-    out.retain(|t| !t.trim().is_empty());
+    visit(
+        &ItemRc::new_root(root_tree),
+        &mut Vec::new(),
+        page,
+        &mut out,
+    );
     out
 }
 

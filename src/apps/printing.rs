@@ -72,10 +72,15 @@ pub fn ticket_receipt(office: &str, ticket: &TicketView, qr_payload: &str) -> Re
 }
 
 /// The filing receipt (Mẫu số 01) from the hub's answer, wrapped to the
-/// paper: its lines, the lookup QR code, then the footer.
-pub fn dossier_receipt(filed: &motcua_api::FiledDossier, columns: usize) -> Receipt {
+/// paper: its lines, the lookup QR code, then the footer. `counters`: the
+/// open counters serving the linked ticket's service (the next step).
+pub fn dossier_receipt(
+    data: &motcua_api::ReceiptData,
+    counters: &[String],
+    columns: usize,
+) -> Receipt {
     use crate::domain::receipt::{receipt, Align, Emphasis};
-    let doc = receipt(&filed.receipt, columns);
+    let doc = receipt(data, counters, columns);
     let line = |l: &crate::domain::receipt::ReceiptLine| {
         let mut out = Line::new(&l.text);
         out = match l.emphasis {
@@ -134,5 +139,56 @@ mod tests {
             !printed.iter().any(|l| l.contains("Mã kiểm tra")),
             "{printed:?}"
         );
+    }
+
+    /// Issue 14 item 1, on paper: the bytes sent to the printer carry the
+    /// one next step and the fee's breakdown, in the printer's code page.
+    #[test]
+    fn the_printed_filing_receipt_carries_the_next_step_and_the_fee() {
+        use motcua_drivers::printer::encoding::encode_cp1258;
+        use motcua_drivers::printer::render::render;
+        use motcua_drivers::{Paper, PrinterProfile, TextMode};
+        let data = motcua_api::ReceiptData {
+            unit_name: "UBND Phường Hoàn Kiếm".into(),
+            code: "000.25.31.H26-261126-0001".into(),
+            applicant_name: "Nguyễn Văn An".into(),
+            masked_id: "001******345".into(),
+            address: "Số 1 Tràng Tiền".into(),
+            phone: None,
+            procedure_code: "2.000815".into(),
+            procedure_name: "Chứng thực bản sao từ bản chính".into(),
+            documents: vec!["Bản chính giấy tờ".into()],
+            processing_text: "Trong ngày làm việc".into(),
+            received_at: "2026-11-26T09:05:00+07:00".parse().unwrap(),
+            due_at: "2026-11-26T17:00:00+07:00".parse().unwrap(),
+            collect_at: "Bộ phận Một cửa".into(),
+            fee: 7000,
+            fee_lines: vec![motcua_api::FeeLine {
+                label_vi: "5 trang × 1 bản".into(),
+                label_en: "5 pages × 1 copy".into(),
+                amount: 7000,
+            }],
+            qr_payload: "000.25.31.H26-261126-0001".into(),
+            waiting_for_portal: false,
+            ticket_number: Some("B003".into()),
+            presence_note: Some("Mang bản chính để đối chiếu.".into()),
+            training: false,
+        };
+        let counters = ["Quầy 2".to_owned()];
+        let profile = PrinterProfile::new(TextMode::Cp1258, Paper::Mm80);
+        let bytes = render(&dossier_receipt(&data, &counters, 48), &profile).unwrap();
+        let has = |text: &str| {
+            let needle = encode_cp1258(text);
+            bytes.windows(needle.len()).any(|w| w == needle.as_slice())
+        };
+        for expected in [
+            "- 5 trang × 1 bản: 7.000đ",
+            "Bước tiếp theo: mời bạn đến quầy với số",
+            "Mang bản chính để đối chiếu.",
+            "Quầy phục vụ: Quầy 2.",
+        ] {
+            assert!(has(expected), "{expected:?} not printed");
+        }
+        assert!(!has("không cần làm gì thêm"));
     }
 }

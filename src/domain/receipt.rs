@@ -53,9 +53,116 @@ pub struct Receipt {
     pub footer: Vec<ReceiptLine>,
 }
 
-/// The sentence printed while the dossier still waits for the portal.
-pub const WAITING_FOR_PORTAL_VI: &str =
-    "Hồ sơ đang chờ gửi lên Cổng dịch vụ công; hệ thống sẽ tự động gửi, quý khách không cần làm gì thêm.";
+/// When no counter serving the service is open.
+pub const NO_COUNTER_OPEN_VI: &str = "Hiện chưa có quầy mở cho lĩnh vực này.";
+pub const NO_COUNTER_OPEN_EN: &str = "No counter for this service is open at the moment.";
+
+/// The one next step after filing, worded once for the kiosk's screen and
+/// its printed receipt: to a counter with the queue number (why, and which
+/// counters serve it), or nothing more to do (when and where to collect).
+#[derive(Debug, Clone, Copy)]
+pub struct NextStep<'a> {
+    /// The queue number printed with the receipt: the procedure needs the
+    /// citizen at a counter.
+    pub ticket: Option<&'a str>,
+    /// Why the counter, in the sentence's language.
+    pub reason: Option<&'a str>,
+    /// The open counters serving the ticket's service.
+    pub counters: &'a [String],
+    /// When the result is due, written in the sentence's language.
+    pub due: &'a str,
+    /// Where to collect it.
+    pub collect_at: &'a str,
+    /// The dossier still waits for the public service portal.
+    pub portal_pending: bool,
+}
+
+impl NextStep<'_> {
+    /// " Hồ sơ sẽ được tự động gửi …": a fact, not a step, said either way.
+    fn portal(&self, vi: bool) -> &'static str {
+        match (self.portal_pending, vi) {
+            (false, _) => "",
+            (true, true) => " Hồ sơ sẽ được tự động gửi lên Cổng dịch vụ công.",
+            (true, false) => " The dossier is sent to the public service portal automatically.",
+        }
+    }
+
+    fn why(&self) -> String {
+        self.reason
+            .filter(|r| !r.is_empty())
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default()
+    }
+
+    /// In Vietnamese (the screen and the paper).
+    pub fn vi(&self) -> String {
+        match self.ticket {
+            Some(number) => {
+                let counters = if self.counters.is_empty() {
+                    NO_COUNTER_OPEN_VI.to_owned()
+                } else {
+                    format!("Quầy phục vụ: {}.", self.counters.join(", "))
+                };
+                format!(
+                    "Bước tiếp theo: mời bạn đến quầy với số thứ tự {number} (đã in kèm).{} {counters}{}",
+                    self.why(),
+                    self.portal(true)
+                )
+            }
+            None => format!(
+                "Bạn không cần làm gì thêm.{} Mời bạn quay lại nhận kết quả lúc {} tại {}.",
+                self.portal(true),
+                self.due,
+                self.collect_at
+            ),
+        }
+    }
+
+    /// In English (the screen).
+    pub fn en(&self) -> String {
+        match self.ticket {
+            Some(number) => {
+                let counters = if self.counters.is_empty() {
+                    NO_COUNTER_OPEN_EN.to_owned()
+                } else {
+                    format!("Counters serving it: {}.", self.counters.join(", "))
+                };
+                format!(
+                    "Next: please go to a counter with queue number {number} (printed too).{} {counters}{}",
+                    self.why(),
+                    self.portal(false)
+                )
+            }
+            None => format!(
+                "Nothing more to do.{} Please come back for the result at {} ({}).",
+                self.portal(false),
+                self.due,
+                self.collect_at
+            ),
+        }
+    }
+}
+
+/// The fee's parts, "5 trang × 1 bản: 7.000đ" (or their English labels).
+pub fn fee_breakdown(lines: &[motcua_api::FeeLine], english: bool) -> Vec<String> {
+    lines
+        .iter()
+        .map(|f| {
+            let label = if english { &f.label_en } else { &f.label_vi };
+            format!("{label}: {}", format_dong(f.amount))
+        })
+        .collect()
+}
+
+/// How and where to pay a fee.
+pub fn pay_where_vi(collect_at: &str) -> String {
+    format!("Nộp lệ phí tại {collect_at} khi nhận kết quả.")
+}
+
+/// How and where to pay a fee, in English.
+pub fn pay_where_en(collect_at: &str) -> String {
+    format!("Pay it at {collect_at} when you collect the result.")
+}
 
 /// `HH giờ MM phút, ngày DD tháng MM năm YYYY`, in the instant's own offset
 /// (the office's).
@@ -76,7 +183,9 @@ pub const TRAINING_RECEIPT_VI: &str = "HỒ SƠ ĐÀO TẠO - KHÔNG CÓ GIÁ TR
 
 /// Builds the receipt, wrapping text to `columns` characters (48 on 80 mm
 /// paper in the normal font, 32 on 58 mm). Large lines are wrapped to half.
-pub fn receipt(data: &ReceiptData, columns: usize) -> Receipt {
+/// `counters`: the open counters serving the linked ticket's service (for
+/// the next step; empty when unknown).
+pub fn receipt(data: &ReceiptData, counters: &[String], columns: usize) -> Receipt {
     let columns = columns.max(16);
     let mut out = Builder {
         columns,
@@ -132,26 +241,29 @@ pub fn receipt(data: &ReceiptData, columns: usize) -> Receipt {
         format_dong(data.fee)
     };
     out.field("Lệ phí", &fee, Emphasis::Bold);
-    if data.fee_lines.len() > 1 {
-        for line in &data.fee_lines {
-            out.hanging(
-                &format!("- {}: {}", line.label_vi, format_dong(line.amount)),
-                2,
-                Emphasis::Normal,
-            );
+    if data.fee > 0 {
+        // Its parts and how to pay, as on the screen.
+        for line in fee_breakdown(&data.fee_lines, false) {
+            out.hanging(&format!("- {line}"), 2, Emphasis::Normal);
         }
+        out.left(&pay_where_vi(&data.collect_at), Emphasis::Normal);
     }
     if let Some(ticket) = &data.ticket_number {
         out.rule();
         out.center(&format!("Số thứ tự tại quầy: {ticket}"), Emphasis::Large);
-        if let Some(note) = &data.presence_note {
-            out.center(note, Emphasis::Normal);
-        }
     }
-    if data.waiting_for_portal {
-        out.rule();
-        out.left(WAITING_FOR_PORTAL_VI, Emphasis::Bold);
-    }
+    // Exactly one next step, worded as on the kiosk's screen.
+    out.rule();
+    let due = format_vn_datetime(data.due_at);
+    let step = NextStep {
+        ticket: data.ticket_number.as_deref(),
+        reason: data.presence_note.as_deref(),
+        counters,
+        due: &due,
+        collect_at: &data.collect_at,
+        portal_pending: data.waiting_for_portal,
+    };
+    out.left(&step.vi(), Emphasis::Bold);
     if data.training {
         out.rule();
         out.center(TRAINING_RECEIPT_VI, Emphasis::Bold);
@@ -336,7 +448,7 @@ mod tests {
 
     #[test]
     fn the_receipt_holds_what_mau_01_asks_for() {
-        let r = receipt(&data(), 48);
+        let r = receipt(&data(), &[], 48);
         let all = text(&r);
         for expected in [
             "UBND PHƯỜNG HOÀN KIẾM",
@@ -351,7 +463,6 @@ mod tests {
             "Lệ phí: 7.000đ",
             "Số thứ tự tại quầy:",
             "B003",
-            "tự động gửi",
         ] {
             assert!(all.contains(expected), "missing {expected:?} in\n{all}");
         }
@@ -360,13 +471,58 @@ mod tests {
         assert!(r.lines.iter().any(|l| l.emphasis == Emphasis::Large));
     }
 
+    /// One line of text, whatever the paper's wrapping.
+    fn flat(r: &Receipt) -> String {
+        text(r).lines().map(str::trim).collect::<Vec<_>>().join(" ")
+    }
+
+    /// Issue 14 item 1: a counter visit says so, why, with the number and
+    /// the counters — and never "nothing more to do" as well.
+    #[test]
+    fn a_counter_visit_is_the_one_next_step_on_paper() {
+        let r = receipt(&data(), &["Quầy 1".into(), "Quầy 3".into()], 48);
+        let all = flat(&r);
+        assert!(
+            all.contains("Bước tiếp theo: mời bạn đến quầy với số thứ tự B003 (đã in kèm). Mang bản chính đến quầy để đối chiếu. Quầy phục vụ: Quầy 1, Quầy 3."),
+            "{all}"
+        );
+        assert!(!all.contains("không cần làm gì thêm"), "{all}");
+        let none_open = flat(&receipt(&data(), &[], 48));
+        assert!(none_open.contains(NO_COUNTER_OPEN_VI), "{none_open}");
+    }
+
+    /// Otherwise: nothing more to do, when and where to collect; the fee's
+    /// parts and how and where to pay.
+    #[test]
+    fn nothing_more_to_do_says_when_and_where_to_collect_and_how_to_pay() {
+        let mut d = data();
+        d.ticket_number = None;
+        d.presence_note = None;
+        d.fee_lines = vec![motcua_api::FeeLine {
+            label_vi: "5 trang × 1 bản".into(),
+            label_en: "5 pages × 1 copy".into(),
+            amount: 7000,
+        }];
+        let all = flat(&receipt(&d, &[], 48));
+        for expected in [
+            "Lệ phí: 7.000đ",
+            "- 5 trang × 1 bản: 7.000đ",
+            "Nộp lệ phí tại Bộ phận Một cửa, UBND Phường Hoàn Kiếm khi nhận kết quả.",
+            "Bạn không cần làm gì thêm. Hồ sơ sẽ được tự động gửi lên Cổng dịch vụ công. Mời bạn quay lại nhận kết quả lúc 17 giờ 00 phút, ngày 26 tháng 11 năm 2026 tại Bộ phận Một cửa, UBND Phường Hoàn Kiếm.",
+        ] {
+            assert!(all.contains(expected), "missing {expected:?} in\n{all}");
+        }
+        assert!(!all.contains("Bước tiếp theo"), "{all}");
+        assert!(!all.contains("Số thứ tự"), "{all}");
+    }
+
     #[test]
     fn no_waiting_line_once_sent_and_free_reads_free() {
         let mut d = data();
         d.waiting_for_portal = false;
         d.fee = 0;
         d.ticket_number = None;
-        let all = text(&receipt(&d, 48));
+        let all = text(&receipt(&d, &[], 48));
         assert!(!all.contains("tự động gửi"), "{all}");
         assert!(all.contains("Lệ phí: Miễn lệ phí"), "{all}");
         assert!(!all.contains("Số thứ tự"), "{all}");
@@ -374,18 +530,18 @@ mod tests {
 
     #[test]
     fn a_training_receipt_says_so_at_top_and_bottom() {
-        let plain = text(&receipt(&data(), 48));
+        let plain = text(&receipt(&data(), &[], 48));
         assert!(!plain.contains(TRAINING_RECEIPT_VI), "{plain}");
         let mut training = data();
         training.training = true;
-        let printed = text(&receipt(&training, 48));
+        let printed = text(&receipt(&training, &[], 48));
         assert_eq!(printed.matches(TRAINING_RECEIPT_VI).count(), 2, "{printed}");
     }
 
     #[test]
     fn lines_fit_the_paper() {
         for columns in [32, 48] {
-            let r = receipt(&data(), columns);
+            let r = receipt(&data(), &[], columns);
             for line in r.lines.iter().chain(&r.footer) {
                 let width = match line.emphasis {
                     Emphasis::Large => columns / 2,

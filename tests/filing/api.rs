@@ -79,7 +79,7 @@ async fn a_certified_copy_from_kiosk_to_portal() {
 
     // The receipt the kiosk prints.
     let data: ReceiptData = serde_json::from_value(filed["receipt"].clone()).unwrap();
-    let printed = receipt(&data, 48);
+    let printed = receipt(&data, &[], 48);
     let text: Vec<&str> = printed.lines.iter().map(|l| l.text.as_str()).collect();
     let text = text.join("\n");
     assert!(text.contains(&code), "{text}");

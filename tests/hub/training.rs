@@ -93,7 +93,7 @@ async fn a_training_office_says_so_in_health_receipts_and_lookups() {
     // The printed paper says it at the top and the bottom.
     let receipt: motcua_api::ReceiptData =
         serde_json::from_value(filed["receipt"].clone()).unwrap();
-    let paper = motcua::domain::receipt::receipt(&receipt, 48);
+    let paper = motcua::domain::receipt::receipt(&receipt, &[], 48);
     let printed: Vec<&str> = paper
         .lines
         .iter()

@@ -15,14 +15,16 @@ use crate::apps::devices::{ScannerDevice, TicketPrinter};
 use crate::apps::hub_client::HubClient;
 use crate::apps::printing::QrPolicy;
 use crate::apps::shell::{self, event_loop_poster, system_clock, WindowSpec};
-use crate::apps::ui::{KioskAdapter, KioskWindow};
+use crate::apps::ui::{KioskAdapter, KioskOrientation, KioskWindow};
 use crate::config::{Config, Orientation};
 
 /// How to run the kiosk (`motcua kiosk`'s options).
 #[derive(Debug, Clone, Default)]
 pub struct KioskOptions {
     pub fullscreen: bool,
-    /// Portrait (1080×1920) or landscape; else `kiosk.orientation`.
+    /// Forces a portrait or landscape layout; else the window's aspect
+    /// ratio decides (`kiosk.orientation` only sets the size a window
+    /// opens at).
     pub portrait: Option<bool>,
     /// Without a display, the screen's PNG (default `motcua-screen.png`).
     pub screen_file: Option<PathBuf>,
@@ -86,7 +88,15 @@ pub fn run(
         },
         KioskWindow::new,
     )?;
-    window.global::<KioskAdapter>().set_portrait(portrait);
+    // The layout follows the window's actual size (a compositor or a
+    // fullscreen panel decides it); `--orientation` forces one.
+    window
+        .global::<KioskAdapter>()
+        .set_orientation(match options.portrait {
+            Some(true) => KioskOrientation::Portrait,
+            Some(false) => KioskOrientation::Landscape,
+            None => KioskOrientation::Auto,
+        });
     if fullscreen {
         // A real kiosk: nothing but the service manager closes it.
         window
@@ -153,6 +163,7 @@ pub fn run(
         },
     );
     app.set_rating_enabled(config.rating.enabled);
+    app.set_service_examples(&config.services);
     // While it asks for a ticket, the rating screen reads the scanner.
     let r = rating.clone();
     app.set_scan_hook(Box::new(move |line| {

@@ -10,6 +10,7 @@ use super::{KioskApp, TechnicianTools};
 use crate::apps::devices::SAMPLE_CARD;
 use crate::apps::printing::QrPolicy;
 use crate::apps::printing::{dossier_receipt, ticket_receipt};
+use crate::apps::voice::{AudioSink, Clip};
 
 impl KioskApp {
     /// Starts the work of one effect. UI thread.
@@ -86,14 +87,15 @@ impl KioskApp {
                     app.post(move |app| app.dispatch(|k| k.dossier_filed(&key, result)));
                 });
             }
-            Effect::PrintFiled(filed) => {
+            Effect::PrintFiled { filed, counters } => {
                 let app = self.clone();
                 self.ctx.runtime.spawn_blocking(move || {
                     // One job after the other on the same printer: the
                     // receipt first, then the queue ticket to take along.
                     let mut printer = ctx.printer.lock().unwrap_or_else(|e| e.into_inner());
                     let columns = printer.columns();
-                    let receipt = printer.print(&dossier_receipt(&filed, columns));
+                    let receipt =
+                        printer.print(&dossier_receipt(&filed.receipt, &counters, columns));
                     let ticket = filed.ticket.as_ref().map(|t| {
                         let payload = QrPolicy::default().ticket_payload(t);
                         printer.print(&ticket_receipt(&ctx.office_name, t, &payload))
@@ -101,6 +103,10 @@ impl KioskApp {
                     drop(printer);
                     app.post(move |app| app.dispatch(|k| k.filed_printed(receipt, ticket)));
                 });
+            }
+            Effect::PrintedSound => {
+                // Off the UI thread; no sound device is no failure.
+                self.ctx.runtime.spawn_blocking(play_printed_sound);
             }
             Effect::LookupDossier(code) => {
                 let app = self.clone();
@@ -274,5 +280,44 @@ async fn export_bundle(t: &TechnicianTools, upload: bool) -> crate::apps::diagno
         summary_en,
         details,
         duration_ms: started.elapsed().as_millis() as u64,
+    }
+}
+
+/// The "printed" sound: one short bright tone (0.25 s, A5 with a quick
+/// decay), distinct from the hall display's two-tone call chime.
+pub fn printed_sound() -> Clip {
+    const RATE: u32 = 22_050;
+    let n = RATE as usize / 4;
+    let samples = (0..n)
+        .map(|i| {
+            let t = i as f32 / RATE as f32;
+            let envelope = (t / 0.005).min(1.0) * (-14.0 * t).exp();
+            0.4 * envelope * (2.0 * std::f32::consts::PI * 880.0 * t).sin()
+        })
+        .collect();
+    Clip {
+        label: "printed".into(),
+        channels: 1,
+        sample_rate: RATE,
+        samples: Arc::new(samples),
+    }
+}
+
+/// Plays [`printed_sound`] on the sound card (rodio with the `audio`
+/// feature, else `aplay`); without a device the log says so and the
+/// kiosk carries on.
+fn play_printed_sound() {
+    let clip = [printed_sound()];
+    #[cfg(feature = "audio")]
+    let played = crate::apps::voice::RodioSink::open(1.0).and_then(|mut sink| sink.play(&clip));
+    #[cfg(not(feature = "audio"))]
+    let played = match crate::apps::voice::CommandSink::find(1.0) {
+        Some(mut sink) => sink.play(&clip),
+        None => Err(crate::apps::voice::AudioError::NoDevice(
+            "aplay is not installed".into(),
+        )),
+    };
+    if let Err(err) = played {
+        tracing::info!(%err, "the printed-ticket sound did not play");
     }
 }

@@ -521,17 +521,21 @@ impl Filing {
         }
     }
 
-    /// Field errors (from the local check or the hub's `422`).
+    /// Field errors (from the local check or the hub's `422`): the first
+    /// wrong field takes the keyboard.
     pub fn set_errors(&mut self, errors: FieldErrors) {
-        let first = self
-            .specs()
-            .into_iter()
-            .map(|(k, _)| k)
-            .find(|k| errors.contains_key(k));
         self.errors = errors;
-        if let Some(k) = first {
+        if let Some(k) = self.first_error() {
             self.focus_field(&k);
         }
+    }
+
+    /// The key of the first wrong field, in the form's order.
+    pub fn first_error(&self) -> Option<String> {
+        self.specs()
+            .into_iter()
+            .map(|(k, _)| k)
+            .find(|k| self.errors.contains_key(k))
     }
 
     /// "3 ô cần sửa" above the form, or the card's warning.

@@ -372,6 +372,11 @@ impl KioskApp {
         }
     }
 
+    /// The example procedures listed under each service area.
+    pub fn set_service_examples(&self, services: &[crate::config::ServiceConfig]) {
+        self.update(|k| k.set_service_examples(services));
+    }
+
     /// Whether the home page offers "Đánh giá".
     pub fn set_rating_enabled(&self, enabled: bool) {
         self.update(|k| k.set_rating_enabled(enabled));

@@ -63,11 +63,12 @@ fn render_queue(adapter: &QueueAdapter<'_>, view: &KioskView, qr: Option<slint::
     adapter.set_services(model(
         q.services
             .iter()
-            .map(|(code, prefix, name, detail)| ServiceItem {
+            .map(|(code, prefix, name, detail, examples)| ServiceItem {
                 code: code.into(),
                 prefix: prefix.into(),
                 name: name.into(),
                 detail: detail.into(),
+                examples: examples.into(),
             })
             .collect(),
     ));
@@ -127,6 +128,27 @@ fn model<T: Clone + 'static>(items: Vec<T>) -> ModelRc<T> {
     ModelRc::new(VecModel::from(items))
 }
 
+/// Replaces the rows of `current` in place when their number is the same
+/// (the rows on screen stay, with their scroll position and state), else
+/// hands a new model to `set`.
+fn update_rows<T: Clone + PartialEq + 'static>(
+    current: ModelRc<T>,
+    items: Vec<T>,
+    set: impl FnOnce(ModelRc<T>),
+) {
+    if let Some(rows) = current.as_any().downcast_ref::<VecModel<T>>() {
+        if rows.row_count() == items.len() {
+            for (i, item) in items.into_iter().enumerate() {
+                if rows.row_data(i).as_ref() != Some(&item) {
+                    rows.set_row_data(i, item);
+                }
+            }
+            return;
+        }
+    }
+    set(model(items));
+}
+
 fn strings(items: &[String]) -> ModelRc<SharedString> {
     model(
         items
@@ -158,7 +180,12 @@ fn render_filing(adapter: &FilingAdapter<'_>, view: &KioskView, qr: Option<slint
     adapter.set_procedure_presence(f.procedure_presence.as_str().into());
     adapter.set_scan_message(f.scan_message.as_str().into());
     adapter.set_scan_failed(f.scan_failed);
-    adapter.set_form_fields(model(
+    adapter.set_form_scroll_field(f.form_scroll_field.as_str().into());
+    adapter.set_form_scroll_request(f.form_scroll_request);
+    // In place: the form's rows (and the list's scroll position) stay
+    // while the citizen types.
+    update_rows(
+        adapter.get_form_fields(),
         f.form_fields
             .iter()
             .map(|f| FormField {
@@ -182,7 +209,8 @@ fn render_filing(adapter: &FilingAdapter<'_>, view: &KioskView, qr: Option<slint
                 ),
             })
             .collect(),
-    ));
+        |rows| adapter.set_form_fields(rows),
+    );
     adapter.set_form_summary(f.form_summary.as_str().into());
     adapter.set_review_lines(strings(&f.review_lines));
     adapter.set_review_fee(f.review_fee.as_str().into());

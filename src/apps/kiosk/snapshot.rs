@@ -1,5 +1,6 @@
 //! `motcua kiosk --snapshot DIR`: every page of every kiosk flow, in both
-//! orientations and both languages, rendered headlessly with the software
+//! orientations and both languages (and the main pages on four other panel
+//! sizes), rendered headlessly with the software
 //! renderer to PNG files — for review, documentation and tests.
 //!
 //! The pages are reached by driving the real controller with sample data,
@@ -20,12 +21,38 @@ use crate::apps::headless::{Headless, HeadlessWindow};
 use crate::apps::hub_client::HubError;
 use crate::apps::printing::ticket_receipt;
 use crate::apps::printing::QrPolicy;
-use crate::apps::ui::{KioskAdapter, KioskWindow};
+use crate::apps::ui::{KioskAdapter, KioskOrientation, KioskWindow};
 use crate::config::Config;
 use motcua_api::{QueueView, ServiceQueue, TicketView};
 
 /// The string whose stacked diacritics must never be clipped.
 pub const DIACRITICS_SAMPLE: &str = "Ủ Ẩ Ẫ Ễ Ổ Ỗ Ở Ỡ";
+
+/// The pages shown at the other panel sizes (every page is shown at the two
+/// main ones).
+pub const OTHER_SIZE_PAGES: &[&str] = &[
+    "home",
+    "home-large-text",
+    "services",
+    "filing-form-keyboard",
+    "filing-review",
+    "lookup",
+];
+
+/// A screen snapshots are taken on: name, size in pixels, and the pages
+/// shown (`None`: all).
+pub type SnapshotSize = (&'static str, (u32, u32), Option<&'static [&'static str]>);
+
+/// The screens snapshots are taken on. The two main panels are named by
+/// orientation (`kiosk-portrait-vi-home.png`); the others by size.
+pub const SIZES: &[SnapshotSize] = &[
+    ("portrait", (1080, 1920), None),
+    ("landscape", (1920, 1080), None),
+    ("1280x1024", (1280, 1024), Some(OTHER_SIZE_PAGES)),
+    ("1366x768", (1366, 768), Some(OTHER_SIZE_PAGES)),
+    ("768x1366", (768, 1366), Some(OTHER_SIZE_PAGES)),
+    ("800x1280", (800, 1280), Some(OTHER_SIZE_PAGES)),
+];
 
 /// Renders every page into `dir`; returns the files written.
 pub fn run(config: &Config, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -46,15 +73,18 @@ pub fn run(config: &Config, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let preview = sample_preview(config);
     let mut written = Vec::new();
     let mut overflows = Vec::new();
-    for (orientation, portrait, (w, h)) in [
-        ("portrait", true, (1080, 1920)),
-        ("landscape", false, (1920, 1080)),
-    ] {
-        adapter.set_portrait(portrait);
-        screen.set_size(w, h);
+    let mut texts = Vec::new();
+    for (size_name, (w, h), only) in SIZES {
+        // The orientation follows the window's aspect ratio, as on a real
+        // panel.
+        adapter.set_orientation(KioskOrientation::Auto);
+        screen.set_size(*w, *h);
         for english in [false, true] {
             let lang = if english { "en" } else { "vi" };
             for (page, kiosk) in sample_pages(config, english, preview.clone()) {
+                if only.is_some_and(|pages| !pages.contains(&page)) {
+                    continue;
+                }
                 let view = kiosk.view();
                 let qr = (!view.qr_payload.is_empty())
                     .then(|| qr_pixels(&view.qr_payload).map(slint::Image::from_rgb8))
@@ -63,11 +93,14 @@ pub fn run(config: &Config, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
                 adapter.set_clock_text(
                     clock_text(sample_now(), config.timezone(), kiosk.lang()).into(),
                 );
-                let name = format!("kiosk-{orientation}-{lang}-{page}");
+                let name = format!("kiosk-{size_name}-{lang}-{page}");
                 let path = dir.join(format!("{name}.png"));
                 std::fs::write(&path, screen.render_png())
                     .with_context(|| format!("cannot write {}", path.display()))?;
                 overflows.extend(super::overflow::find(&window, &name));
+                if only.is_none() {
+                    texts.extend(super::overflow::texts(&window, &name));
+                }
                 written.push(path);
             }
         }
@@ -76,6 +109,13 @@ pub fn run(config: &Config, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     // wants this to be `[]`.
     let path = dir.join("overflow.json");
     let json = serde_json::to_string_pretty(&overflows).context("overflow report")?;
+    std::fs::write(&path, json + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    written.push(path);
+    // Every text of every page at the two main sizes, for the test that
+    // English pages show no Vietnamese wording.
+    let path = dir.join("texts.json");
+    let json = serde_json::to_string_pretty(&texts).context("texts")?;
     std::fs::write(&path, json + "\n")
         .with_context(|| format!("cannot write {}", path.display()))?;
     written.push(path);
@@ -175,6 +215,7 @@ fn sample_pages(
 ) -> Vec<(&'static str, Kiosk)> {
     let t = Duration::from_secs(1);
     let mut base = Kiosk::new(Duration::from_secs(90), QrPolicy::default(), Duration::ZERO);
+    base.set_service_examples(&config.services);
     base.queue_refreshed(&sample_queue(config));
     base.set_priorities(config.priorities());
     // The home page with every entry: queue, filing, lookup, rating.

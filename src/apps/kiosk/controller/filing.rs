@@ -16,6 +16,7 @@ use crate::apps::hub_client::HubError;
 use crate::apps::kiosk::filing::{FieldView, Filing};
 use crate::apps::shell::Lang;
 use crate::apps::ui::{KeyboardMode, KioskPage as Page, PrintStatus};
+use crate::domain::receipt::{pay_where_en, pay_where_vi, NextStep};
 use crate::domain::vietnamese_input::KeyboardMode as TypingMode;
 
 /// What the filing pages show (`FilingAdapter`), in the current language.
@@ -33,6 +34,10 @@ pub struct FilingScreen {
     pub scan_failed: bool,
     pub form_fields: Vec<FieldView>,
     pub form_summary: String,
+    /// The first wrong field, which the form scrolls into view each time
+    /// `form_scroll_request` changes (a failed check).
+    pub form_scroll_field: String,
+    pub form_scroll_request: i32,
     pub review_lines: Vec<String>,
     pub review_fee: String,
     pub filed_code: String,
@@ -56,6 +61,9 @@ pub struct FilingFlow {
     /// The queue ticket linked to a filed dossier (printed after the receipt).
     linked_ticket: Option<TicketView>,
     ticket_print: Option<PrintState>,
+    /// Counts the checks that found errors: each one takes the citizen to
+    /// the first wrong field.
+    scroll_request: i32,
 }
 
 impl FilingFlow {
@@ -152,8 +160,13 @@ impl FilingFlow {
     }
 
     pub fn review(&mut self, nav: &mut Nav, today: NaiveDate) {
-        if nav.page == Page::Form && self.form.check(today) {
+        if nav.page != Page::Form {
+            return;
+        }
+        if self.form.check(today) {
             nav.page = Page::Review;
+        } else {
+            self.scroll_request += 1;
         }
     }
 
@@ -184,11 +197,14 @@ impl FilingFlow {
         Some(vec![Effect::SubmitDossier { key, body }])
     }
 
+    /// `counters`: the open counters serving the linked ticket's service
+    /// (for the printed receipt's next step).
     pub fn filed(
         &mut self,
         nav: &mut Nav,
         key: &str,
         result: Result<FiledDossier, HubError>,
+        counters: Vec<String>,
     ) -> Vec<Effect> {
         if self.form.submission.as_ref().map(|(k, _)| k.as_str()) != Some(key) {
             return Vec::new();
@@ -201,13 +217,17 @@ impl FilingFlow {
                 self.linked_ticket = filed.ticket.clone();
                 self.ticket_print = filed.ticket.as_ref().map(|_| PrintState::Printing);
                 self.form.filed = Some(filed.clone());
-                vec![Effect::PrintFiled(Box::new(filed))]
+                vec![Effect::PrintFiled {
+                    filed: Box::new(filed),
+                    counters,
+                }]
             }
             Err(HubError::Refused { fields, .. }) if !fields.is_empty() => {
                 // The hub found what the local check did not (a newer
                 // catalogue): back to the form with its messages.
                 self.form.submission = None;
                 self.form.set_errors(fields);
+                self.scroll_request += 1;
                 nav.page = Page::Form;
                 Vec::new()
             }
@@ -300,6 +320,8 @@ impl FilingFlow {
             Page::Form => {
                 view.form_fields = f.field_views(l);
                 view.form_summary = f.summary(l);
+                view.form_scroll_field = f.first_error().unwrap_or_default();
+                view.form_scroll_request = self.scroll_request;
             }
             Page::Review => {
                 view.review_lines = f.review_lines(l);
@@ -386,63 +408,35 @@ impl FilingFlow {
             l.pick("Nhận kết quả tại", "Collect at"),
             d.collect_at
         );
-        // One next step: to a counter (and why), or nothing more to do.
-        let reason = |d: &FiledDossier| {
-            match l {
-                Lang::Vi => d.presence_reason_vi.clone(),
-                Lang::En => d.presence_reason_en.clone(),
-            }
-            .filter(|r| !r.is_empty())
+        // One next step: to a counter (and why), or nothing more to do —
+        // worded where the printed receipt's is (domain::receipt).
+        let due = match l {
+            Lang::Vi => at(&d.due_at),
+            Lang::En => at_en(&d.due_at),
         };
-        view.filed_ticket = match (&self.linked_ticket, &d.ticket_error) {
-            (Some(t), _) => {
-                let why = reason(d).map(|r| format!(" {r}")).unwrap_or_default();
-                let counters = if counters.is_empty() {
-                    super::queue::no_counter_open(l).to_owned()
-                } else {
-                    format!(
-                        "{}: {}.",
-                        l.pick("Quầy phục vụ", "Counters serving it"),
-                        counters.join(", ")
-                    )
-                };
-                match l {
-                    Lang::Vi => format!(
-                        "Bước tiếp theo: mời bạn đến quầy với số thứ tự {} (đã in kèm).{why} {counters}",
-                        t.number
-                    ),
-                    Lang::En => format!(
-                        "Next: please go to a counter with queue number {} (printed too).{why} {counters}",
-                        t.number
-                    ),
-                }
-            }
-            (None, Some(p)) => l.pick(&p.message_vi, &p.message_en).to_owned(),
-            _ => String::new(),
+        let reason = match l {
+            Lang::Vi => d.presence_reason_vi.as_deref(),
+            Lang::En => d.presence_reason_en.as_deref(),
         };
-        view.filed_note = if self.linked_ticket.is_none() && d.ticket_error.is_none() {
-            let portal = if d.portal_status == crate::domain::dossier::PortalStatus::Pending {
-                l.pick(
-                    " Hồ sơ sẽ được tự động gửi lên Cổng dịch vụ công.",
-                    " The dossier is sent to the public service portal automatically.",
-                )
-            } else {
-                ""
-            };
-            match l {
-                Lang::Vi => format!(
-                    "Bạn không cần làm gì thêm.{portal} Mời bạn quay lại nhận kết quả lúc {} tại {}.",
-                    at(&d.due_at),
-                    d.collect_at
-                ),
-                Lang::En => format!(
-                    "Nothing more to do.{portal} Please come back for the result at {} ({}).",
-                    at_en(&d.due_at),
-                    d.collect_at
-                ),
-            }
-        } else {
-            String::new()
+        let step = NextStep {
+            ticket: self.linked_ticket.as_ref().map(|t| t.number.as_str()),
+            reason,
+            counters,
+            due: &due,
+            collect_at: &d.collect_at,
+            portal_pending: d.portal_status == crate::domain::dossier::PortalStatus::Pending,
+        };
+        let sentence = match l {
+            Lang::Vi => step.vi(),
+            Lang::En => step.en(),
+        };
+        (view.filed_ticket, view.filed_note) = match (&self.linked_ticket, &d.ticket_error) {
+            (Some(_), _) => (sentence, String::new()),
+            (None, Some(p)) => (
+                l.pick(&p.message_vi, &p.message_en).to_owned(),
+                String::new(),
+            ),
+            (None, None) => (String::new(), sentence),
         };
         if let Some(print) = &self.print {
             let (state, message) = receipt_print_message(l, print);
@@ -458,17 +452,7 @@ fn fee_text(l: Lang, d: &FiledDossier) -> String {
     if d.fee == 0 {
         return l.pick("Lệ phí: miễn lệ phí.", "Fee: none.").to_owned();
     }
-    let lines: Vec<String> = d
-        .fee_lines
-        .iter()
-        .map(|f| {
-            format!(
-                "{}: {}",
-                l.pick(&f.label_vi, &f.label_en),
-                crate::domain::fee::format_dong(f.amount)
-            )
-        })
-        .collect();
+    let lines = crate::domain::receipt::fee_breakdown(&d.fee_lines, l == Lang::En);
     let breakdown = if lines.is_empty() {
         String::new()
     } else {
@@ -476,12 +460,14 @@ fn fee_text(l: Lang, d: &FiledDossier) -> String {
     };
     match l {
         Lang::Vi => format!(
-            "Lệ phí: {}{breakdown}. Nộp lệ phí tại {} khi nhận kết quả.",
-            d.fee_text, d.collect_at
+            "Lệ phí: {}{breakdown}. {}",
+            d.fee_text,
+            pay_where_vi(&d.collect_at)
         ),
         Lang::En => format!(
-            "Fee: {}{breakdown}. Pay it at {} when you collect the result.",
-            d.fee_text, d.collect_at
+            "Fee: {}{breakdown}. {}",
+            d.fee_text,
+            pay_where_en(&d.collect_at)
         ),
     }
 }
@@ -544,7 +530,7 @@ mod tests {
             message: None,
         };
         flow.form.submission = Some(("key".into(), Default::default()));
-        flow.filed(&mut nav, "key", Ok(dossier));
+        flow.filed(&mut nav, "key", Ok(dossier), Vec::new());
         nav
     }
 
@@ -605,12 +591,12 @@ mod tests {
         );
         assert_eq!(
             v.filed_ticket,
-            "Bước tiếp theo: mời bạn đến quầy với số thứ tự A001 (đã in kèm). Mang bản chính để cán bộ đối chiếu. Quầy phục vụ: Quầy 1, Quầy 3."
+            "Bước tiếp theo: mời bạn đến quầy với số thứ tự A001 (đã in kèm). Mang bản chính để cán bộ đối chiếu. Quầy phục vụ: Quầy 1, Quầy 3. Hồ sơ sẽ được tự động gửi lên Cổng dịch vụ công."
         );
         assert_eq!(v.filed_note, "", "never \"nothing more to do\" as well");
         let none_open = flow.view(Lang::Vi, Page::Filed, NaiveDate::default(), &[]);
         assert!(none_open
             .filed_ticket
-            .ends_with("Hiện chưa có quầy mở cho lĩnh vực này."));
+            .contains("Hiện chưa có quầy mở cho lĩnh vực này."));
     }
 }

@@ -181,11 +181,14 @@ impl LookupFlow {
         view.status = l.pick(&d.status_vi, &d.status_en).to_owned();
         view.due = chrono::DateTime::parse_from_rfc3339(&d.due_at)
             .map(|t| {
-                format!(
-                    "{}: {}",
-                    l.pick("Hẹn trả kết quả", "Result due"),
-                    crate::domain::receipt::format_vn_datetime(t)
-                )
+                match l {
+                    Lang::Vi => format!(
+                        "Hẹn trả kết quả: {}",
+                        crate::domain::receipt::format_vn_datetime(t)
+                    ),
+                    // No "giờ", "ngày" on an English screen.
+                    Lang::En => format!("Result due: {}", t.format("%H:%M, %d/%m/%Y")),
+                }
             })
             .unwrap_or_default();
         view.timeline = d

@@ -429,7 +429,13 @@ impl Kiosk {
         key: &str,
         result: Result<FiledDossier, HubError>,
     ) -> Vec<Effect> {
-        self.filing.filed(&mut self.nav, key, result)
+        let counters = result
+            .as_ref()
+            .ok()
+            .and_then(|d| d.ticket.as_ref())
+            .map(|t| self.queue.open_counters_for(&t.service))
+            .unwrap_or_default();
+        self.filing.filed(&mut self.nav, key, result, counters)
     }
 
     /// The receipt (and the linked ticket) came out of the printer, or not.
@@ -464,6 +470,16 @@ impl Kiosk {
     }
 
     // ----- Rating -----------------------------------------------------------
+
+    /// The example procedures listed under each service area.
+    pub fn set_service_examples(&mut self, services: &[crate::config::ServiceConfig]) {
+        self.queue.set_examples(
+            services
+                .iter()
+                .map(|s| (s.code.clone(), s.examples_vi.clone(), s.examples_en.clone()))
+                .collect(),
+        );
+    }
 
     /// Whether the home page offers "Đánh giá" (`rating.enabled`).
     pub fn set_rating_enabled(&mut self, enabled: bool) {

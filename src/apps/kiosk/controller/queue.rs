@@ -35,8 +35,8 @@ pub struct CounterChoice {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct QueueScreen {
     pub waiting_summary: Vec<String>,
-    /// (code, prefix, name, detail)
-    pub services: Vec<(String, String, String, String)>,
+    /// (code, prefix, name, detail, examples)
+    pub services: Vec<(String, String, String, String, String)>,
     /// (code, name)
     pub priorities: Vec<(String, String)>,
     pub selected_service_name: String,
@@ -68,6 +68,8 @@ pub struct QueueFlow {
     /// The last queue refresh failed.
     hub_down: bool,
     counters: Vec<CounterChoice>,
+    /// Example procedures per service code (Vietnamese, English).
+    examples: Vec<(String, Vec<String>, Vec<String>)>,
 }
 
 impl QueueFlow {
@@ -75,6 +77,7 @@ impl QueueFlow {
         Self {
             qr,
             services: Vec::new(),
+            examples: Vec::new(),
             priorities: Vec::new(),
             selected: None,
             request: None,
@@ -275,12 +278,19 @@ impl QueueFlow {
             failure: outcome.result.err().map(|k| k.as_str().to_owned()),
             key: format!("print-{ticket}-{}", uuid::Uuid::new_v4()),
         };
+        let printed = outcome.result.is_ok();
+        let mut effects = Vec::new();
         if self.ticket.as_ref().map(|t| t.id) == Some(ticket) {
             self.print = Some(PrintState::from_outcome(outcome.result));
             self.preview = outcome.preview;
+            // The citizen still at the kiosk hears that it printed.
+            if printed {
+                effects.push(Effect::PrintedSound);
+            }
         }
         // The hub hears about it even if the citizen has already left.
-        vec![report]
+        effects.push(report);
+        effects
     }
 
     /// The home page's notice when the hub does not answer.
@@ -293,6 +303,29 @@ impl QueueFlow {
             "The kiosk has lost its connection to the office system. Please ask at a counter.",
         )
         .to_owned()
+    }
+
+    /// The example procedures listed under each service (from the
+    /// configuration's `services[].examples_vi` / `examples_en`).
+    pub fn set_examples(&mut self, examples: Vec<(String, Vec<String>, Vec<String>)>) {
+        self.examples = examples;
+    }
+
+    /// "Ví dụ: Khai sinh, Kết hôn, Khai tử" (the English names when there
+    /// are as many).
+    fn examples_line(&self, l: Lang, code: &str) -> String {
+        let Some((_, vi, en)) = self.examples.iter().find(|(c, _, _)| c == code) else {
+            return String::new();
+        };
+        let names = if l == Lang::En && en.len() == vi.len() {
+            en
+        } else {
+            vi
+        };
+        if names.is_empty() {
+            return String::new();
+        }
+        format!("{} {}", l.pick("Ví dụ:", "For example:"), names.join(", "))
     }
 
     pub fn view(&self, l: Lang) -> QueueScreen {
@@ -329,6 +362,7 @@ impl QueueFlow {
                         } else {
                             waiting_detail(l, s.waiting, s.estimated_wait_minutes)
                         },
+                        self.examples_line(l, &s.code),
                     )
                 })
                 .collect(),
@@ -391,10 +425,8 @@ impl QueueFlow {
 
 /// Said instead of "you will be called shortly" when nobody can call.
 pub fn no_counter_open(l: Lang) -> &'static str {
-    l.pick(
-        "Hiện chưa có quầy mở cho lĩnh vực này.",
-        "No counter for this service is open at the moment.",
-    )
+    use crate::domain::receipt::{NO_COUNTER_OPEN_EN, NO_COUNTER_OPEN_VI};
+    l.pick(NO_COUNTER_OPEN_VI, NO_COUNTER_OPEN_EN)
 }
 
 fn waiting_detail(l: Lang, waiting: u32, minutes: u32) -> String {
@@ -492,15 +524,33 @@ mod tests {
                 preview: None,
             },
         );
+        // Issue 14 item 9: the sound that says it printed, with the
+        // confirmation on the screen.
         assert!(matches!(
             &effects[..],
-            [Effect::ReportPrint {
-                ticket: 7,
-                failure: None,
-                ..
-            }]
+            [
+                Effect::PrintedSound,
+                Effect::ReportPrint {
+                    ticket: 7,
+                    failure: None,
+                    ..
+                }
+            ]
         ));
         assert_eq!(k.view().queue.print_state, PrintStatus::Printed);
+        assert_eq!(
+            k.view().queue.print_message,
+            "Phiếu đã in xong. Mời bạn nhận phiếu ở khe máy in."
+        );
+        // A ticket the citizen has left (another one now): no sound.
+        let effects = k.printed(
+            99,
+            PrintOutcome {
+                result: Ok(false),
+                preview: None,
+            },
+        );
+        assert!(matches!(&effects[..], [Effect::ReportPrint { .. }]));
     }
 
     #[test]

@@ -81,7 +81,11 @@ pub enum Effect {
     /// Send the dossier to the hub with its idempotency key.
     SubmitDossier { key: String, body: FileRequest },
     /// Print the filing receipt, then the linked queue ticket if any.
-    PrintFiled(Box<FiledDossier>),
+    PrintFiled {
+        filed: Box<FiledDossier>,
+        /// The open counters serving the linked ticket's service.
+        counters: Vec<String>,
+    },
     /// Look a dossier up by its code.
     LookupDossier(String),
     /// Demo mode: the emulated scanner reads the sample ID card.
@@ -97,6 +101,9 @@ pub enum Effect {
     ExportBundle { upload: bool },
     /// Technician mode ended: close the PIN gate.
     CloseTech,
+    /// A ticket came out of the printer: a short sound beside the
+    /// confirmation on the screen.
+    PrintedSound,
     /// Tell the hub whether the ticket was printed (`None`) or why not.
     ReportPrint {
         ticket: i64,
