@@ -12,7 +12,7 @@ use motcua::apps::hub_client::{read_ca, HubClient, HubError};
 use motcua::config::{Config, HubTls, SANDBOX_PORTAL};
 use motcua::hub::{start, HubOptions};
 
-use crate::util::{dead_url, motcua, TestHub, KIOSK};
+use crate::util::{motcua, TestHub, KIOSK};
 
 fn tls_init(dir: &Path, extra: &[&str]) -> std::process::Output {
     motcua()
@@ -118,15 +118,20 @@ async fn a_kiosk_issues_a_ticket_over_tls_and_an_untrusting_client_is_refused() 
 }
 
 /// A real office (a configuration file) beyond loopback.
-fn lan_office(dir: &Path) -> (Arc<Config>, HubOptions) {
+async fn lan_office(dir: &Path, allow_plain_http: bool) -> (Arc<Config>, HubOptions) {
     let mut config = Config::demo();
     config.demo = false;
     config.filing.portal_url = Some(SANDBOX_PORTAL.into());
+    config.hub.allow_plain_http = allow_plain_http;
+    let database = dir.join("hub.db");
+    let portal = motcua::cmd::hub::portal_for(&config, &database, None)
+        .await
+        .unwrap();
     let options = HubOptions {
         listen: "0.0.0.0:0".parse().unwrap(),
-        database: dir.join("hub.db"),
+        database,
         clock: None,
-        portal: motcua::hub::PortalTarget::Url(dead_url()),
+        portal,
     };
     (Arc::new(config), options)
 }
@@ -134,7 +139,7 @@ fn lan_office(dir: &Path) -> (Arc<Config>, HubOptions) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_http_beyond_loopback_needs_the_trial_escape_hatch() {
     let dir = tempfile::tempdir().unwrap();
-    let (config, options) = lan_office(dir.path());
+    let (config, options) = lan_office(dir.path(), false).await;
     let refused = match start(config, options).await {
         Ok(_) => panic!("a hub on 0.0.0.0 without [hub.tls] started"),
         Err(err) => format!("{err:#}"),
@@ -142,10 +147,8 @@ async fn plain_http_beyond_loopback_needs_the_trial_escape_hatch() {
     assert!(refused.contains("hub.tls"), "{refused}");
     assert!(refused.contains("allow_plain_http"), "{refused}");
 
-    let (config, options) = lan_office(dir.path());
-    let mut config = (*config).clone();
-    config.hub.allow_plain_http = true;
-    let running = start(Arc::new(config), options).await.unwrap();
+    let (config, options) = lan_office(dir.path(), true).await;
+    let running = start(config, options).await.unwrap();
     running.shutdown().await.unwrap();
 }
 
