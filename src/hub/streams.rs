@@ -9,12 +9,20 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::watch;
 
+/// Replay pages read at once (the hub's other reads keep the rest of the
+/// blocking pool).
+const REPLAY_READS: usize = 4;
+
 /// The hub's open event streams.
 #[derive(Clone)]
 pub struct Streams(Arc<Inner>);
 
 struct Inner {
     per_token: usize,
+    /// Replay pages read from the database at once, all streams together:
+    /// a thousand replays must not become a thousand blocking threads each
+    /// with its own SQLite connection and page cache.
+    reads: tokio::sync::Semaphore,
     open: Mutex<HashMap<String, usize>>,
     /// How many are open in all (tests wait on it).
     total: watch::Sender<usize>,
@@ -30,6 +38,7 @@ impl Streams {
     pub fn new(per_token: usize) -> Self {
         Self(Arc::new(Inner {
             per_token,
+            reads: tokio::sync::Semaphore::new(REPLAY_READS),
             open: Mutex::new(HashMap::new()),
             total: watch::channel(0).0,
         }))
@@ -49,6 +58,11 @@ impl Streams {
             streams: Arc::clone(&self.0),
             token: token.to_owned(),
         })
+    }
+
+    /// A turn to read one replay page from the database.
+    pub async fn read_turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.0.reads.acquire().await.ok()
     }
 
     /// Streams open now, all tokens together.

@@ -131,11 +131,13 @@ async fn replay(
     mut last: i64,
 ) -> Option<Result<i64, StoreError>> {
     loop {
-        let page = match hub
+        let turn = hub.streams.read_turn().await;
+        let page = hub
             .store
             .read(move |conn| store::events_after(conn, last, REPLAY_PAGE))
-            .await
-        {
+            .await;
+        drop(turn);
+        let page = match page {
             Ok(page) => page,
             Err(err) => return Some(Err(err)),
         };
@@ -155,7 +157,10 @@ async fn pump(
 ) {
     // `wait_for` below also sees a shutdown that happened before this line.
     let mut shutdown = hub.shutdown.subscribe();
-    let newest = match hub.store.read(store::last_event_id).await {
+    let turn = hub.streams.read_turn().await;
+    let newest = hub.store.read(store::last_event_id).await;
+    drop(turn);
+    let newest = match newest {
         Ok(id) => id,
         Err(err) => {
             tracing::warn!(%err, "event stream cannot read the newest id");
