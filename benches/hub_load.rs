@@ -32,6 +32,8 @@ fn config(dir: &std::path::Path) -> std::path::PathBuf {
     }
     toml += "[[tokens]]\ntoken = \"bench-kiosk-token-0123456789\"\nrole = \"kiosk\"\n\n";
     toml += "[[tokens]]\ntoken = \"bench-counter-token-0123456789\"\nrole = \"counter\"\n";
+    // A configuration file names its portal (issue 12, item 1).
+    toml += "\n[filing]\nportal_url = \"sandbox\"\n";
     let path = dir.join("bench.toml");
     std::fs::write(&path, toml).unwrap();
     // Tokens inside: owner-only, as the hub asks of a real configuration.

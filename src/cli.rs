@@ -46,6 +46,42 @@ pub enum Command {
     Backup(BackupArgs),
     /// Replace the hub database with a backup (the hub must be stopped).
     Restore(RestoreArgs),
+    /// HTTPS between the devices of the office: certificates.
+    Tls(TlsArgs),
+}
+
+/// `motcua tls`.
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    #[command(subcommand)]
+    pub command: TlsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TlsCommand {
+    /// Create the office's certificate authority (ca.pem, ca-key.pem) and
+    /// the hub's certificate (hub.pem, hub-key.pem) for its names and
+    /// addresses: localhost, 127.0.0.1, this machine's host name, and any
+    /// given with --name and --ip.
+    Init(TlsInitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TlsInitArgs {
+    /// The folder for the four files, e.g. /etc/motcua/tls.
+    #[arg(long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Another host name the kiosks, counters and displays use for the hub
+    /// (repeatable), e.g. --name hub.motcua.lan.
+    #[arg(long = "name", value_name = "HOST")]
+    pub names: Vec<String>,
+    /// Another address of the hub (repeatable), e.g. --ip 10.0.0.2.
+    #[arg(long = "ip", value_name = "ADDR")]
+    pub ips: Vec<std::net::IpAddr>,
+    /// Replace existing files (every device must then be given the new
+    /// ca.pem).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args, Default)]

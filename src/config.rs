@@ -103,6 +103,40 @@ pub struct HubSection {
     /// to the open-file limit (systemd units: `LimitNOFILE=65536`).
     #[serde(default = "default_max_connections")]
     pub max_connections: u32,
+    /// A connection whose answer the client has not read for this long
+    /// (an event stream nobody reads) is closed.
+    #[serde(default = "default_send_timeout")]
+    pub send_timeout_seconds: u64,
+    /// Event streams (`GET /api/v1/events`) open at once with one token;
+    /// one more is refused with `503 busy`.
+    #[serde(default = "default_event_streams_per_token")]
+    pub event_streams_per_token: u32,
+    /// HTTPS: the hub's certificate and key (`motcua tls init`). Without
+    /// it the hub serves plain HTTP, which it does only on loopback.
+    #[serde(default)]
+    pub tls: Option<HubTls>,
+    /// Serve plain HTTP on a non-loopback address anyway. For trials
+    /// only: tokens, PINs and citizens' data then cross the LAN readable.
+    #[serde(default)]
+    pub allow_plain_http: bool,
+}
+
+/// `[hub.tls]`: the files `motcua tls init` writes.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct HubTls {
+    /// The hub's certificate (PEM), e.g. `/etc/motcua/tls/hub.pem`.
+    pub cert_file: PathBuf,
+    /// Its private key (PEM), e.g. `/etc/motcua/tls/hub-key.pem`.
+    pub key_file: PathBuf,
+}
+
+fn default_send_timeout() -> u64 {
+    30
+}
+
+fn default_event_streams_per_token() -> u32 {
+    64
 }
 
 fn default_header_timeout() -> u64 {
@@ -165,6 +199,10 @@ impl Default for HubSection {
             header_timeout_seconds: default_header_timeout(),
             idle_timeout_seconds: default_idle_timeout(),
             max_connections: default_max_connections(),
+            send_timeout_seconds: default_send_timeout(),
+            event_streams_per_token: default_event_streams_per_token(),
+            tls: None,
+            allow_plain_http: false,
         }
     }
 }
@@ -186,6 +224,10 @@ pub struct KioskSection {
     /// kiosk starts a hub in-process on loopback (the embedded default).
     #[serde(default)]
     pub hub_url: Option<String>,
+    /// The office's certificate authority (PEM, `ca.pem` of `motcua tls
+    /// init`) that an `https://` hub's certificate is checked against.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// The kiosk's bearer token; defaults to the first `kiosk` token of
     /// `[[tokens]]` (right for the embedded hub).
     #[serde(default)]
@@ -227,6 +269,7 @@ impl Default for KioskSection {
     fn default() -> Self {
         Self {
             hub_url: None,
+            ca_file: None,
             token: None,
             idle_timeout_seconds: 90,
             orientation: Orientation::Portrait,
@@ -479,6 +522,10 @@ pub struct CounterSection {
     /// and for `motcua hub` on the same machine.
     #[serde(default)]
     pub hub_url: Option<String>,
+    /// The office's certificate authority for an `https://` hub (as
+    /// `kiosk.ca_file`).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// The counter app's bearer token (role counter); default: the first
     /// counter token of `[[tokens]]`. Officers then sign in with code + PIN.
     #[serde(default)]
@@ -500,6 +547,9 @@ pub struct CounterSection {
 pub struct DisplaySection {
     /// The office hub (default as for `[counter]`).
     pub hub_url: Option<String>,
+    /// The office's certificate authority for an `https://` hub (as
+    /// `kiosk.ca_file`).
+    pub ca_file: Option<PathBuf>,
     /// The board's token (role display); default: the first display token.
     pub token: Option<String>,
     pub fullscreen: bool,
@@ -517,6 +567,7 @@ impl Default for DisplaySection {
     fn default() -> Self {
         Self {
             hub_url: None,
+            ca_file: None,
             token: None,
             fullscreen: true,
             notice: "Công dân vui lòng chờ gọi số và đến đúng quầy. Mọi thủ tục tại bộ phận một cửa đều được niêm yết công khai.".to_owned(),
@@ -1165,7 +1216,28 @@ impl Config {
         if addr.ip().is_unspecified() {
             addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
-        format!("http://{addr}")
+        let scheme = if self.hub.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{addr}")
+    }
+
+    /// The certificate authorities the apps on this machine trust for the
+    /// hub (`kiosk.ca_file`, `counter.ca_file`, `display.ca_file`).
+    pub fn hub_ca_files(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = [
+            &self.kiosk.ca_file,
+            &self.counter.ca_file,
+            &self.display.ca_file,
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+        files.dedup();
+        files
     }
 
     /// The priority categories as `GET /api/v1/priorities` lists them.
@@ -1464,8 +1536,11 @@ portal_url = "https://dichvucong.example.gov.vn/api"
         assert_eq!(config.office.timezone, "Asia/Ho_Chi_Minh");
         let documented = Config::from_toml(include_str!("../packaging/motcua.toml")).unwrap();
         let json = |v: &dyn erased::Section| v.json();
+        let mut hub = json(&config.hub);
+        // The example serves HTTPS: certificates are the office's own.
+        hub["tls"] = json(&documented.hub.tls);
         for (name, got, want) in [
-            ("hub", json(&config.hub), json(&documented.hub)),
+            ("hub", hub, json(&documented.hub)),
             ("queue", json(&config.queue), json(&documented.queue)),
             ("rating", json(&config.rating), json(&documented.rating)),
             (

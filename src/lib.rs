@@ -21,7 +21,7 @@
 //! - [`apps`]: the kiosk (controller + Slint adapter), the hub client,
 //!   devices, paper documents, the headless renderer, the UI watchdog.
 //! - [`cmd`]: technician and device commands (`diag`, `emulate`,
-//!   `backup`, `restore`, `hash-pin`).
+//!   `backup`, `restore`, `hash-pin`, `tls init`).
 //!
 //! Device drivers live in the sibling crate `motcua-drivers` (`drivers/`),
 //! which knows nothing of this application.
@@ -57,6 +57,11 @@ pub fn run() -> anyhow::Result<ExitCode> {
             tracing::warn!("{}", warning.message());
         }
     }
+    // Every hub client of this process (kiosk, counter, display, diag)
+    // trusts the office CA of an `https://` hub.
+    if let Err(err) = apps::hub_client::trust_office_ca(&config.hub_ca_files()) {
+        tracing::error!("{err:#}: HTTPS to the hub will fail");
+    }
     match cli.command {
         None => cmd::kiosk::run(config, cli.config.as_deref(), cli::KioskArgs::default()),
         Some(Command::Kiosk(args)) => cmd::kiosk::run(config, cli.config.as_deref(), args),
@@ -70,6 +75,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
         Some(Command::Emulate(args)) => cmd::devices::emulate(args),
         Some(Command::Backup(args)) => cmd::backup::backup(&config, args),
         Some(Command::Restore(args)) => cmd::backup::restore(&config, args),
+        Some(Command::Tls(args)) => cmd::tls::run(args),
     }
 }
 

@@ -332,7 +332,7 @@ impl HubProcess {
             .trim()
             .rsplit(' ')
             .next()
-            .filter(|u| u.starts_with("http://"))
+            .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
             .unwrap_or_else(|| panic!("unexpected hub output {line:?}"))
             .to_owned();
         Self { child, url }

@@ -247,7 +247,7 @@ async fn run(
     mut stopped: watch::Receiver<bool>,
     on_event: impl Fn(StreamEvent) + Send + Sync + 'static,
 ) {
-    let http = match reqwest::Client::builder()
+    let http = match crate::apps::hub_client::http_builder(&[])
         .connect_timeout(Duration::from_secs(3))
         .build()
     {

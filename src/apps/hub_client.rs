@@ -74,6 +74,45 @@ impl HubError {
     }
 }
 
+/// The office's certificate authorities this process trusts for an
+/// `https://` hub (`kiosk.ca_file`, `counter.ca_file`, `display.ca_file`),
+/// set once at start-up by [`trust_office_ca`].
+static OFFICE_CA: std::sync::OnceLock<Vec<reqwest::Certificate>> = std::sync::OnceLock::new();
+
+/// Reads the office CA files (PEM) every hub client of this process trusts
+/// from now on, besides the usual public roots. Call it once, before any
+/// client is made; later calls change nothing.
+pub fn trust_office_ca(files: &[std::path::PathBuf]) -> anyhow::Result<()> {
+    let mut roots = Vec::new();
+    for file in files {
+        roots.extend(read_ca(file)?);
+    }
+    let _ = OFFICE_CA.set(roots);
+    Ok(())
+}
+
+/// The certificates of a PEM file (an office CA).
+pub fn read_ca(file: &std::path::Path) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    use anyhow::Context;
+    let pem = std::fs::read(file).with_context(|| format!("ca_file {}", file.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .with_context(|| format!("ca_file {}: not PEM certificates", file.display()))?;
+    if certs.is_empty() {
+        anyhow::bail!("ca_file {}: no certificate in the file", file.display());
+    }
+    Ok(certs)
+}
+
+/// A builder of HTTP clients for the hub: rustls, trusting the office CA
+/// ([`trust_office_ca`]) and `extra`.
+pub fn http_builder(extra: &[reqwest::Certificate]) -> reqwest::ClientBuilder {
+    let mut builder = reqwest::Client::builder().use_rustls_tls();
+    for cert in OFFICE_CA.get().into_iter().flatten().chain(extra) {
+        builder = builder.add_root_certificate(cert.clone());
+    }
+    builder
+}
+
 /// A client bound to one hub and one token.
 #[derive(Clone)]
 pub struct HubClient {
@@ -91,13 +130,19 @@ impl std::fmt::Debug for HubClient {
 }
 
 impl HubClient {
-    /// `base` is `http://host:port`.
+    /// `base` is `http://host:port` or `https://host:port`; an HTTPS hub's
+    /// certificate is checked against the office CA ([`trust_office_ca`]).
     pub fn new(base: &str, token: &str) -> Self {
-        let http = reqwest::Client::builder()
+        Self::trusting(base, token, &[])
+    }
+
+    /// A client that also trusts `roots` (an office CA, [`read_ca`]).
+    pub fn trusting(base: &str, token: &str, roots: &[reqwest::Certificate]) -> Self {
+        let http = http_builder(roots)
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(10))
             .build()
-            .expect("a plain HTTP client always builds");
+            .expect("an HTTP client with parsed certificates always builds");
         Self {
             base: base.trim_end_matches('/').to_owned(),
             token: token.to_owned(),

@@ -11,6 +11,7 @@
 //! - [`devices`], [`diagnose`], [`voice`]: technician and device commands
 //!   (`motcua diag …`, `motcua emulate …`, `motcua hash-pin`).
 //! - [`backup`]: `motcua backup`, `motcua restore`.
+//! - [`tls`]: `motcua tls init`, the office's certificates.
 
 pub mod backup;
 pub mod devices;
@@ -18,5 +19,6 @@ pub mod diagnose;
 pub mod hub;
 pub mod kiosk;
 pub mod report;
+pub mod tls;
 pub mod typing;
 pub mod voice;

@@ -16,6 +16,7 @@
 //! - [`stats`]: per-day figures for `/stats` and `motcua report`.
 //! - [`filing`]: online filing — catalogue, the filing transaction,
 //!   views, retention.
+//! - [`streams`]: event streams open now, capped per token.
 //! - [`state`]: [`Hub`], what requests and tasks share.
 //! - [`outbox`]: the worker delivering dossiers to the portal, and status
 //!   refreshes.
@@ -43,6 +44,7 @@ mod server;
 pub mod staff;
 pub mod state;
 pub mod stats;
+pub mod streams;
 
 pub use crate::web::Clock;
 pub use server::{start, HubOptions, PortalTarget, RunningHub};

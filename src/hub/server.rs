@@ -15,6 +15,7 @@ use super::filing::Filing;
 use super::queue::Rules;
 use super::staff::Sessions;
 use super::state::Hub;
+use super::streams::Streams;
 use super::{city, outbox, routes};
 use crate::config::Config;
 use crate::domain::time::to_millis;
@@ -47,6 +48,8 @@ pub struct HubOptions {
 /// A hub serving on a socket.
 pub struct RunningHub {
     addr: SocketAddr,
+    /// Serving HTTPS (`[hub.tls]`).
+    tls: bool,
     hub: Arc<Hub>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The outbox worker, the status poller and housekeeping.
@@ -61,9 +64,11 @@ impl RunningHub {
         self.addr
     }
 
-    /// `http://ADDR`, the base URL clients use.
+    /// `http://ADDR` (`https://` with `[hub.tls]`), the base URL clients
+    /// use.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// The shared state (for in-process callers and tests).
@@ -115,9 +120,11 @@ pub async fn start(config: Arc<Config>, options: HubOptions) -> anyhow::Result<R
             (http_portal(&config, &sandbox.base_url())?, Some(sandbox))
         }
     };
+    let tls = config.hub.tls.is_some();
     match serve(config, listen, database, clock, portal, sandbox.as_ref()).await {
         Ok((addr, hub, server, workers)) => Ok(RunningHub {
             addr,
+            tls,
             hub,
             server,
             workers,
@@ -153,6 +160,29 @@ async fn serve(
              write a configuration with your own tokens to serve the LAN"
         );
     }
+    // Bearer tokens, PINs and citizens' data must not cross the LAN in
+    // clear: plain HTTP only on loopback (and the demo, loopback anyway).
+    if config.hub.tls.is_none() && !listen.ip().is_loopback() && !config.hub.allow_plain_http {
+        anyhow::bail!(
+            "máy chủ nghe trên {listen} (mạng LAN) mà không có `[hub.tls]`: tạo chứng chỉ bằng \
+             `motcua tls init --dir /etc/motcua/tls` rồi ghi hub.tls.cert_file và \
+             hub.tls.key_file (hoặc `hub.allow_plain_http = true`, chỉ để thử nghiệm) / \
+             the hub listens on {listen}, beyond loopback, without `[hub.tls]`: make a \
+             certificate with `motcua tls init --dir /etc/motcua/tls` and set \
+             hub.tls.cert_file and hub.tls.key_file (or `hub.allow_plain_http = true`, for \
+             trials only)"
+        );
+    }
+    if config.hub.tls.is_none() && !listen.ip().is_loopback() {
+        tracing::warn!(%listen, "hub.allow_plain_http = true: tokens, PINs and citizens' data cross the LAN unencrypted (trials only)");
+    }
+    let tls = match &config.hub.tls {
+        Some(files) => Some(crate::web::tls::server_config(
+            &files.cert_file,
+            &files.key_file,
+        )?),
+        None => None,
+    };
     // A copy rescued from a database file deleted or replaced under a
     // running hub waits beside it: starting on whatever the path names now
     // could hand out today's numbers again.
@@ -233,6 +263,7 @@ async fn serve(
         clock,
         portal_kind,
         bundle_uploads: tokio::sync::Semaphore::new(routes::technician::MAX_UPLOADS),
+        streams: Streams::new(config.hub.event_streams_per_token.max(1) as usize),
     });
     // Partial uploads of a hub that stopped mid-upload.
     routes::technician::remove_partial_uploads(&hub);
@@ -245,17 +276,20 @@ async fn serve(
         header_timeout: Duration::from_secs(hub_config.header_timeout_seconds.max(1)),
         idle_timeout: Duration::from_secs(hub_config.idle_timeout_seconds.max(1)),
         max_connections: hub_config.max_connections.max(1) as usize,
+        send_timeout: Duration::from_secs(hub_config.send_timeout_seconds.max(1)),
     }
     .within_fd_limit();
     let stop = hub.shutdown.subscribe();
-    let server = tokio::spawn(crate::web::connections::serve(listener, app, limits, stop));
+    let server = tokio::spawn(crate::web::connections::serve(
+        listener, app, limits, tls, stop,
+    ));
     let mut workers = vec![
         tokio::spawn(housekeeping(Arc::clone(&hub))),
         tokio::spawn(outbox::run(Arc::clone(&hub))),
         tokio::spawn(outbox::poll_statuses(Arc::clone(&hub))),
     ];
     workers.extend(city::start(&hub, &database)?);
-    tracing::info!(%addr, database = %database.display(), office = %config.office.name, "hub listening");
+    tracing::info!(%addr, https = hub.rules.config.hub.tls.is_some(), database = %database.display(), office = %config.office.name, "hub listening");
     Ok((addr, hub, server, workers))
 }
 

@@ -13,6 +13,7 @@ use super::filing::retention::purge_personal_data;
 use super::filing::Filing;
 use super::queue::Rules;
 use super::staff::Sessions;
+use super::streams::Streams;
 use crate::domain::time::to_millis;
 use crate::store::{Store, StoreError, StoredEvent};
 use crate::web::Clock;
@@ -46,6 +47,8 @@ pub struct Hub {
     /// Support bundle uploads running now (at most 2: each holds up to
     /// 16 MB in memory).
     pub bundle_uploads: tokio::sync::Semaphore,
+    /// Event streams open now, per token (`hub.event_streams_per_token`).
+    pub streams: Streams,
 }
 
 impl Hub {

@@ -3,7 +3,8 @@
 //! error envelope ([`ApiError`]), request extractors that answer in it,
 //! the wrapper that puts it into the refusals hyper makes itself
 //! ([`refusals`]), the injectable clock, the shutdown signal, and serving
-//! connections with limits ([`connections`]). It sits below both, so neither
+//! connections with limits ([`connections`]), over HTTPS when configured
+//! ([`tls`]). It sits below both, so neither
 //! server imports the other.
 
 pub mod connections;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod refusals;
 mod shutdown;
+pub mod tls;
 
 use std::sync::Arc;
 

@@ -12,10 +12,10 @@
 //! with the envelope instead. A route's own `414` or `431` always has a
 //! body and passes through untouched.
 //!
-//! The rewrite relies on hyper handing the whole head to one write, which
-//! it does when the writer is not vectored (the default of
-//! [`AsyncWrite::is_write_vectored`], kept here): hyper then flattens each
-//! answer into one buffer.
+//! The rewrite relies on hyper handing the whole head to one write: a
+//! flattened answer (a writer that is not vectored), or the first buffer of
+//! a vectored write (hyper queues the head as one buffer and the body's
+//! chunks after it; the hub's connections do, see `connections`).
 
 use std::io;
 use std::pin::Pin;
@@ -109,6 +109,25 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for RefusingIo<T> {
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             _ => Poll::Ready(Ok(buf.len())),
         }
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        // hyper's head is always the first buffer; its own refusals have
+        // nothing after it.
+        let first = bufs.iter().find(|b| !b.is_empty());
+        if first.is_some_and(|head| with_envelope(head).is_some()) || !self.pending.is_empty() {
+            let first = first.map(|b| &**b).unwrap_or_default();
+            return self.poll_write(cx, first);
+        }
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -98,3 +98,62 @@ async fn one_connection_over_the_limit_is_refused_at_once() {
     drop(held);
     hub.stop().await;
 }
+
+/// #12 item 4: connections that never send a byte, as many as the hub
+/// takes, do not lock out `/api/v1/health`: the oldest of them is closed
+/// to make room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_filling_every_place_leave_health_answering() {
+    let hub = TestHub::with(office(60, 60, 4), None).await;
+    // Four sockets that say nothing take every place (the hub accepts in
+    // the order they connected: these before the request below).
+    let mut idle = Vec::new();
+    for _ in 0..4 {
+        idle.push(connect(&hub).await);
+    }
+    let answer = reqwest::Client::new()
+        .get(format!("{}/api/v1/health", hub.url))
+        .send()
+        .await
+        .expect("the hub answers");
+    assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    // The oldest idle one made room; the others are still open.
+    let mut oldest = idle.remove(0);
+    let got = read_to_close(&mut oldest).await;
+    assert!(got.is_empty(), "{got}");
+    let mut probe = [0u8; 1];
+    for c in &mut idle {
+        let still_open = tokio::time::timeout(Duration::from_millis(50), c.read(&mut probe)).await;
+        assert!(still_open.is_err(), "an idle connection was closed too");
+    }
+    drop(idle);
+    hub.stop().await;
+}
+
+/// A connection that has sent a request is never the one closed to make
+/// room: with every place held by such connections, a new one is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_that_sent_a_request_are_not_shed() {
+    let hub = TestHub::with(office(60, 60, 2), None).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut c = connect(&hub).await;
+        c.write_all(HEALTH).await.unwrap();
+        let mut buf = [0u8; 512];
+        let n = c.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
+        held.push(c);
+    }
+    let mut third = connect(&hub).await;
+    third.write_all(HEALTH).await.unwrap();
+    let got = read_to_close(&mut third).await;
+    assert!(got.starts_with("HTTP/1.1 503"), "{got}");
+    // Both kept-alive connections still answer.
+    for c in &mut held {
+        c.write_all(HEALTH).await.unwrap();
+        let mut buf = [0u8; 512];
+        let n = c.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
+    }
+    hub.stop().await;
+}

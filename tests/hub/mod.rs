@@ -10,4 +10,5 @@ mod limits;
 mod policy;
 mod process;
 mod sse;
+mod tls;
 mod training;

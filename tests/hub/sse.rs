@@ -84,3 +84,132 @@ async fn shutdown_ends_open_streams() {
     assert!(stream.next().await.is_none(), "the stream ends at shutdown");
     stopping.await.unwrap();
 }
+
+/// #12 item 5: one token holds at most `hub.event_streams_per_token`
+/// streams; one more is refused with `503 busy` in the envelope, other
+/// tokens are not affected, and a place comes free when a stream closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_holds_at_most_its_share_of_event_streams() {
+    let mut config = Config::demo();
+    config.hub.event_streams_per_token = 2;
+    let hub = TestHub::with(config, None).await;
+    let streams = hub.running.as_ref().unwrap().hub().streams.clone();
+    let first = SseReader::connect(&hub.url, DISPLAY, None).await;
+    let _second = SseReader::connect(&hub.url, DISPLAY, None).await;
+    let refused = reqwest::Client::new()
+        .get(format!("{}/api/v1/events", hub.url))
+        .bearer_auth(DISPLAY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), reqwest::StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["code"], "busy", "{body}");
+    assert!(
+        body["message_vi"]
+            .as_str()
+            .unwrap()
+            .contains("luồng sự kiện"),
+        "{body}"
+    );
+    assert!(
+        body["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("event streams"),
+        "{body}"
+    );
+    // Another token has its own share.
+    let _counter = SseReader::connect(&hub.url, COUNTER, None).await;
+    assert_eq!(streams.count(), 3);
+    // The display closes one: its place is free again.
+    drop(first);
+    let mut open = streams.watch();
+    open.wait_for(|n| *n == 2).await.unwrap();
+    let _again = SseReader::connect(&hub.url, DISPLAY, None).await;
+    hub.stop().await;
+}
+
+/// #12 item 5: a client that asks for old events and never reads is
+/// disconnected once the hub could not write to it for
+/// `hub.send_timeout_seconds`, and its stream's place and buffers are
+/// freed; a client that reads the same replay is not disturbed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_never_reads_is_disconnected() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut config = Config::demo();
+    config.queue.daily_cap = 9999;
+    config.hub.send_timeout_seconds = 1;
+    let hub = TestHub::with(config, None).await;
+    let streams = hub.running.as_ref().unwrap().hub().streams.clone();
+    // Enough old events to fill every buffer between the hub and a client
+    // with a small receive window.
+    let kiosk = hub.client(KIOSK);
+    let issuers = (0..8).map(|_| {
+        let kiosk = kiosk.clone();
+        tokio::spawn(async move {
+            for _ in 0..250 {
+                kiosk.issue("hotich").await;
+            }
+        })
+    });
+    for issuer in issuers {
+        issuer.await.unwrap();
+    }
+
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stalled = socket
+        .connect(hub.url.trim_start_matches("http://").parse().unwrap())
+        .await
+        .unwrap();
+    stalled
+        .write_all(
+            format!(
+                "GET /api/v1/events?last_event_id=0 HTTP/1.1\r\nhost: hub\r\n\
+                 authorization: Bearer {DISPLAY}\r\n\r\n"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut open = streams.watch();
+    open.wait_for(|n| *n == 1).await.unwrap();
+
+    // A reader of the same replay gets all of it, in order.
+    let mut reader = SseReader::connect(&hub.url, DISPLAY, Some(0)).await;
+    let (mut issued, mut last) = (0, 0);
+    while issued < 2000 {
+        let e = reader.next().await.unwrap();
+        let id = e.id.unwrap();
+        assert!(id > last, "{id} after {last}");
+        last = id;
+        issued += usize::from(e.kind == "ticket.issued");
+    }
+    drop(reader);
+
+    // The one that never reads is let go (the guard only keeps a broken
+    // hub from hanging the test).
+    tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        open.wait_for(|n| *n == 0),
+    )
+    .await
+    .expect("the stalled stream was closed")
+    .unwrap();
+    // Its socket is closed: reading it now ends.
+    let mut rest = Vec::new();
+    let ended = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        stalled.read_to_end(&mut rest),
+    )
+    .await
+    .expect("the hub closed the connection");
+    assert!(
+        ended.is_ok() || ended.unwrap_err().kind() == std::io::ErrorKind::ConnectionReset,
+        "the connection ended"
+    );
+    assert!(String::from_utf8_lossy(&rest).starts_with("HTTP/1.1 200 OK"));
+    hub.stop().await;
+}

@@ -217,7 +217,8 @@ pub struct Diagnostics {
 
 impl Diagnostics {
     pub fn new(sources: Sources) -> Self {
-        let http = reqwest::Client::builder()
+        // The hub's probes trust the office CA, like the apps.
+        let http = crate::apps::hub_client::http_builder(&[])
             .connect_timeout(Duration::from_secs(3))
             .timeout(PROBE_TIMEOUT)
             .build()

@@ -7,6 +7,13 @@
 //! the live stream. When the gap is larger than the configured replay window
 //! it receives one `resync` event instead and should reload `/api/v1/queue`.
 //!
+//! Bounded per client: the replay is read from the database a page at a
+//! time, as the client takes it, through a small buffer; one token holds at
+//! most `hub.event_streams_per_token` streams at once (one more gets `503
+//! busy`); and a client that stops reading is disconnected after
+//! `hub.send_timeout_seconds` (`crate::web::connections`), which frees
+//! everything held for it.
+//!
 //! Ordering without loss: the stream subscribes to the live bus *before*
 //! reading the database, and events are published only after they are
 //! committed. Anything committed before the read is in the read; anything
@@ -28,14 +35,19 @@ use tokio_stream::StreamExt;
 
 use super::reply::Routes;
 use crate::config::Role;
-use crate::hub::auth::Principal;
+use crate::hub::auth::{bearer, Principal};
 use crate::hub::error::ApiError;
 use crate::hub::state::Hub;
 use crate::store::{self, StoreError, StoredEvent};
 use crate::web::extract::Query;
 
-/// Events read from the database per page during a replay.
-const REPLAY_PAGE: u32 = 500;
+/// Events read from the database per page during a replay. Small: a
+/// client that stops reading holds at most one page, the buffer and what
+/// hyper queued for its socket.
+const REPLAY_PAGE: u32 = 64;
+
+/// Events waiting between the database (or the live bus) and the client.
+const BUFFER: usize = 16;
 
 /// The event stream's route.
 pub fn router() -> Routes {
@@ -50,6 +62,23 @@ async fn events(
     Query(query): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     principal.require(&[Role::Kiosk, Role::Counter, Role::Display])?;
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer)
+        .unwrap_or_default();
+    let slot = hub.streams.open(token).ok_or_else(|| {
+        ApiError::busy(
+            &format!(
+                "mã truy cập này đã mở {} luồng sự kiện",
+                hub.streams.per_token()
+            ),
+            &format!(
+                "this token already has {} event streams open",
+                hub.streams.per_token()
+            ),
+        )
+    })?;
     let last_id = match headers.get("last-event-id") {
         Some(v) => Some(
             v.to_str()
@@ -59,9 +88,13 @@ async fn events(
         ),
         None => query.last_event_id,
     };
-    let (tx, rx) = mpsc::channel::<Event>(256);
+    let (tx, rx) = mpsc::channel::<Event>(BUFFER);
     let bus = hub.bus.subscribe();
-    tokio::spawn(pump(hub, bus, last_id, tx));
+    tokio::spawn(async move {
+        pump(hub, bus, last_id, tx).await;
+        // The stream's place is free once its client is gone.
+        drop(slot);
+    });
     let stream = ReceiverStream::new(rx).map(Ok::<_, Infallible>);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
@@ -98,11 +131,13 @@ async fn replay(
     mut last: i64,
 ) -> Option<Result<i64, StoreError>> {
     loop {
-        let page = match hub
+        let turn = hub.streams.read_turn().await;
+        let page = hub
             .store
             .read(move |conn| store::events_after(conn, last, REPLAY_PAGE))
-            .await
-        {
+            .await;
+        drop(turn);
+        let page = match page {
             Ok(page) => page,
             Err(err) => return Some(Err(err)),
         };
@@ -122,7 +157,10 @@ async fn pump(
 ) {
     // `wait_for` below also sees a shutdown that happened before this line.
     let mut shutdown = hub.shutdown.subscribe();
-    let newest = match hub.store.read(store::last_event_id).await {
+    let turn = hub.streams.read_turn().await;
+    let newest = hub.store.read(store::last_event_id).await;
+    drop(turn);
+    let newest = match newest {
         Ok(id) => id,
         Err(err) => {
             tracing::warn!(%err, "event stream cannot read the newest id");
