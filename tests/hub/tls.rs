@@ -147,7 +147,11 @@ async fn plain_http_beyond_loopback_needs_the_trial_escape_hatch() {
     assert!(refused.contains("hub.tls"), "{refused}");
     assert!(refused.contains("allow_plain_http"), "{refused}");
 
-    let (config, options) = lan_office(dir.path(), true).await;
+    // Its own folder: the refused start above may still hold the first
+    // database while its sandbox portal winds down.
+    let second = dir.path().join("trial");
+    std::fs::create_dir_all(&second).unwrap();
+    let (config, options) = lan_office(&second, true).await;
     let running = start(config, options).await.unwrap();
     running.shutdown().await.unwrap();
 }
