@@ -154,15 +154,6 @@ fn top_ink(
 
 #[test]
 fn stacked_diacritics_are_not_clipped() {
-    // Slint's platform is set once per thread: on a thread of its own, so
-    // no other test's platform (set on a thread the harness reused) is in
-    // the way.
-    std::thread::spawn(stacked_diacritics_on_this_thread)
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-}
-
-fn stacked_diacritics_on_this_thread() {
     let config = Config::demo();
     let (screen, window) = render_window(&config).unwrap();
     screen.set_size(1080, 1920);

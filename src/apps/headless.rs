@@ -70,7 +70,11 @@ pub struct HeadlessWindow {
 
 impl Headless {
     /// Installs the platform on this thread. With `screen_file`, the event
-    /// loop writes every new frame there as PNG.
+    /// loop writes every new frame there as PNG. Without it the platform
+    /// only renders on demand (snapshots, tests) and offers no event-loop
+    /// proxy: Slint keeps that proxy once per process, so a second
+    /// rendering platform in the same process (another test's thread)
+    /// could not be installed.
     pub fn install(screen_file: Option<PathBuf>) -> Result<HeadlessWindow, PlatformError> {
         let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
         let handle = HeadlessWindow {
@@ -92,7 +96,11 @@ impl Platform for Headless {
     }
 
     fn new_event_loop_proxy(&self) -> Option<Box<dyn EventLoopProxy>> {
-        Some(Box::new(self.queue.clone()))
+        // Only a platform whose event loop runs (the headless app) hands
+        // events in from other threads.
+        self.screen_file
+            .is_some()
+            .then(|| Box::new(self.queue.clone()) as Box<dyn EventLoopProxy>)
     }
 
     fn run_event_loop(&self) -> Result<(), PlatformError> {
