@@ -66,7 +66,11 @@ impl Hub {
     fn start(dir: &Path, config: &Path, fd_limit: u32) -> Self {
         let mut child = Command::new("sh")
             .arg("-c")
-            .arg(format!("ulimit -n {fd_limit} && exec \"$0\" \"$@\""))
+            // As many as asked, or the machine's hard limit when that is
+            // lower (outside systemd's LimitNOFILE=65536).
+            .arg(format!(
+                "ulimit -n {fd_limit} 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$0\" \"$@\""
+            ))
             .arg(env!("CARGO_BIN_EXE_motcua"))
             .arg("--config")
             .arg(config)
