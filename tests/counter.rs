@@ -377,6 +377,8 @@ fn the_citizen_rates_on_the_counter_panel_once() {
     desk.key(slint::platform::Key::F8);
     assert!(desk.window.global::<CounterAdapter>().get_citizen_panel());
     desk.press("Không hài lòng");
+    // The reasons page comes with the rating controller's next step.
+    desk.pump_until("the reasons shown", |d| d.counter_shows("Phải chờ lâu"));
     desk.press("Phải chờ lâu");
     desk.press("Gửi đánh giá");
     desk.pump_until("thanks", |d| {
