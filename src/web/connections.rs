@@ -357,6 +357,10 @@ impl AsyncWrite for Watched {
     }
 }
 
+/// What hyper buffers per connection: the answer waiting for the socket,
+/// and the request head being read.
+const WRITE_BUFFER: usize = 16 * 1024;
+
 /// The kernel's send buffer per connection (Linux doubles it). Fixed
 /// rather than grown by the kernel up to 4 MB: what a client that stops
 /// reading can hold in the kernel is bounded too, and 256 KB is well
@@ -451,10 +455,12 @@ async fn http<I>(
         .timer(TokioTimer::new())
         .header_read_timeout(limits.idle_timeout)
         .keep_alive(true)
-        // Answers queue as the chunks they are (at most 16 of them) rather
-        // than being copied into one buffer of up to 400 KB: an event
-        // stream nobody reads holds little.
-        .writev(true);
+        // Answers queue as the chunks they are rather than being copied
+        // into one buffer, and at most WRITE_BUFFER bytes of them (hyper's
+        // default is ~400 KB): an event stream nobody reads holds little.
+        // The same bound caps a request head, far above any real one.
+        .writev(true)
+        .max_buf_size(WRITE_BUFFER);
     // hyper answers a too-long URI or too many headers itself, with an empty
     // body: `RefusingIo` puts those refusals into the JSON envelope.
     let conn = builder.serve_connection(

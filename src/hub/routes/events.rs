@@ -41,12 +41,12 @@ use crate::hub::state::Hub;
 use crate::store::{self, StoreError, StoredEvent};
 use crate::web::extract::Query;
 
-/// Events read from the database per page during a replay. Small: a
-/// client that stops reading holds at most one page, the buffer and what
-/// hyper queued for its socket.
-const REPLAY_PAGE: u32 = 64;
-
-/// Events waiting between the database (or the live bus) and the client.
+/// Events waiting between the database (or the live bus) and the client,
+/// already in their SSE form; also the size of a replay page, which is read
+/// only once the channel has room for all of it. A client that stops
+/// reading holds this channel and what hyper queued for its socket (at
+/// most `web::connections`' write buffer): tens of KB, where a page of
+/// parsed events held across the wait took ~300 KB per client.
 const BUFFER: usize = 16;
 
 /// The event stream's route.
@@ -131,18 +131,31 @@ async fn replay(
     mut last: i64,
 ) -> Option<Result<i64, StoreError>> {
     loop {
+        // Room first, then the read: a client that has stopped reading
+        // leaves its stream waiting here, holding no page.
+        let permits = tx.reserve_many(BUFFER).await.ok()?;
         let turn = hub.streams.read_turn().await;
+        // Parsed events are big (a JSON tree each); only their SSE text
+        // leaves the reading thread.
         let page = hub
             .store
-            .read(move |conn| store::events_after(conn, last, REPLAY_PAGE))
+            .read(move |conn| {
+                store::events_after(conn, last, BUFFER as u32)
+                    .map(|events| events.iter().map(|e| (e.id, to_sse(e))).collect::<Vec<_>>())
+            })
             .await;
         drop(turn);
         let page = match page {
             Ok(page) => page,
             Err(err) => return Some(Err(err)),
         };
-        let full = page.len() as u32 == REPLAY_PAGE;
-        last = send_all(tx, &page, last).await?;
+        let full = page.len() == BUFFER;
+        for ((id, event), permit) in page.into_iter().zip(permits) {
+            if id > last {
+                permit.send(event);
+                last = id;
+            }
+        }
         if !full {
             return Some(Ok(last));
         }
