@@ -213,7 +213,9 @@ mod tests {
             .cloned()
             .collect();
         assert_eq!(link, "dvc.hanoi.gov.vn/t/000.25.31.H26/12?k=K7Q2MX9P");
-        assert!(printed.iter().all(|l| l.chars().count() <= 32 || !l.contains('/')));
+        assert!(printed
+            .iter()
+            .all(|l| l.chars().count() <= 32 || !l.contains('/')));
         assert!(!lines(&ticket).iter().any(|l| l.contains("MOTCUA")));
     }
 

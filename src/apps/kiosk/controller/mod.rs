@@ -761,6 +761,24 @@ mod tests {
         );
     }
 
+    /// #16: a receipt whose QR is a dossier page's link (the hub's or the
+    /// city's) is looked up by its code.
+    #[test]
+    fn a_receipt_link_at_the_lookup_page_looks_the_dossier_up() {
+        for (at, link) in [
+            (2, "http://10.0.0.2:8686/d/000.25.31.H26-261126-0007?k=ABCDEFGH2345"),
+            (3, "https://dvc.hanoi.gov.vn/d/000.25.31.H26/000.25.31.H26-261126-0007?k=ABCDEFGH2345\r\n"),
+        ] {
+            let mut k = kiosk();
+            k.start_lookup(secs(1));
+            assert_eq!(
+                k.scanned(link, secs(at)),
+                vec![Effect::LookupDossier("000.25.31.H26-261126-0007".into())],
+                "{link}"
+            );
+        }
+    }
+
     #[test]
     fn technician_actions_are_enum_values_and_run_one_at_a_time() {
         use crate::apps::diagnostics::pin::PinOutcome;
