@@ -3,22 +3,65 @@
 
 use motcua_drivers::{Line, Receipt};
 
-use motcua_api::TicketView;
+use motcua_api::{FiledDossier, TicketView};
+
+use crate::domain::ticket_ref::{is_link, short_url, PhoneLinks};
+
+/// Characters a ticket's line holds on the narrowest paper (58 mm).
+const TICKET_COLUMNS: usize = 32;
 
 /// Where lookup QR codes point.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct QrPolicy {
-    /// When set, ticket QR codes are links a phone can open:
-    /// `{public_url}/t/{id}?k={token}`.
-    pub public_url: Option<String>,
+    /// When set, QR codes are links a phone opens: the ticket's page
+    /// (`…/t/{id}?k=…`) and the dossier's (`…/d/{code}?k=…`), at the
+    /// office hub (`kiosk.public_url`) or the city (`[city] public_url`).
+    pub links: Option<PhoneLinks>,
 }
 
 impl QrPolicy {
+    /// The links an office's configuration asks for.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            links: PhoneLinks::choose(
+                config.kiosk.public_url.as_deref(),
+                config.city.as_ref().and_then(|c| c.public_url.as_deref()),
+                &config.office.unit_code,
+            ),
+        }
+    }
+
     /// The lookup payload of a ticket: its id and short token.
     pub fn ticket_payload(&self, ticket: &TicketView) -> String {
         let token = ticket.lookup_token.as_deref().unwrap_or("");
-        crate::domain::ticket_ref::ticket_payload(ticket.id, token, self.public_url.as_deref())
+        match &self.links {
+            Some(links) if !token.is_empty() => links.ticket(ticket.id, token),
+            _ => crate::domain::ticket_ref::ticket_payload(ticket.id, token, None),
+        }
     }
+
+    /// The QR payload of a filing receipt: the dossier's page when there
+    /// are links (and the hub gave a token), else what the hub wrote (the
+    /// code, which kiosks' lookup reads).
+    pub fn receipt_payload(&self, filed: &FiledDossier) -> String {
+        match (&self.links, &filed.lookup_token) {
+            (Some(links), Some(token)) => links.dossier(&filed.code, token),
+            _ => filed.receipt.qr_payload.clone(),
+        }
+    }
+}
+
+/// A link printed under its QR code, without its scheme, in lines of at
+/// most `columns` characters (a phone without a camera app can type it).
+fn link_lines(payload: &str, columns: usize) -> Vec<Line> {
+    if !is_link(payload) {
+        return Vec::new();
+    }
+    let chars: Vec<char> = short_url(payload).chars().collect();
+    chars
+        .chunks(columns.max(16))
+        .map(|c| Line::new(c.iter().collect::<String>()).center())
+        .collect()
 }
 
 /// The queue ticket: office, the number large, service, people ahead,
@@ -59,6 +102,9 @@ pub fn ticket_receipt(office: &str, ticket: &TicketView, qr_payload: &str) -> Re
     receipt = receipt
         .line(Line::new(format!("Lấy lúc {issued}")).center())
         .qr(qr_payload);
+    for line in link_lines(qr_payload, TICKET_COLUMNS) {
+        receipt = receipt.line(line);
+    }
     // Rating by the typed number asks for it (the number alone is public).
     if let Some(token) = &ticket.lookup_token {
         let code = crate::domain::ticket_ref::check_code(token);
@@ -98,6 +144,9 @@ pub fn dossier_receipt(
         out = out.line(line(l));
     }
     out = out.qr(&doc.qr_payload);
+    for l in link_lines(&doc.qr_payload, columns) {
+        out = out.line(l);
+    }
     for l in &doc.footer {
         out = out.line(line(l));
     }
@@ -139,6 +188,35 @@ mod tests {
             !printed.iter().any(|l| l.contains("Mã kiểm tra")),
             "{printed:?}"
         );
+    }
+
+    /// #16: a link under the QR, without its scheme, in lines that fit
+    /// 58 mm paper; an office payload prints nothing more.
+    #[test]
+    fn the_ticket_prints_its_short_link_under_the_qr() {
+        let policy = QrPolicy {
+            links: PhoneLinks::choose(None, Some("https://dvc.hanoi.gov.vn"), "000.25.31.H26"),
+        };
+        let ticket = issued(Some("K7Q2MX9P"));
+        let payload = policy.ticket_payload(&ticket);
+        assert_eq!(
+            payload,
+            "https://dvc.hanoi.gov.vn/t/000.25.31.H26/12?k=K7Q2MX9P"
+        );
+        let printed: Vec<String> = ticket_receipt("UBND phường", &ticket, &payload)
+            .text_lines()
+            .map(|l| l.text.clone())
+            .collect();
+        let link: String = printed
+            .iter()
+            .filter(|l| l.starts_with("dvc.") || l.contains("?k="))
+            .cloned()
+            .collect();
+        assert_eq!(link, "dvc.hanoi.gov.vn/t/000.25.31.H26/12?k=K7Q2MX9P");
+        assert!(printed
+            .iter()
+            .all(|l| l.chars().count() <= 32 || !l.contains('/')));
+        assert!(!lines(&ticket).iter().any(|l| l.contains("MOTCUA")));
     }
 
     /// Issue 14 item 1, on paper: the bytes sent to the printer carry the

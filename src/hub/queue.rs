@@ -72,10 +72,11 @@ impl CounterAction {
     }
 }
 
-fn lookup_token() -> String {
+/// A new lookup token of `len` characters (5 bits each; no 0/O, 1/I).
+pub(crate) fn new_lookup_token(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..8)
+    (0..len)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
 }
@@ -177,7 +178,7 @@ impl Rules {
             },
         )?;
         let display = display_number(&service.prefix, number);
-        let token = lookup_token();
+        let token = new_lookup_token(8);
         let id = tickets::insert(
             conn,
             &NewTicket {
@@ -198,7 +199,11 @@ impl Rules {
         // instead of counting a long queue at peak time.
         let ahead = tickets::count_ahead_of_newest(conn, &row)?;
         let view = self.ticket_view_with_ahead(conn, &row, true, Some(ahead))?;
-        self.emit_ticket(ctx, HubEvent::TicketIssued, &view, now)?;
+        // The one event that names the token's hash: the city's phone page
+        // checks `k` against it, and never sees the token.
+        let mut data = self.ticket_event(ctx.conn(), &view)?;
+        data.lookup_hash = Some(motcua_api::phone::lookup_hash(&token));
+        emit(ctx, to_millis(now), HubEvent::TicketIssued(data))?;
         Ok(view)
     }
 
@@ -344,6 +349,7 @@ impl Rules {
             officer,
             ticket: public,
             mut waiting,
+            ..
         } = self.ticket_event(conn, &view)?;
         waiting.append(&mut self.waiting_counts(conn, view.business_date, &[&from_service])?);
         self.attribute(conn, ticket.id)?;
@@ -637,6 +643,7 @@ impl Rules {
             officer: self.officer_ref(),
             waiting: self.waiting_counts(conn, view.business_date, &[&view.service])?,
             ticket: public,
+            lookup_hash: None,
         })
     }
 

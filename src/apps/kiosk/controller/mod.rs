@@ -435,7 +435,23 @@ impl Kiosk {
             .and_then(|d| d.ticket.as_ref())
             .map(|t| self.queue.open_counters_for(&t.service))
             .unwrap_or_default();
-        self.filing.filed(&mut self.nav, key, result, counters)
+        // The receipt's QR and the linked ticket's point where this
+        // kiosk's links do (a phone page), like its own tickets.
+        let qr = self.queue.qr().clone();
+        let result = result.map(|mut filed| {
+            filed.receipt.qr_payload = qr.receipt_payload(&filed);
+            filed
+        });
+        let mut effects = self.filing.filed(&mut self.nav, key, result, counters);
+        for effect in &mut effects {
+            if let Effect::PrintFiled {
+                filed, ticket_qr, ..
+            } = effect
+            {
+                *ticket_qr = filed.ticket.as_ref().map(|t| qr.ticket_payload(t));
+            }
+        }
+        effects
     }
 
     /// The receipt (and the linked ticket) came out of the printer, or not.
@@ -743,6 +759,24 @@ mod tests {
             k.scanned(" 000.25.31.H26-261126-0007 ", secs(3)),
             vec![Effect::LookupDossier("000.25.31.H26-261126-0007".into())]
         );
+    }
+
+    /// #16: a receipt whose QR is a dossier page's link (the hub's or the
+    /// city's) is looked up by its code.
+    #[test]
+    fn a_receipt_link_at_the_lookup_page_looks_the_dossier_up() {
+        for (at, link) in [
+            (2, "http://10.0.0.2:8686/d/000.25.31.H26-261126-0007?k=ABCDEFGH2345"),
+            (3, "https://dvc.hanoi.gov.vn/d/000.25.31.H26/000.25.31.H26-261126-0007?k=ABCDEFGH2345\r\n"),
+        ] {
+            let mut k = kiosk();
+            k.start_lookup(secs(1));
+            assert_eq!(
+                k.scanned(link, secs(at)),
+                vec![Effect::LookupDossier("000.25.31.H26-261126-0007".into())],
+                "{link}"
+            );
+        }
     }
 
     #[test]
