@@ -315,6 +315,11 @@ pub struct TicketEvent {
     pub ticket: TicketView,
     /// Waiting tickets per service code, for the services concerned.
     pub waiting: BTreeMap<String, u32>,
+    /// `ticket.issued` only: [`crate::phone::lookup_hash`] of the ticket's
+    /// lookup token, so the city can check a phone page's `k` without ever
+    /// holding the token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_hash: Option<String>,
 }
 
 /// `ticket.transferred`: the ticket in its new service, where it came from,
@@ -365,6 +370,11 @@ pub struct DossierReceived {
     /// a counter. Absent from hubs older than the city service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<crate::role::Role>,
+    /// [`crate::phone::lookup_hash`] of the dossier's lookup token (the
+    /// receipt's QR), for the city's dossier page. Absent from hubs older
+    /// than the phone pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_hash: Option<String>,
 }
 
 /// `dossier.sent`.

@@ -20,6 +20,8 @@
 //! - [`error`]: the error envelope every refusal uses, and its codes.
 //! - [`events`]: [`HubEvent`], one typed payload per event kind, and the
 //!   frames of the Server-Sent Events stream.
+//! - [`phone`]: the citizen's phone pages (ticket, dossier), their
+//!   rating form and the lookup hash the city checks tokens against.
 //! - [`openapi`]: the OpenAPI 3.1 document generated from these types.
 //! - [`wire`]: the key order of bodies built as JSON values.
 //! - [`city`]: the city service's `/city/v1`: federation (ingest), the
@@ -43,6 +45,7 @@ pub mod error;
 pub mod events;
 pub mod filing;
 pub mod openapi;
+pub mod phone;
 pub mod queue;
 pub mod rating;
 pub mod role;
@@ -56,6 +59,7 @@ pub use devices::*;
 pub use error::*;
 pub use events::*;
 pub use filing::*;
+pub use phone::*;
 pub use queue::*;
 pub use rating::*;
 pub use role::Role;

@@ -198,7 +198,11 @@ impl Rules {
         // instead of counting a long queue at peak time.
         let ahead = tickets::count_ahead_of_newest(conn, &row)?;
         let view = self.ticket_view_with_ahead(conn, &row, true, Some(ahead))?;
-        self.emit_ticket(ctx, HubEvent::TicketIssued, &view, now)?;
+        // The one event that names the token's hash: the city's phone page
+        // checks `k` against it, and never sees the token.
+        let mut data = self.ticket_event(ctx.conn(), &view)?;
+        data.lookup_hash = Some(motcua_api::phone::lookup_hash(&token));
+        emit(ctx, to_millis(now), HubEvent::TicketIssued(data))?;
         Ok(view)
     }
 
@@ -344,6 +348,7 @@ impl Rules {
             officer,
             ticket: public,
             mut waiting,
+            ..
         } = self.ticket_event(conn, &view)?;
         waiting.append(&mut self.waiting_counts(conn, view.business_date, &[&from_service])?);
         self.attribute(conn, ticket.id)?;
@@ -637,6 +642,7 @@ impl Rules {
             officer: self.officer_ref(),
             waiting: self.waiting_counts(conn, view.business_date, &[&view.service])?,
             ticket: public,
+            lookup_hash: None,
         })
     }
 

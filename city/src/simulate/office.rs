@@ -525,6 +525,7 @@ impl Office {
                         }),
                         ticket: view,
                         waiting: counts,
+                        lookup_hash: None,
                     };
                     match kind {
                         "ticket.issued" => {
@@ -594,6 +595,7 @@ impl Office {
                     received_at: self.rfc3339(received),
                     ticket: None,
                     channel: Some(channel),
+                    lookup_hash: None,
                 }),
             });
             let sent = received + self.rng.random_range(3_000..40_000);

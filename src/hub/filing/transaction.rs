@@ -132,6 +132,7 @@ impl Filing {
                 ticket: ticket.as_ref().map(|t| t.number.clone()),
                 // The city's online share: a kiosk is the citizen filing.
                 channel: Some(channel),
+                lookup_hash: None,
             }),
         )?;
         tracing::info!(code = %code, procedure = %p.code, id = %row.masked_id, "dossier filed");
