@@ -42,8 +42,8 @@ use motcua_api::phone::{
     TicketPage,
 };
 use motcua_api::{
-    LevelInfo, PendingRating, PendingRatings, RatingLevel, RatingOptions, RatingReason,
-    RatingsAck, RatingsAcked, TicketState,
+    LevelInfo, PendingRating, PendingRatings, RatingLevel, RatingOptions, RatingReason, RatingsAck,
+    RatingsAcked, TicketState,
 };
 use motcua_phone::{Lang, PageUrls, RateLimiter};
 use serde::Deserialize;
@@ -131,14 +131,15 @@ struct PageQuery {
 
 impl PageQuery {
     fn lang(&self) -> Lang {
-        match self.lang.as_deref() {
-            Some("en") => Lang::En,
-            _ => Lang::Vi,
-        }
+        Lang::from_query(self.lang.as_deref())
     }
 }
 
-fn page_query(q: Option<Query<PageQuery>>) -> PageQuery {
+/// The query as given; a malformed one reads as empty (and so opens
+/// nothing).
+type QueryResult = Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>;
+
+fn page_query(q: QueryResult) -> PageQuery {
     q.map(|Query(q)| q).unwrap_or_default()
 }
 
@@ -378,10 +379,7 @@ async fn ticket_view(city: &City, unit: &str, id: &str, k: &str) -> Result<Ticke
             .collect();
         let open = counters.iter().filter(|c| c.open).count() as u32;
         let ahead = ahead.max(0) as u32;
-        (
-            ahead,
-            estimate(ahead, &recent, open, counters.len() as u32),
-        )
+        (ahead, estimate(ahead, &recent, open, counters.len() as u32))
     } else {
         (0, 0)
     };
@@ -490,7 +488,7 @@ async fn ticket_page(
     State(city): State<Arc<City>>,
     caller: Caller,
     Path((unit, id)): Path<(String, String)>,
-    query: Option<Query<PageQuery>>,
+    query: QueryResult,
 ) -> Response {
     let pq = page_query(query);
     let lang = pq.lang();
@@ -528,7 +526,13 @@ fn read_rate(headers: &HeaderMap, body: &[u8]) -> Option<(PhoneRate, bool)> {
             _ => {}
         }
     }
-    Some((PhoneRate { level: level?, reasons }, false))
+    Some((
+        PhoneRate {
+            level: level?,
+            reasons,
+        },
+        false,
+    ))
 }
 
 /// Reasons kept: known codes, once each, with "Không hài lòng" only.
@@ -549,7 +553,7 @@ async fn rate(
     State(city): State<Arc<City>>,
     caller: Caller,
     Path((unit, id)): Path<(String, String)>,
-    query: Option<Query<PageQuery>>,
+    query: QueryResult,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -739,7 +743,7 @@ async fn dossier_page(
     State(city): State<Arc<City>>,
     caller: Caller,
     Path((unit, code)): Path<(String, String)>,
-    query: Option<Query<PageQuery>>,
+    query: QueryResult,
 ) -> Response {
     let pq = page_query(query);
     let lang = pq.lang();
@@ -794,16 +798,22 @@ async fn ticket_events(
     State(city): State<Arc<City>>,
     caller: Caller,
     Path((unit, id)): Path<(String, String)>,
-    query: Option<Query<PageQuery>>,
+    query: QueryResult,
 ) -> Response {
-    live_page(city, caller, Subject::Ticket { unit, id }, page_query(query)).await
+    live_page(
+        city,
+        caller,
+        Subject::Ticket { unit, id },
+        page_query(query),
+    )
+    .await
 }
 
 async fn dossier_events(
     State(city): State<Arc<City>>,
     caller: Caller,
     Path((unit, code)): Path<(String, String)>,
-    query: Option<Query<PageQuery>>,
+    query: QueryResult,
 ) -> Response {
     live_page(
         city,

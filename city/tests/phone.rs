@@ -79,12 +79,23 @@ async fn page(t: &TestCity, path: &str) -> (u16, String) {
 async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office() {
     // The figures' clock: the day of the hand-written log, at noon.
     let noon = TZ.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
-    let t = TestCity::start_with(config(), Some(fixed_clock(noon.with_timezone(&chrono::Utc))))
-        .await;
+    let t = TestCity::start_with(
+        config(),
+        Some(fixed_clock(noon.with_timezone(&chrono::Utc))),
+    )
+    .await;
     let (unit, _, office_token) = UNITS[0];
     let mut log = Log::default();
-    log.push(at(8, 59, 0), "counter.opened", counter_opened(1, &["hotich"]));
-    log.push(at(8, 59, 1), "counter.opened", counter_opened(2, &["hotich"]));
+    log.push(
+        at(8, 59, 0),
+        "counter.opened",
+        counter_opened(1, &["hotich"]),
+    );
+    log.push(
+        at(8, 59, 1),
+        "counter.opened",
+        counter_opened(2, &["hotich"]),
+    );
     log.push(at(8, 59, 2), "counter.closed", {
         let mut c = counter_opened(2, &["hotich"]);
         c["counter"]["state"] = "closed".into();
@@ -118,7 +129,10 @@ async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office()
     let (s6, not_a_number) = page(&t, &format!("/t/{unit}/abc?k={TOKEN}")).await;
     assert_eq!([s1, s2, s3, s4, s5, s6], [404; 6]);
     for other in [&unknown, &no_unit, &bare, &other_unit, &not_a_number] {
-        assert_eq!(&wrong, other, "a wrong token answers like an unknown ticket");
+        assert_eq!(
+            &wrong, other,
+            "a wrong token answers like an unknown ticket"
+        );
     }
     assert!(!wrong.contains("A003"));
 
@@ -143,10 +157,23 @@ async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office()
         .collect();
     assert_eq!(counters, [(1, true), (2, false)]);
     // No personal data: numbers, names of services and counters only.
-    let keys: Vec<&str> = view.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = view
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     for k in &keys {
         assert!(
-            !["name", "id_number", "phone", "address", "officer", "officer_name"].contains(k),
+            ![
+                "name",
+                "id_number",
+                "phone",
+                "address",
+                "officer",
+                "officer_name"
+            ]
+            .contains(k),
             "{k}"
         );
     }
@@ -157,10 +184,12 @@ async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office()
     f.called = Some(at(9, 10, 0));
     f.started = Some(at(9, 10, 0));
     f.state = "serving";
-    log2.events.push(next(after, at(9, 10, 0), "ticket.started", f.data()));
+    log2.events
+        .push(next(after, at(9, 10, 0), "ticket.started", f.data()));
     f.finished = Some(at(9, 16, 0));
     f.state = "done";
-    log2.events.push(next(after + 1, at(9, 16, 0), "ticket.finished", f.data()));
+    log2.events
+        .push(next(after + 1, at(9, 16, 0), "ticket.finished", f.data()));
     after = ingest(&t.http, &t.base, unit, office_token, after, &log2.events)
         .await
         .last_event_id;
@@ -190,7 +219,13 @@ async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office()
         .last_event_id;
     let (_, view) = live.next().await;
     assert_eq!(view["rating"]["state"], "open");
-    assert_eq!(view["rating"]["options"]["levels"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        view["rating"]["options"]["levels"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
     assert!(!view["rating"]["options"]["reasons"]
         .as_array()
         .unwrap()
@@ -242,10 +277,16 @@ async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office()
         json!({"ratings": [{"ticket": 3, "level": "unsatisfied", "reasons": ["slow"],
                             "rated_at": "2026-11-26T12:00:00+07:00"}]})
     );
-    assert_eq!(t.get("/city/v1/ratings/pending", UNITS[1].2).await.1["ratings"], json!([]));
+    assert_eq!(
+        t.get("/city/v1/ratings/pending", UNITS[1].2).await.1["ratings"],
+        json!([])
+    );
     assert_eq!(t.get("/city/v1/ratings/pending", CITY_TOKEN).await.0, 401);
     // An acknowledgement lost on the way: offered again.
-    assert_eq!(t.get("/city/v1/ratings/pending", office_token).await.1, pending);
+    assert_eq!(
+        t.get("/city/v1/ratings/pending", office_token).await.1,
+        pending
+    );
     let ack = |token: &'static str, tickets: Value| {
         let http = t.http.clone();
         let url = t.url("/city/v1/ratings/ack");
@@ -261,10 +302,22 @@ async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office()
         }
     };
     // Another office cannot acknowledge it.
-    assert_eq!(ack(UNITS[1].2, json!([3])).await, (200, json!({"acked": 0})));
-    assert_eq!(ack(office_token, json!([3])).await, (200, json!({"acked": 1})));
-    assert_eq!(ack(office_token, json!([3])).await, (200, json!({"acked": 0})));
-    assert_eq!(t.get("/city/v1/ratings/pending", office_token).await.1["ratings"], json!([]));
+    assert_eq!(
+        ack(UNITS[1].2, json!([3])).await,
+        (200, json!({"acked": 0}))
+    );
+    assert_eq!(
+        ack(office_token, json!([3])).await,
+        (200, json!({"acked": 1}))
+    );
+    assert_eq!(
+        ack(office_token, json!([3])).await,
+        (200, json!({"acked": 0}))
+    );
+    assert_eq!(
+        t.get("/city/v1/ratings/pending", office_token).await.1["ratings"],
+        json!([])
+    );
     // The page still says rated (until the hub's ticket.rated comes).
     let (_, html) = page(&t, &path).await;
     assert!(html.contains("A003"));
@@ -290,7 +343,11 @@ async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office()
     assert_eq!(r.status(), 201);
     let (_, pending) = t.get("/city/v1/ratings/pending", office_token).await;
     assert_eq!(pending["ratings"][0]["ticket"], 2);
-    assert_eq!(pending["ratings"][0]["reasons"], json!([]), "reasons go with a complaint only");
+    assert_eq!(
+        pending["ratings"][0]["reasons"],
+        json!([]),
+        "reasons go with a complaint only"
+    );
     let rated = json!({"rating": {"business_date": "2026-11-26", "channel": "kiosk",
         "counter": 1, "dossier_code": null, "id": 1, "level": "very_satisfied",
         "level_en": "Very satisfied", "level_vi": "Rất hài lòng", "number": "A002",
@@ -305,7 +362,10 @@ async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office()
         &[next(after, at(12, 0, 5), "ticket.rated", rated)],
     )
     .await;
-    assert_eq!(t.get("/city/v1/ratings/pending", office_token).await.1["ratings"], json!([]));
+    assert_eq!(
+        t.get("/city/v1/ratings/pending", office_token).await.1["ratings"],
+        json!([])
+    );
     assert_eq!(
         t.count("SELECT count(*) FROM phone_ratings WHERE delivered_at IS NOT NULL")
             .await,
@@ -330,7 +390,13 @@ async fn the_dossier_page_shows_its_steps_and_a_flood_is_refused() {
     let t = TestCity::start_with(config, None).await;
     let (unit, _, office_token) = UNITS[0];
     let mut log = Log::default();
-    log.dossier("H26.01-261126-0001", "kiosk", at(9, 0, 0), at(17, 0, 0), Some(at(11, 0, 0)));
+    log.dossier(
+        "H26.01-261126-0001",
+        "kiosk",
+        at(9, 0, 0),
+        at(17, 0, 0),
+        Some(at(11, 0, 0)),
+    );
     log.events[0].data["lookup_hash"] = lookup_hash(DOSSIER_TOKEN).into();
     ingest(&t.http, &t.base, unit, office_token, 0, &log.events).await;
 
@@ -340,7 +406,9 @@ async fn the_dossier_page_shows_its_steps_and_a_flood_is_refused() {
     assert!(html.contains("H26.01-261126-0001"));
     let mut live = Stream::open(
         &t.http,
-        &t.url(&format!("/d/{unit}/H26.01-261126-0001/events?k={DOSSIER_TOKEN}")),
+        &t.url(&format!(
+            "/d/{unit}/H26.01-261126-0001/events?k={DOSSIER_TOKEN}"
+        )),
     )
     .await;
     let (name, view) = live.next().await;
@@ -372,7 +440,11 @@ async fn the_dossier_page_shows_its_steps_and_a_flood_is_refused() {
     drop(live);
 
     let (s1, wrong) = page(&t, &format!("/d/{unit}/H26.01-261126-0001?k=D4R8T2PX")).await;
-    let (s2, unknown) = page(&t, &format!("/d/{unit}/H26.01-261126-0009?k={DOSSIER_TOKEN}")).await;
+    let (s2, unknown) = page(
+        &t,
+        &format!("/d/{unit}/H26.01-261126-0009?k={DOSSIER_TOKEN}"),
+    )
+    .await;
     let (s3, ticket_unknown) = page(&t, &format!("/t/{unit}/1?k={DOSSIER_TOKEN}")).await;
     assert_eq!([s1, s2, s3], [404; 3]);
     assert_eq!(wrong, unknown);

@@ -230,7 +230,9 @@ async fn upsert_tickets(
                 .map(|r| r.print_status.as_deref())
                 .collect::<Vec<_>>(),
             &t.iter().map(|r| r.last_event_id).collect::<Vec<_>>(),
-            &t.iter().map(|r| r.lookup_hash.as_deref()).collect::<Vec<_>>(),
+            &t.iter()
+                .map(|r| r.lookup_hash.as_deref())
+                .collect::<Vec<_>>(),
             &t.iter()
                 .map(|r| r.service_name_vi.as_str())
                 .collect::<Vec<_>>(),
@@ -291,7 +293,9 @@ async fn upsert_dossiers(
             &d.iter().map(|r| r.status.as_deref()).collect::<Vec<_>>(),
             &d.iter().map(|r| r.delivery_failures).collect::<Vec<_>>(),
             &d.iter().map(|r| r.last_event_id).collect::<Vec<_>>(),
-            &d.iter().map(|r| r.lookup_hash.as_deref()).collect::<Vec<_>>(),
+            &d.iter()
+                .map(|r| r.lookup_hash.as_deref())
+                .collect::<Vec<_>>(),
             &d.iter().map(|r| r.processing_ms).collect::<Vec<_>>(),
         ],
     )
