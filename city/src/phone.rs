@@ -578,18 +578,21 @@ async fn rate(
             .into_response();
     };
     let ticket: i64 = id.parse().unwrap_or_default();
+    // The answer is the page's view (what the page's script renders): a
+    // rating stored now or before shows as "rated" with the level kept —
+    // a second rating changes nothing and the page says it was rated.
     let status = match &facts.page.rating {
         PhoneRating::Open { .. } => {
             let reasons = clean_reasons(&city.phone.config, &rate);
-            match store_rating(&city, facts.unit_id, ticket, rate.level, &reasons).await {
-                Ok(true) => StatusCode::CREATED,
-                Ok(false) => StatusCode::CONFLICT,
-                Err(refusal) => return refusal.respond(lang),
+            if let Err(refusal) =
+                store_rating(&city, facts.unit_id, ticket, rate.level, &reasons).await
+            {
+                return refusal.respond(lang);
             }
+            StatusCode::OK
         }
-        // Already rated ("đã đánh giá"), not finished, or too late: the
-        // page says which.
-        PhoneRating::Done { .. } => StatusCode::CONFLICT,
+        PhoneRating::Done { .. } => StatusCode::OK,
+        // Not finished, or too late: the page says which.
         PhoneRating::NotYet | PhoneRating::Closed => StatusCode::UNPROCESSABLE_ENTITY,
     };
     if !json {
@@ -602,7 +605,7 @@ async fn rate(
 }
 
 /// Stores a phone rating, pending its relay; `false` when the ticket had
-/// one already.
+/// one already (the first one stays).
 async fn store_rating(
     city: &City,
     unit_id: i32,

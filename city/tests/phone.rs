@@ -246,7 +246,8 @@ async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office()
         .unwrap();
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], format!("/t/{unit}/3?k={TOKEN}"));
-    // A second rating (JSON this time) is refused: already rated.
+    // A second rating (JSON this time, as the page's script posts) changes
+    // nothing: the answer is the page, rated with the first level.
     let r = t
         .http
         .post(t.url(&format!("/t/{unit}/3/rating?k={TOKEN}")))
@@ -254,7 +255,7 @@ async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office()
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 409);
+    assert_eq!(r.status(), 200);
     let view: Value = r.json().await.unwrap();
     assert_eq!(view["rating"]["state"], "done");
     assert_eq!(view["rating"]["level"], "unsatisfied");
@@ -340,7 +341,11 @@ async fn the_ticket_page_follows_the_queue_and_its_rating_waits_for_the_office()
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 201);
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["rating"]["level"],
+        "very_satisfied"
+    );
     let (_, pending) = t.get("/city/v1/ratings/pending", office_token).await;
     assert_eq!(pending["ratings"][0]["ticket"], 2);
     assert_eq!(
@@ -387,6 +392,7 @@ fn next(after: i64, at_ms: i64, kind: &str, data: Value) -> motcua_api::IngestEv
 async fn the_dossier_page_shows_its_steps_and_a_flood_is_refused() {
     let mut config = config();
     config.phone.rate_per_minute = 30;
+    config.phone.max_streams = 1;
     let t = TestCity::start_with(config, None).await;
     let (unit, _, office_token) = UNITS[0];
     let mut log = Log::default();
@@ -437,7 +443,22 @@ async fn the_dossier_page_shows_its_steps_and_a_flood_is_refused() {
         .as_str()
         .unwrap()
         .contains("Phường Tràng Tiền"));
+    // Live streams are bounded: the one slot is taken, until it closes.
+    let events = t.url(&format!(
+        "/d/{unit}/H26.01-261126-0001/events?k={DOSSIER_TOKEN}"
+    ));
+    assert_eq!(t.http.get(&events).send().await.unwrap().status(), 429);
     drop(live);
+    let mut reopened = None;
+    for _ in 0..50 {
+        let r = t.http.get(&events).send().await.unwrap();
+        if r.status() == 200 {
+            reopened = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    drop(reopened.expect("the slot is given back when the reader leaves"));
 
     let (s1, wrong) = page(&t, &format!("/d/{unit}/H26.01-261126-0001?k=D4R8T2PX")).await;
     let (s2, unknown) = page(
