@@ -454,6 +454,24 @@ mod tests {
     }
 
     #[test]
+    fn the_phone_section_reads_and_refuses_zero_limits() {
+        let config: CityConfig = toml::from_str(
+            r#"
+            [phone]
+            rate_per_minute = 20
+            reasons = [{ code = "slow", name_vi = "Phải chờ lâu", name_en = "Waited too long" }]
+            "#,
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.phone.rate_per_minute, 20);
+        assert_eq!(config.phone.max_streams, PhoneConfig::default().max_streams);
+        assert_eq!(config.phone.reasons.len(), 1);
+        let config: CityConfig = toml::from_str("[phone]\nmax_streams = 0\n").unwrap();
+        assert!(config.validate().unwrap_err().to_string().contains("phone"));
+    }
+
+    #[test]
     fn errors_name_the_key() {
         let config: CityConfig = toml::from_str(
             r#"
