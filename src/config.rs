@@ -111,6 +111,11 @@ pub struct HubSection {
     /// one more is refused with `503 busy`.
     #[serde(default = "default_event_streams_per_token")]
     pub event_streams_per_token: u32,
+    /// Requests a minute per client address on the citizens' phone pages
+    /// (`/t/…`, `/d/…`: no token, reachable from the office Wi-Fi); one
+    /// more gets `429`. 0: no limit.
+    #[serde(default = "default_phone_rate_per_minute")]
+    pub phone_rate_per_minute: u32,
     /// HTTPS: the hub's certificate and key (`motcua tls init`). Without
     /// it the hub serves plain HTTP, which it does only on loopback.
     #[serde(default)]
@@ -133,6 +138,10 @@ pub struct HubTls {
 
 fn default_send_timeout() -> u64 {
     30
+}
+
+fn default_phone_rate_per_minute() -> u32 {
+    60
 }
 
 fn default_event_streams_per_token() -> u32 {
@@ -201,6 +210,7 @@ impl Default for HubSection {
             max_connections: default_max_connections(),
             send_timeout_seconds: default_send_timeout(),
             event_streams_per_token: default_event_streams_per_token(),
+            phone_rate_per_minute: default_phone_rate_per_minute(),
             tls: None,
             allow_plain_http: false,
         }
@@ -837,6 +847,12 @@ pub struct CitySection {
     /// How often the city's catalogue and calendar are checked.
     #[serde(default = "default_city_poll")]
     pub poll_seconds: u64,
+    /// The city service's address for citizens' phones, e.g.
+    /// `https://motcua.hanoi.gov.vn`: tickets and receipts then carry
+    /// `{public_url}/t/{unit_code}/{id}?k=…` (`/d/{unit_code}/{code}?k=…`)
+    /// in their QR code, unless `kiosk.public_url` is set (it wins).
+    #[serde(default)]
+    pub public_url: Option<String>,
 }
 
 fn default_city_batch() -> u32 {

@@ -16,6 +16,7 @@ mod hub;
 mod kiosk;
 mod layers;
 mod packaging;
+mod phone;
 mod screens;
 mod typing;
 mod util;

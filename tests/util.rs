@@ -231,6 +231,14 @@ impl SseReader {
         }
     }
 
+    /// Reads any event stream answer (the phone pages' streams).
+    pub fn from_response(resp: reqwest::Response) -> Self {
+        Self {
+            resp,
+            blocks: SseBlocks::default(),
+        }
+    }
+
     /// The next event (comments and keep-alives skipped); `None` at the end
     /// of the stream.
     pub async fn next(&mut self) -> Option<SseEvent> {

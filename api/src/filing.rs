@@ -591,6 +591,12 @@ pub struct FiledDossier {
     /// A training office's dossier: sent to the portal sandbox only.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub training: bool,
+    /// The secret of the dossier's phone page (`/d/{code}?k=…`), for the
+    /// receipt's QR code. Given once, here; never in
+    /// `GET /api/v1/dossiers/{code}` or events (the city gets its
+    /// `lookup_hash`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_token: Option<String>,
 }
 
 /// One step of the timeline as the API shows it.

@@ -105,9 +105,8 @@ pub(crate) fn frame(f: &Frame<'_>) -> String {
     out.push_str(&escape(f.title));
     out.push_str("</title><style>");
     out.push_str(STYLE);
-    out.push_str("</style></head><body><header><p class=\"unit\">");
-    out.push_str(&escape(f.unit_name));
-    out.push_str("</p>");
+    out.push_str("</style></head><body><header>");
+    // The toggle first: it floats right of the office's name.
     if !f.lang_toggle.is_empty() {
         out.push_str("<a class=\"lang\" href=\"");
         out.push_str(&escape(f.lang_toggle));
@@ -117,7 +116,9 @@ pub(crate) fn frame(f: &Frame<'_>) -> String {
         out.push_str(w.toggle);
         out.push_str("</a>");
     }
-    out.push_str("</header>\n<main id=\"main\">");
+    out.push_str("<p class=\"unit\">");
+    out.push_str(&escape(f.unit_name));
+    out.push_str("</p></header>\n<main id=\"main\">");
     out.push_str(f.main);
     out.push_str("</main>\n<footer><p>");
     out.push_str(w.live);

@@ -3,22 +3,65 @@
 
 use motcua_drivers::{Line, Receipt};
 
-use motcua_api::TicketView;
+use motcua_api::{FiledDossier, TicketView};
+
+use crate::domain::ticket_ref::{is_link, short_url, PhoneLinks};
+
+/// Characters a ticket's line holds on the narrowest paper (58 mm).
+const TICKET_COLUMNS: usize = 32;
 
 /// Where lookup QR codes point.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct QrPolicy {
-    /// When set, ticket QR codes are links a phone can open:
-    /// `{public_url}/t/{id}?k={token}`.
-    pub public_url: Option<String>,
+    /// When set, QR codes are links a phone opens: the ticket's page
+    /// (`…/t/{id}?k=…`) and the dossier's (`…/d/{code}?k=…`), at the
+    /// office hub (`kiosk.public_url`) or the city (`[city] public_url`).
+    pub links: Option<PhoneLinks>,
 }
 
 impl QrPolicy {
+    /// The links an office's configuration asks for.
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            links: PhoneLinks::choose(
+                config.kiosk.public_url.as_deref(),
+                config.city.as_ref().and_then(|c| c.public_url.as_deref()),
+                &config.office.unit_code,
+            ),
+        }
+    }
+
     /// The lookup payload of a ticket: its id and short token.
     pub fn ticket_payload(&self, ticket: &TicketView) -> String {
         let token = ticket.lookup_token.as_deref().unwrap_or("");
-        crate::domain::ticket_ref::ticket_payload(ticket.id, token, self.public_url.as_deref())
+        match &self.links {
+            Some(links) if !token.is_empty() => links.ticket(ticket.id, token),
+            _ => crate::domain::ticket_ref::ticket_payload(ticket.id, token, None),
+        }
     }
+
+    /// The QR payload of a filing receipt: the dossier's page when there
+    /// are links (and the hub gave a token), else what the hub wrote (the
+    /// code, which kiosks' lookup reads).
+    pub fn receipt_payload(&self, filed: &FiledDossier) -> String {
+        match (&self.links, &filed.lookup_token) {
+            (Some(links), Some(token)) => links.dossier(&filed.code, token),
+            _ => filed.receipt.qr_payload.clone(),
+        }
+    }
+}
+
+/// A link printed under its QR code, without its scheme, in lines of at
+/// most `columns` characters (a phone without a camera app can type it).
+fn link_lines(payload: &str, columns: usize) -> Vec<Line> {
+    if !is_link(payload) {
+        return Vec::new();
+    }
+    let chars: Vec<char> = short_url(payload).chars().collect();
+    chars
+        .chunks(columns.max(16))
+        .map(|c| Line::new(c.iter().collect::<String>()).center())
+        .collect()
 }
 
 /// The queue ticket: office, the number large, service, people ahead,
@@ -59,6 +102,9 @@ pub fn ticket_receipt(office: &str, ticket: &TicketView, qr_payload: &str) -> Re
     receipt = receipt
         .line(Line::new(format!("Lấy lúc {issued}")).center())
         .qr(qr_payload);
+    for line in link_lines(qr_payload, TICKET_COLUMNS) {
+        receipt = receipt.line(line);
+    }
     // Rating by the typed number asks for it (the number alone is public).
     if let Some(token) = &ticket.lookup_token {
         let code = crate::domain::ticket_ref::check_code(token);
@@ -98,6 +144,9 @@ pub fn dossier_receipt(
         out = out.line(line(l));
     }
     out = out.qr(&doc.qr_payload);
+    for l in link_lines(&doc.qr_payload, columns) {
+        out = out.line(l);
+    }
     for l in &doc.footer {
         out = out.line(line(l));
     }

@@ -22,6 +22,74 @@ pub fn ticket_payload(id: i64, token: &str, public_url: Option<&str>) -> String 
     }
 }
 
+/// Where the links in QR codes point: the office hub's address for phones
+/// (`kiosk.public_url`: `/t/{id}`, `/d/{code}`), or the city service's
+/// (`[city] public_url`: `/t/{unit}/{id}`, `/d/{unit}/{code}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PhoneLinks {
+    Hub { url: String },
+    City { url: String, unit: String },
+}
+
+impl PhoneLinks {
+    /// The links an office prints: its own public address wins over the
+    /// city's; neither, no links (the QR codes keep their office payloads).
+    pub fn choose(hub_url: Option<&str>, city_url: Option<&str>, unit: &str) -> Option<Self> {
+        let clean = |u: &str| u.trim().trim_end_matches('/').to_owned();
+        match (hub_url, city_url) {
+            (Some(url), _) if !url.trim().is_empty() => Some(Self::Hub { url: clean(url) }),
+            (_, Some(url)) if !url.trim().is_empty() => Some(Self::City {
+                url: clean(url),
+                unit: unit.to_owned(),
+            }),
+            _ => None,
+        }
+    }
+
+    fn base(&self, kind: char) -> String {
+        match self {
+            Self::Hub { url } => format!("{url}/{kind}"),
+            Self::City { url, unit } => format!("{url}/{kind}/{unit}"),
+        }
+    }
+
+    /// A ticket's page.
+    pub fn ticket(&self, id: i64, token: &str) -> String {
+        format!("{}/{id}?k={token}", self.base('t'))
+    }
+
+    /// A dossier's page.
+    pub fn dossier(&self, code: &str, token: &str) -> String {
+        format!("{}/{code}?k={token}", self.base('d'))
+    }
+}
+
+/// A link as printed under its QR code: without `https://`.
+pub fn short_url(url: &str) -> &str {
+    url.split_once("://").map_or(url, |(_, rest)| rest)
+}
+
+/// Whether a QR payload is a link a phone opens.
+pub fn is_link(payload: &str) -> bool {
+    payload.starts_with("https://") || payload.starts_with("http://")
+}
+
+/// The dossier code a scanned receipt QR holds: the code itself (older
+/// receipts, offices without links) or a dossier page's link
+/// (`…/d/{code}?k=…` or `…/d/{unit}/{code}?k=…`).
+pub fn dossier_code_from_scan(payload: &str) -> String {
+    let payload = payload.trim();
+    if is_link(payload) {
+        if let Some((_, tail)) = payload.rsplit_once("/d/") {
+            let path = tail.split(['?', '#']).next().unwrap_or("");
+            if let Some(code) = path.rsplit('/').next().filter(|c| !c.is_empty()) {
+                return code.to_owned();
+            }
+        }
+    }
+    payload.to_owned()
+}
+
 /// Whether a scanned payload is a queue ticket's (of either form), even a
 /// damaged one: a lookup screen that wants a dossier receipt says so.
 pub fn is_ticket_payload(payload: &str) -> bool {
@@ -41,7 +109,8 @@ pub enum TicketRef {
 
 impl TicketRef {
     /// Reads a scanned QR payload: `MOTCUA:T:{id}:{token}` or a link
-    /// `{public_url}/t/{id}?k={token}`. `None` for anything else (an ID card,
+    /// `{public_url}/t/{id}?k={token}` (the city's:
+    /// `{public_url}/t/{unit}/{id}?k={token}`). `None` for anything else (an ID card,
     /// a dossier receipt).
     pub fn from_scan(payload: &str) -> Option<Self> {
         let payload = payload.trim();
@@ -50,7 +119,9 @@ impl TicketRef {
         } else {
             let path = payload.split_once("://").map(|(_, p)| p)?;
             let (_, tail) = path.rsplit_once("/t/")?;
-            let (id, query) = tail.split_once('?')?;
+            let (path, query) = tail.split_once('?')?;
+            // `/t/{id}` (the hub) or `/t/{unit}/{id}` (the city).
+            let id = path.rsplit('/').next()?;
             let token = query.split('&').find_map(|kv| kv.strip_prefix("k="))?;
             (id, token)
         };
@@ -165,6 +236,44 @@ mod tests {
         ] {
             assert_eq!(TicketRef::from_scan(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_city_links_read_back_too() {
+        let city =
+            PhoneLinks::choose(None, Some("https://dvc.hanoi.vn/"), "000.25.31.H26").unwrap();
+        let link = city.ticket(7, "K7Q2MX9P");
+        assert_eq!(link, "https://dvc.hanoi.vn/t/000.25.31.H26/7?k=K7Q2MX9P");
+        assert!(is_ticket_payload(&link));
+        assert_eq!(
+            TicketRef::from_scan(&link),
+            Some(TicketRef::Scanned {
+                id: 7,
+                token: "K7Q2MX9P".into()
+            })
+        );
+        assert_eq!(
+            short_url(&link),
+            "dvc.hanoi.vn/t/000.25.31.H26/7?k=K7Q2MX9P"
+        );
+        // The office's own address wins.
+        let hub = PhoneLinks::choose(Some("http://10.0.0.2:8686"), Some("https://x"), "u").unwrap();
+        assert_eq!(hub.ticket(7, "K"), "http://10.0.0.2:8686/t/7?k=K");
+        assert_eq!(PhoneLinks::choose(None, None, "u"), None);
+    }
+
+    #[test]
+    fn a_receipt_link_gives_its_dossier_code() {
+        let code = "000.25.31.H26-261126-0001";
+        for links in [
+            PhoneLinks::choose(Some("https://x.vn"), None, "u").unwrap(),
+            PhoneLinks::choose(None, Some("https://dvc.hanoi.vn"), "000.25.31.H26").unwrap(),
+        ] {
+            let link = links.dossier(code, "ABCDEFGH2345");
+            assert!(!is_ticket_payload(&link), "{link}");
+            assert_eq!(dossier_code_from_scan(&link), code, "{link}");
+        }
+        assert_eq!(dossier_code_from_scan(&format!(" {code}\r\n")), code);
     }
 
     #[test]

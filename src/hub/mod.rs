@@ -16,6 +16,7 @@
 //! - [`stats`]: per-day figures for `/stats` and `motcua report`.
 //! - [`filing`]: online filing — catalogue, the filing transaction,
 //!   views, retention.
+//! - [`phone`]: the citizens' phone pages' views and ratings.
 //! - [`streams`]: event streams open now, capped per token.
 //! - [`state`]: [`Hub`], what requests and tasks share.
 //! - [`outbox`]: the worker delivering dossiers to the portal, and status
@@ -37,6 +38,7 @@ pub mod error;
 pub mod events;
 pub mod filing;
 pub mod outbox;
+pub mod phone;
 pub mod queue;
 pub mod rating;
 pub mod routes;

@@ -72,10 +72,11 @@ impl CounterAction {
     }
 }
 
-fn lookup_token() -> String {
+/// A new lookup token of `len` characters (5 bits each; no 0/O, 1/I).
+pub(crate) fn new_lookup_token(len: usize) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..8)
+    (0..len)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
 }
@@ -177,7 +178,7 @@ impl Rules {
             },
         )?;
         let display = display_number(&service.prefix, number);
-        let token = lookup_token();
+        let token = new_lookup_token(8);
         let id = tickets::insert(
             conn,
             &NewTicket {

@@ -177,6 +177,21 @@ pub fn add_timeline(
     Ok(())
 }
 
+/// Records the lookup token of a dossier (its receipt's QR code).
+pub fn set_lookup_token(conn: &Connection, code: &str, token: &str) -> Result<(), StoreError> {
+    conn.prepare_cached("INSERT INTO dossier_lookup (code, token) VALUES (?1, ?2)")?
+        .execute(params![code, token])?;
+    Ok(())
+}
+
+/// The lookup token of a dossier; `None` for one filed before the tokens.
+pub fn lookup_token(conn: &Connection, code: &str) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT token FROM dossier_lookup WHERE code = ?1")?
+        .query_row([code], |r| r.get(0))
+        .optional()?)
+}
+
 /// A dossier's timeline, oldest first.
 pub fn timeline(conn: &Connection, code: &str) -> Result<Vec<TimelineRow>, StoreError> {
     let mut stmt = conn.prepare_cached(

@@ -224,6 +224,16 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (kiosk, device)
     ) WITHOUT ROWID;
     "#,
+    // 5: the dossier's lookup token (the receipt's QR for the phone page).
+    r#"
+    -- Given once, in the filing answer; the phone page `/d/{code}?k=…`
+    -- checks it. Dossiers filed before have none (and no phone page). Not
+    -- personal data: it stays after the purge, like the code.
+    CREATE TABLE dossier_lookup (
+        code  TEXT PRIMARY KEY REFERENCES dossiers (code),
+        token TEXT NOT NULL
+    ) WITHOUT ROWID;
+    "#,
 ];
 
 /// The schema version this build writes.

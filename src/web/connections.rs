@@ -166,7 +166,7 @@ pub async fn serve(
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
+                Ok((stream, peer)) => (stream, peer),
                 Err(err) => {
                     // Out of file descriptors (or a connection reset before
                     // accept): free one held by a connection that has sent
@@ -182,7 +182,9 @@ pub async fn serve(
             },
             () = stopped(&mut stop) => break,
         };
+        let (stream, peer) = stream;
         let context = Context {
+            peer,
             app: app.clone(),
             limits,
             tls: tls.clone(),
@@ -223,6 +225,9 @@ pub async fn serve(
 
 /// What each connection's task needs.
 struct Context {
+    /// The client's address, for the handlers that limit per address
+    /// (`axum::extract::ConnectInfo`).
+    peer: std::net::SocketAddr,
     app: Router,
     limits: Limits,
     tls: Option<TlsAcceptor>,
@@ -432,7 +437,9 @@ async fn http<I>(
     let seen = Arc::new(AtomicBool::new(false));
     let marked = Arc::clone(&seen);
     let (app, unproven) = (ctx.app.clone(), Arc::clone(&ctx.unproven));
-    let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+    let peer = axum::extract::ConnectInfo(ctx.peer);
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(peer);
         if !marked.swap(true, Ordering::SeqCst) {
             // A complete head: no longer one to shed for a newcomer.
             unproven.leave(id);

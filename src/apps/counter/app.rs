@@ -101,9 +101,7 @@ pub fn run(config: Config, options: CounterOptions) -> anyhow::Result<ExitCode> 
             printer,
             office_name: config.office.name.clone(),
             tz: config.timezone(),
-            qr: QrPolicy {
-                public_url: config.kiosk.public_url.clone(),
-            },
+            qr: QrPolicy::from_config(&config),
             stream: EventStreamOptions::new(&hub_url, &token),
             clock: system_clock(),
             wall: Arc::new(chrono::Utc::now),

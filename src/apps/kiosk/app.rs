@@ -130,9 +130,7 @@ pub fn run(
     let app = KioskApp::attach(
         &window,
         Duration::from_secs(config.kiosk.idle_timeout_seconds),
-        QrPolicy {
-            public_url: config.kiosk.public_url.clone(),
-        },
+        QrPolicy::from_config(&config),
         KioskContext {
             clock: system_clock(),
             hub: hub_client.clone(),

@@ -87,7 +87,11 @@ impl KioskApp {
                     app.post(move |app| app.dispatch(|k| k.dossier_filed(&key, result)));
                 });
             }
-            Effect::PrintFiled { filed, counters } => {
+            Effect::PrintFiled {
+                filed,
+                counters,
+                ticket_qr,
+            } => {
                 let app = self.clone();
                 self.ctx.runtime.spawn_blocking(move || {
                     // One job after the other on the same printer: the
@@ -97,7 +101,9 @@ impl KioskApp {
                     let receipt =
                         printer.print(&dossier_receipt(&filed.receipt, &counters, columns));
                     let ticket = filed.ticket.as_ref().map(|t| {
-                        let payload = QrPolicy::default().ticket_payload(t);
+                        let payload = ticket_qr
+                            .clone()
+                            .unwrap_or_else(|| QrPolicy::default().ticket_payload(t));
                         printer.print(&ticket_receipt(&ctx.office_name, t, &payload))
                     });
                     drop(printer);

@@ -89,6 +89,7 @@ fn render_queue(adapter: &QueueAdapter<'_>, view: &KioskView, qr: Option<slint::
     adapter.set_ticket_wait(q.ticket_wait.as_str().into());
     adapter.set_ticket_issued_at(q.ticket_issued_at.as_str().into());
     adapter.set_ticket_qr(qr.unwrap_or_default());
+    adapter.set_ticket_qr_is_link(crate::domain::ticket_ref::is_link(&view.qr_payload));
     adapter.set_print_state(q.print_state);
     adapter.set_print_message(q.print_message.as_str().into());
     match &q.preview {

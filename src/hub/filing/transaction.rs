@@ -105,6 +105,9 @@ impl Filing {
             purged_at_ms: None,
         };
         dossiers::insert(conn, &row)?;
+        // Longer than a ticket's: a dossier's page lives for days.
+        let lookup_token = crate::hub::queue::new_lookup_token(12);
+        dossiers::set_lookup_token(conn, &code, &lookup_token)?;
         dossiers::add_timeline(conn, &code, row.received_at_ms, Stage::Received, None)?;
         dossiers::enqueue(conn, &code, row.received_at_ms)?;
 
@@ -132,7 +135,7 @@ impl Filing {
                 ticket: ticket.as_ref().map(|t| t.number.clone()),
                 // The city's online share: a kiosk is the citizen filing.
                 channel: Some(channel),
-                lookup_hash: None,
+                lookup_hash: Some(motcua_api::phone::lookup_hash(&lookup_token)),
             }),
         )?;
         tracing::info!(code = %code, procedure = %p.code, id = %row.masked_id, "dossier filed");
@@ -161,6 +164,7 @@ impl Filing {
             ticket_error,
             receipt,
             training: self.training,
+            lookup_token: Some(lookup_token),
         })
     }
 }

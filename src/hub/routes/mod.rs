@@ -9,7 +9,9 @@
 //! - [`devices`]: kiosks' devices;
 //! - [`technician`]: health, diagnostics, the outbox, support bundles;
 //! - [`events`]: the Server-Sent Events stream;
-//! - [`openapi`]: the document itself.
+//! - [`openapi`]: the document itself;
+//! - [`phone`]: the citizens' phone pages (`/t/…`, `/d/…`: HTML and
+//!   their streams, outside `/api/v1` and its document).
 //!
 //! [`reply`] holds what they share (answers, idempotent changes) and
 //! [`principal`] reads who is calling.
@@ -18,6 +20,7 @@ pub mod devices;
 pub mod events;
 pub mod filing;
 pub mod openapi;
+pub mod phone;
 mod principal;
 pub mod queue;
 pub mod rating;
@@ -52,7 +55,8 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .router
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed() })
-        .with_state(hub)
+        .with_state(Arc::clone(&hub))
+        .merge(phone::router(hub))
 }
 
 /// The paths the router serves (each with its own methods).

@@ -219,6 +219,7 @@ impl FilingFlow {
                 self.form.filed = Some(filed.clone());
                 vec![Effect::PrintFiled {
                     filed: Box::new(filed),
+                    ticket_qr: None,
                     counters,
                 }]
             }

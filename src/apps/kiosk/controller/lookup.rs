@@ -86,7 +86,8 @@ impl LookupFlow {
         }
         self.error = None;
         self.result = None;
-        self.input = raw.trim().to_owned();
+        // The code itself, or a dossier page's link (`…/d/{code}?k=…`).
+        self.input = crate::domain::ticket_ref::dossier_code_from_scan(raw);
         self.lookup(nav)
     }
 

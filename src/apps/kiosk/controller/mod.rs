@@ -435,7 +435,23 @@ impl Kiosk {
             .and_then(|d| d.ticket.as_ref())
             .map(|t| self.queue.open_counters_for(&t.service))
             .unwrap_or_default();
-        self.filing.filed(&mut self.nav, key, result, counters)
+        // The receipt's QR and the linked ticket's point where this
+        // kiosk's links do (a phone page), like its own tickets.
+        let qr = self.queue.qr().clone();
+        let result = result.map(|mut filed| {
+            filed.receipt.qr_payload = qr.receipt_payload(&filed);
+            filed
+        });
+        let mut effects = self.filing.filed(&mut self.nav, key, result, counters);
+        for effect in &mut effects {
+            if let Effect::PrintFiled {
+                filed, ticket_qr, ..
+            } = effect
+            {
+                *ticket_qr = filed.ticket.as_ref().map(|t| qr.ticket_payload(t));
+            }
+        }
+        effects
     }
 
     /// The receipt (and the linked ticket) came out of the printer, or not.

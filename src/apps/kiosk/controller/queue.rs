@@ -95,6 +95,11 @@ impl QueueFlow {
         self.ticket.as_ref()
     }
 
+    /// Where this kiosk's QR codes point.
+    pub fn qr(&self) -> &QrPolicy {
+        &self.qr
+    }
+
     pub fn qr_payload(&self) -> &str {
         &self.qr_payload
     }
@@ -704,7 +709,11 @@ mod tests {
     #[test]
     fn qr_links_when_a_public_url_is_configured() {
         let policy = QrPolicy {
-            public_url: Some("https://motcua.example.vn/".into()),
+            links: crate::domain::ticket_ref::PhoneLinks::choose(
+                Some("https://motcua.example.vn/"),
+                None,
+                "000.25.31.H26",
+            ),
         };
         assert_eq!(
             policy.ticket_payload(&ticket(12, "A001")),

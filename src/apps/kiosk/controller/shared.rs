@@ -83,6 +83,8 @@ pub enum Effect {
     /// Print the filing receipt, then the linked queue ticket if any.
     PrintFiled {
         filed: Box<FiledDossier>,
+        /// The linked ticket's QR payload (the kiosk's links).
+        ticket_qr: Option<String>,
         /// The open counters serving the linked ticket's service.
         counters: Vec<String>,
     },
