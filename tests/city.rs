@@ -1010,6 +1010,32 @@ async fn a_phone_follows_its_ticket_on_the_city_and_its_rating_reaches_the_offic
     .await;
     assert_eq!(hub_ratings(&hub).await, 2);
 
+    // The receipt's QR at the city: the dossier's page, by its own token.
+    let filed = hub_post(
+        &hub,
+        &hub.kiosk_tokens[0],
+        "/api/v1/dossiers",
+        serde_json::json!({
+            "procedure": "1.004873",
+            "applicant": {"name": "Nguyễn Văn An", "id_number": "001090012345",
+                          "address": "Số 1 Tràng Tiền, Hà Nội"},
+            "fields": {"marital_status": "chua_ket_hon", "purpose": "Đăng ký kết hôn",
+                       "pledge": true}
+        }),
+    )
+    .await;
+    let code = filed["code"].as_str().unwrap();
+    let dossier_token = filed["lookup_token"].as_str().unwrap();
+    let mut live = Live::open(&city.base_url(), &ca).await;
+    live.until(hub_last_event(&hub).await).await;
+    let (status, html) = get(format!("{base}/d/{OFFICE}/{code}?k={dossier_token}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(code));
+    assert!(!html.contains("Nguyễn Văn An") && !html.contains("001090012345"));
+    let wrong = get(format!("{base}/d/{OFFICE}/{code}?k={token}")).await;
+    assert_eq!(wrong, unknown, "a dossier refuses like a ticket");
+    drop(live);
+
     // A flood from one address gets 429.
     let mut statuses = Vec::new();
     for _ in 0..40 {
