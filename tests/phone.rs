@@ -224,10 +224,8 @@ async fn next_with(stream: &mut SseReader, want: impl Fn(&Value) -> bool) -> Val
     tokio::time::timeout(Duration::from_secs(10), async {
         loop {
             let e = stream.next().await.expect("the stream stays open");
-            if e.kind == "ticket" || e.kind == "dossier" {
-                if want(&e.data) {
-                    return e.data;
-                }
+            if (e.kind == "ticket" || e.kind == "dossier") && want(&e.data) {
+                return e.data;
             }
         }
     })

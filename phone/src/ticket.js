@@ -111,12 +111,12 @@
 
   // Rating without leaving the page (the form still posts without script).
   function send(level) {
-    var box = $('rf'), inputs, reasons = [], i, x, msg = $('rmsg');
+    var box = $('rf'), inputs, reasons = [], i, x;
     if (level === 'unsatisfied') {
       inputs = box.getElementsByTagName('input');
       for (i = 0; i < inputs.length; i++) { if (inputs[i].checked) { reasons.push(inputs[i].value); } }
     }
-    msg.innerHTML = e(W.sending);
+    $('rmsg').innerHTML = e(W.sending);
     x = new XMLHttpRequest();
     x.open('POST', U.rate, true);
     x.setRequestHeader('Content-Type', 'application/json');
@@ -125,7 +125,9 @@
       if (x.readyState !== 4) { return; }
       var p = null;
       try { p = JSON.parse(x.responseText); } catch (err) { p = null; }
-      if (x.status === 200 && p && p.number) { render(p); } else { msg.innerHTML = e(W.send_failed); }
+      // A refusal (already rated, too late) comes with the page as it is.
+      if (p && p.number) { render(p); }
+      if (x.status !== 200 && $('rmsg')) { $('rmsg').innerHTML = e(W.send_failed); }
     };
     x.send(JSON.stringify({ level: level, reasons: reasons }));
   }
@@ -161,14 +163,20 @@
     if (r !== rated) { rated = r; $('rate').innerHTML = rating(p); enhance(); }
     document.title = title(p);
     if (called(p) && was !== 'called') { alertCall(); }
+    // Nothing more will change: free the hub's stream.
+    if (source && over(p)) { source.close(); }
   }
 
   // The server wrote what views(P) gives: the first event changes only
   // what changed.
   shown = views(P);
   enhance();
-  if (window.EventSource) {
-    var source = new EventSource(U.events);
+  function over(p) { return p.rating.state === 'done' || p.rating.state === 'closed'; }
+  var source = null;
+  if (over(P)) {
+    // Served and rated (or past rating): a page that no longer changes.
+  } else if (window.EventSource) {
+    source = new EventSource(U.events);
     source.addEventListener('ticket', function (m) {
       var p = null;
       try { p = JSON.parse(m.data); } catch (x) { p = null; }

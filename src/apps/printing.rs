@@ -190,6 +190,33 @@ mod tests {
         );
     }
 
+    /// #16: a link under the QR, without its scheme, in lines that fit
+    /// 58 mm paper; an office payload prints nothing more.
+    #[test]
+    fn the_ticket_prints_its_short_link_under_the_qr() {
+        let policy = QrPolicy {
+            links: PhoneLinks::choose(None, Some("https://dvc.hanoi.gov.vn"), "000.25.31.H26"),
+        };
+        let ticket = issued(Some("K7Q2MX9P"));
+        let payload = policy.ticket_payload(&ticket);
+        assert_eq!(
+            payload,
+            "https://dvc.hanoi.gov.vn/t/000.25.31.H26/12?k=K7Q2MX9P"
+        );
+        let printed: Vec<String> = ticket_receipt("UBND phường", &ticket, &payload)
+            .text_lines()
+            .map(|l| l.text.clone())
+            .collect();
+        let link: String = printed
+            .iter()
+            .filter(|l| l.starts_with("dvc.") || l.contains("?k="))
+            .cloned()
+            .collect();
+        assert_eq!(link, "dvc.hanoi.gov.vn/t/000.25.31.H26/12?k=K7Q2MX9P");
+        assert!(printed.iter().all(|l| l.chars().count() <= 32 || !l.contains('/')));
+        assert!(!lines(&ticket).iter().any(|l| l.contains("MOTCUA")));
+    }
+
     /// Issue 14 item 1, on paper: the bytes sent to the printer carry the
     /// one next step and the fee's breakdown, in the printer's code page.
     #[test]

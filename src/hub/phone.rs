@@ -71,7 +71,7 @@ pub fn ticket_page(
     let counters = config
         .counters
         .iter()
-        .filter(|c| c.services.iter().any(|s| *s == row.service))
+        .filter(|c| c.services.contains(&row.service))
         .map(|c| PhoneCounter {
             number: c.number,
             name: c

@@ -937,8 +937,8 @@ async fn record_the_day() -> (Vec<Exchange>, Vec<RecordedEvent>) {
     normalise(s.exchanges, events)
 }
 
-/// Replaces what differs between runs: lookup tokens and session secrets
-/// (numbered in order of appearance), check codes in paths, uptime, file
+/// Replaces what differs between runs: lookup tokens (and their hashes)
+/// and session secrets (numbered in order of appearance), check codes in paths, uptime, file
 /// sizes and paths.
 fn normalise(
     mut exchanges: Vec<Exchange>,
@@ -966,6 +966,19 @@ fn normalise(
             }
         }
     }
+    // The events carry the SHA-256 of each lookup token (`lookup_hash`):
+    // random with it.
+    let hashes: Vec<(String, String)> = secrets
+        .iter()
+        .filter(|(_, placeholder)| placeholder.starts_with("TOKEN"))
+        .map(|(token, placeholder)| {
+            (
+                motcua_api::phone::lookup_hash(token),
+                format!("HASH-{placeholder}"),
+            )
+        })
+        .collect();
+    secrets.extend(hashes);
     let hide = |text: &mut String| {
         for (secret, placeholder) in &secrets {
             *text = text.replace(secret.as_str(), placeholder);

@@ -140,16 +140,15 @@ fn not_found(lang: Lang) -> Response {
 }
 
 impl PhoneState {
-    /// `Err(429)` when `client` is over its budget.
-    fn admit(&self, client: IpAddr, lang: Lang) -> Result<(), Response> {
+    /// The `429` when `client` is over its budget.
+    fn refused(&self, client: IpAddr, lang: Lang) -> Option<Response> {
         if self.limiter.allow(client, Instant::now()) {
-            Ok(())
-        } else {
-            let mut r = html(StatusCode::TOO_MANY_REQUESTS, too_many_html(lang));
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
-            Err(r)
+            return None;
         }
+        let mut r = html(StatusCode::TOO_MANY_REQUESTS, too_many_html(lang));
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+        Some(r)
     }
 
     async fn ticket_page(&self, id: i64, k: &str) -> Result<Option<TicketPage>, ApiError> {
@@ -200,7 +199,7 @@ async fn ticket(
     RawQuery(query): RawQuery,
 ) -> Response {
     let ask = asked(query);
-    if let Err(refused) = s.admit(client, ask.lang) {
+    if let Some(refused) = s.refused(client, ask.lang) {
         return refused;
     }
     let Ok(id) = id.parse::<i64>() else {
@@ -227,7 +226,7 @@ async fn dossier(
     RawQuery(query): RawQuery,
 ) -> Response {
     let ask = asked(query);
-    if let Err(refused) = s.admit(client, ask.lang) {
+    if let Some(refused) = s.refused(client, ask.lang) {
         return refused;
     }
     match s.dossier_page(&code, &ask.k).await {
@@ -271,7 +270,7 @@ async fn rate(
     req: Request,
 ) -> Response {
     let ask = asked(query);
-    if let Err(refused) = s.admit(client, ask.lang) {
+    if let Some(refused) = s.refused(client, ask.lang) {
         return refused;
     }
     let json = req
@@ -423,7 +422,7 @@ async fn stream(
     query: Option<String>,
 ) -> Response {
     let ask = asked(query);
-    if let Err(refused) = s.admit(client, ask.lang) {
+    if let Some(refused) = s.refused(client, ask.lang) {
         return refused;
     }
     // Subscribed before the first read: nothing committed in between is
