@@ -635,3 +635,432 @@ async fn a_city_catalogue_is_applied_whole_or_refused_whole() {
     pinned.stop().await.unwrap();
     city.shutdown().await.unwrap();
 }
+
+/// chromedriver on a free port, killed when dropped (as the city's own
+/// browser test drives it).
+struct Chromium {
+    child: std::process::Child,
+    port: u16,
+    profile: tempfile::TempDir,
+}
+
+impl Drop for Chromium {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Chromium {
+    const BINARY: &'static str = "/usr/bin/chromium";
+    const DRIVER: &'static str = "/usr/bin/chromedriver";
+
+    /// `None` (the test is skipped) without chromium outside CI.
+    fn start() -> Option<Self> {
+        use std::io::BufRead;
+        if !std::path::Path::new(Self::DRIVER).exists()
+            || !std::path::Path::new(Self::BINARY).exists()
+        {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "chromium and chromium-driver are missing (apt-get install chromium chromium-driver)"
+            );
+            eprintln!("skipped: chromium or chromedriver missing");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = std::process::Command::new(Self::DRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        loop {
+            let line = lines.next().expect("chromedriver says it started").unwrap();
+            if line.contains("started successfully") {
+                break;
+            }
+        }
+        std::thread::spawn(move || for _ in lines {});
+        Some(Self {
+            child,
+            port,
+            profile: tempfile::tempdir().unwrap(),
+        })
+    }
+
+    /// A headless session with a phone's viewport (360 × 640, touch),
+    /// trusting the test's certificate authority.
+    async fn phone(&self) -> fantoccini::Client {
+        let mut caps = serde_json::Map::new();
+        caps.insert("acceptInsecureCerts".into(), true.into());
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": Self::BINARY,
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--lang=vi",
+                    format!("--user-data-dir={}", self.profile.path().display()),
+                ],
+                "mobileEmulation": {
+                    "deviceMetrics": {"width": 360, "height": 640, "pixelRatio": 2.0, "touch": true}
+                }
+            }),
+        );
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a chromium session")
+    }
+}
+
+/// POST with a hub token; the JSON answer (panics unless 2xx).
+async fn hub_post(hub: &HubOffice, token: &str, path: &str, body: Value) -> Value {
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", hub.base))
+        .bearer_auth(token)
+        .header("Idempotency-Key", format!("p-{}", rand::random::<u64>()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let answer: Value = r.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{path}: {status} {answer}");
+    answer
+}
+
+/// The hub's rating count (`/api/v1/stats`).
+async fn hub_ratings(hub: &HubOffice) -> u64 {
+    let stats: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/stats", hub.base))
+        .bearer_auth(&hub.counter_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    stats["ratings"]["total"]["total"].as_u64().unwrap()
+}
+
+/// Polls `check` every 100 ms until it holds; how long it took.
+async fn eventually<F, Fut>(what: &str, limit: Duration, mut check: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if check().await {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A ticket issued at the hub's kiosk: id, number and the QR's token.
+async fn issue_one(hub: &HubOffice) -> (i64, String, String) {
+    let view = hub_post(
+        hub,
+        &hub.kiosk_tokens[0],
+        "/api/v1/tickets",
+        serde_json::json!({"service": "hotich"}),
+    )
+    .await;
+    (
+        view["id"].as_i64().unwrap(),
+        view["number"].as_str().unwrap().to_owned(),
+        view["lookup_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// Counter 1 calls, starts and finishes its next ticket.
+async fn serve_next(hub: &HubOffice) {
+    for step in ["call-next", "start", "finish"] {
+        hub_post(
+            hub,
+            &hub.counter_token,
+            &format!("/api/v1/counters/1/{step}"),
+            serde_json::json!({}),
+        )
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_follows_its_ticket_on_the_city_and_its_rating_reaches_the_office_once() {
+    let Some(chromium) = Chromium::start() else {
+        return;
+    };
+    let ca = throwaway_ca();
+    let pg = TempCluster::start(None, "motcua_city").await.unwrap();
+    let addr = free_port();
+    let mut config = city_config(&ca);
+    // The browser and this test share one address; the flood at the end
+    // is the only thing meant to reach the limit.
+    config.phone.rate_per_minute = 30;
+    let city = server::start(
+        config.clone(),
+        ServeOptions {
+            listen: addr.parse().unwrap(),
+            pg: pg.url(),
+            clock: None,
+        },
+    )
+    .await
+    .unwrap();
+    let base = city.base_url();
+    let mut live = Live::open(&base, &ca).await;
+    // The relay asks for the city's ratings once a heartbeat.
+    let mut hub = office_with(&base, &ca, OFFICE, OFFICE_TOKEN, &["heartbeat_seconds = 1"]).await;
+    hub_post(
+        &hub,
+        &hub.counter_token,
+        "/api/v1/counters/1/open",
+        serde_json::json!({}),
+    )
+    .await;
+    let (id, number, token) = issue_one(&hub).await;
+    live.until(hub_last_event(&hub).await).await;
+
+    // The phone opens the QR's address at the city.
+    let browser = chromium.phone().await;
+    let url = format!("{base}/t/{OFFICE}/{id}?k={token}");
+    browser.goto(&url).await.unwrap();
+    let shown = browser
+        .find(fantoccini::Locator::Id("num"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(shown, number);
+
+    // Called at the office: the page turns to the counter, live.
+    let called_at = std::time::Instant::now();
+    hub_post(
+        &hub,
+        &hub.counter_token,
+        "/api/v1/counters/1/call-next",
+        serde_json::json!({}),
+    )
+    .await;
+    let took = eventually(
+        "the call on the city's page",
+        Duration::from_secs(20),
+        || async {
+            browser
+                .find(fantoccini::Locator::Id("call"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+                .contains("Quầy số 1")
+        },
+    )
+    .await;
+    eprintln!(
+        "phone page at the city showed the call {:?} after the counter called ({took:?} polling)",
+        called_at.elapsed()
+    );
+    assert!(browser.title().await.unwrap().contains('1'));
+
+    // Finished: rate from the page (the page's own button, its script).
+    for step in ["start", "finish"] {
+        hub_post(
+            &hub,
+            &hub.counter_token,
+            &format!("/api/v1/counters/1/{step}"),
+            serde_json::json!({}),
+        )
+        .await;
+    }
+    let button = fantoccini::Locator::Css("#rf button[value=\"very_satisfied\"]");
+    eventually("the rating form", Duration::from_secs(20), || async {
+        browser.find(button).await.is_ok()
+    })
+    .await;
+    browser.find(button).await.unwrap().click().await.unwrap();
+
+    // The office records it (the relay), once; the city counts it (the
+    // hub's ticket.rated, federated like any event).
+    eventually("the rating at the hub", Duration::from_secs(30), || async {
+        hub_ratings(&hub).await == 1
+    })
+    .await;
+    let detail = until_unit(&mut live, &base, &ca, OFFICE, |d| {
+        d["kpis"]["satisfaction"]["ratings"] == 1
+    })
+    .await;
+    assert_eq!(
+        detail["kpis"]["satisfaction"]["levels"]["very_satisfied"],
+        1
+    );
+    let rated = browser
+        .find(fantoccini::Locator::Id("rate"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!rated.is_empty());
+    browser.close().await.unwrap();
+
+    // An acknowledgement that never arrived: the rating is offered again,
+    // the hub finds it recorded and acknowledges; still one rating.
+    let pending = || async {
+        let client = city.city().pool.get().await.unwrap();
+        client
+            .query_one(
+                "SELECT count(*) FROM phone_ratings WHERE delivered_at IS NULL",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get::<_, i64>(0)
+    };
+    {
+        let client = city.city().pool.get().await.unwrap();
+        client
+            .execute("UPDATE phone_ratings SET delivered_at = NULL", &[])
+            .await
+            .unwrap();
+    }
+    eventually(
+        "the re-offered rating acknowledged",
+        Duration::from_secs(30),
+        || async { pending().await == 0 },
+    )
+    .await;
+    assert_eq!(hub_ratings(&hub).await, 1, "recorded once");
+
+    // Wrong token ≡ unknown ticket, byte for byte; a flood is refused.
+    let http = motcua_city::simulate::http_client(Some(&ca.ca)).unwrap();
+    let get = |path: String| {
+        let http = http.clone();
+        async move {
+            let r = http.get(path).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let wrong = get(format!("{base}/t/{OFFICE}/{id}?k=WRONG{token}")).await;
+    let unknown = get(format!("{base}/t/{OFFICE}/{}?k={token}", id + 1000)).await;
+    assert_eq!(wrong.0, 404);
+    assert_eq!(wrong, unknown);
+
+    // A second ticket rated on the page; the city restarts and the hub is
+    // killed (SIGKILL) before anything else: still exactly one rating.
+    let (id2, _, token2) = issue_one(&hub).await;
+    serve_next(&hub).await;
+    live.until(hub_last_event(&hub).await).await;
+    let r = http
+        .post(format!("{base}/t/{OFFICE}/{id2}/rating?k={token2}"))
+        .json(&serde_json::json!({"level": "unsatisfied", "reasons": ["slow"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    drop(live);
+    city.shutdown().await.unwrap();
+    hub.kill_and_restart().await.unwrap();
+    let city = server::start(
+        config,
+        ServeOptions {
+            listen: addr.parse().unwrap(),
+            pg: pg.url(),
+            clock: None,
+        },
+    )
+    .await
+    .unwrap();
+    eventually(
+        "the second rating at the hub",
+        Duration::from_secs(60),
+        || async { hub_ratings(&hub).await == 2 },
+    )
+    .await;
+    let client = city.city().pool.get().await.unwrap();
+    eventually(
+        "every phone rating delivered",
+        Duration::from_secs(30),
+        || async {
+            client
+                .query_one(
+                    "SELECT count(*) FROM phone_ratings WHERE delivered_at IS NULL",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get::<_, i64>(0)
+                == 0
+        },
+    )
+    .await;
+    assert_eq!(hub_ratings(&hub).await, 2);
+
+    // The receipt's QR at the city: the dossier's page, by its own token.
+    let filed = hub_post(
+        &hub,
+        &hub.kiosk_tokens[0],
+        "/api/v1/dossiers",
+        serde_json::json!({
+            "procedure": "1.004873",
+            "applicant": {"name": "Nguyễn Văn An", "id_number": "001090012345",
+                          "address": "Số 1 Tràng Tiền, Hà Nội"},
+            "fields": {"marital_status": "chua_ket_hon", "purpose": "Đăng ký kết hôn",
+                       "pledge": true}
+        }),
+    )
+    .await;
+    let code = filed["code"].as_str().unwrap();
+    let dossier_token = filed["lookup_token"].as_str().unwrap();
+    let mut live = Live::open(&city.base_url(), &ca).await;
+    live.until(hub_last_event(&hub).await).await;
+    let (status, html) = get(format!("{base}/d/{OFFICE}/{code}?k={dossier_token}")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(code));
+    assert!(!html.contains("Nguyễn Văn An") && !html.contains("001090012345"));
+    let wrong = get(format!("{base}/d/{OFFICE}/{code}?k={token}")).await;
+    assert_eq!(wrong, unknown, "a dossier refuses like a ticket");
+    drop(live);
+
+    // A flood from one address gets 429.
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        let (status, _) = get(format!("{base}/t/{OFFICE}/{id}?k={token}")).await;
+        statuses.push(status);
+        if status == 429 {
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&429), "a flood is refused");
+    // And `motcua report` counts both, the complaint with its reason.
+    let out = crate::util::motcua()
+        .args(["report", "--db"])
+        .arg(hub.dir.path().join("motcua.db"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Đánh giá theo quầy"), "{text}");
+    assert!(text.contains("slow=1"), "{text}");
+    drop(client);
+    hub.stop().await.unwrap();
+    city.shutdown().await.unwrap();
+}

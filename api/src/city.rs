@@ -409,6 +409,43 @@ pub struct LiveUpdate {
     pub stored: u32,
 }
 
+/// A rating a citizen gave on the city's phone page
+/// (`GET /city/v1/ratings/pending`, the office's token): the office's hub
+/// records it as its own and acknowledges it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PendingRating {
+    /// The ticket's id at the office.
+    pub ticket: i64,
+    pub level: RatingLevel,
+    pub reasons: Vec<String>,
+    /// When the citizen rated (RFC 3339): the hub checks its rating window
+    /// against this time, not against the time the relay arrives.
+    pub rated_at: String,
+}
+
+/// `GET /city/v1/ratings/pending` answer: the office's ratings not yet
+/// acknowledged, oldest first (at most a page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PendingRatings {
+    pub ratings: Vec<PendingRating>,
+}
+
+/// `POST /city/v1/ratings/ack` body: the tickets whose ratings the office
+/// holds now (recorded by the relay, or rated there already).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingsAck {
+    pub tickets: Vec<i64>,
+}
+
+/// `POST /city/v1/ratings/ack` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RatingsAcked {
+    /// Ratings marked delivered by this acknowledgement.
+    pub acked: u32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

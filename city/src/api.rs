@@ -54,6 +54,7 @@ pub fn router(city: Arc<City>) -> Router {
         .route("/city/v1/live", get(live))
         .route("/city/v1/health", get(health))
         .merge(crate::dashboard::router())
+        .merge(crate::phone::router())
         .fallback(|| async { ApiError::not_found() })
         .with_state(city)
 }

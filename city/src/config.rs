@@ -49,6 +49,69 @@ pub struct CityConfig {
     /// The dashboard's thresholds and timings (`[dashboard]`).
     #[serde(default)]
     pub dashboard: DashboardConfig,
+    /// The citizen's phone pages (`[phone]`).
+    #[serde(default)]
+    pub phone: PhoneConfig,
+}
+
+/// `[phone]`: the citizen's ticket and dossier pages (`/t/{unit}/{id}`,
+/// `/d/{unit}/{code}`), opened from the QR codes on paper.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PhoneConfig {
+    /// Requests a minute one address may make to the phone pages (a
+    /// token bucket per address; more get `429`).
+    pub rate_per_minute: u32,
+    /// Live page streams open at once on this instance; more get `429`.
+    pub max_streams: usize,
+    /// A live stream ends after this many minutes (the page reconnects).
+    pub stream_minutes: u64,
+    /// A stream whose reader has not taken an update within this many
+    /// seconds is ended.
+    pub send_timeout_seconds: u64,
+    /// A finished ticket can be rated on the page this many minutes after
+    /// it was finished (the hubs' `rating.window_minutes`).
+    pub rating_window_minutes: u32,
+    /// Reasons offered with "Không hài lòng" (the hubs' defaults; a hub
+    /// keeps only the codes its own configuration knows).
+    pub reasons: Vec<PhoneReason>,
+}
+
+/// A reason offered with "Không hài lòng".
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneReason {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
+impl Default for PhoneConfig {
+    fn default() -> Self {
+        let r = |code: &str, vi: &str, en: &str| PhoneReason {
+            code: code.to_owned(),
+            name_vi: vi.to_owned(),
+            name_en: en.to_owned(),
+        };
+        Self {
+            rate_per_minute: 60,
+            max_streams: 2000,
+            stream_minutes: 60,
+            send_timeout_seconds: 15,
+            rating_window_minutes: 24 * 60,
+            reasons: vec![
+                r("slow", "Phải chờ lâu", "Waited too long"),
+                r("attitude", "Thái độ chưa tốt", "Unfriendly attitude"),
+                r("unclear", "Hướng dẫn chưa rõ", "Unclear guidance"),
+                r(
+                    "extra_papers",
+                    "Yêu cầu thêm giấy tờ",
+                    "Asked for extra papers",
+                ),
+                r("facilities", "Cơ sở vật chất chưa tốt", "Poor facilities"),
+            ],
+        }
+    }
 }
 
 /// `[dashboard]`: red/amber/green thresholds of the city overview, and how
@@ -104,6 +167,7 @@ impl Default for CityConfig {
             units: Vec::new(),
             users: Vec::new(),
             dashboard: DashboardConfig::default(),
+            phone: PhoneConfig::default(),
         }
     }
 }
@@ -289,6 +353,15 @@ impl CityConfig {
         if self.pool_size == 0 {
             return Err(invalid("pool_size", "must be at least 1"));
         }
+        let p = &self.phone;
+        if p.rate_per_minute == 0
+            || p.max_streams == 0
+            || p.stream_minutes == 0
+            || p.send_timeout_seconds == 0
+            || p.rating_window_minutes == 0
+        {
+            return Err(invalid("phone", "every limit must be at least 1"));
+        }
         let mut seen = BTreeSet::new();
         for (i, t) in self.tokens.iter().enumerate() {
             if t.token.len() < MIN_TOKEN_LEN {
@@ -378,6 +451,24 @@ mod tests {
         let config: CityConfig = toml::from_str(text).unwrap();
         config.validate().unwrap();
         assert_eq!(config.office_hours, OfficeHours::default());
+    }
+
+    #[test]
+    fn the_phone_section_reads_and_refuses_zero_limits() {
+        let config: CityConfig = toml::from_str(
+            r#"
+            [phone]
+            rate_per_minute = 20
+            reasons = [{ code = "slow", name_vi = "Phải chờ lâu", name_en = "Waited too long" }]
+            "#,
+        )
+        .unwrap();
+        config.validate().unwrap();
+        assert_eq!(config.phone.rate_per_minute, 20);
+        assert_eq!(config.phone.max_streams, PhoneConfig::default().max_streams);
+        assert_eq!(config.phone.reasons.len(), 1);
+        let config: CityConfig = toml::from_str("[phone]\nmax_streams = 0\n").unwrap();
+        assert!(config.validate().unwrap_err().to_string().contains("phone"));
     }
 
     #[test]

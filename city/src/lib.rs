@@ -22,6 +22,8 @@
 //! - [`api`]: the `/city/v1` routes; [`auth`] tokens and roles; [`error`]
 //!   the error envelope.
 //! - [`dashboard`]: the HTML pages at `/`.
+//! - [`phone`]: the citizen's ticket and dossier pages (`/t/…`, `/d/…`)
+//!   and the relay of the ratings given there to the office's hub.
 //! - [`server`]: starting and stopping an instance; [`tls`] HTTPS.
 //! - [`pg`]: a throwaway PostgreSQL cluster (demo, tests, benchmarks).
 //! - [`simulate`]: offices that push realistic days; [`demo`]: all of it
@@ -42,6 +44,7 @@ pub mod ingest;
 pub mod kpi;
 pub mod live;
 pub mod pg;
+pub mod phone;
 pub mod releases;
 pub mod rollup;
 pub mod server;
@@ -81,6 +84,8 @@ pub struct City {
     pub dashboard: config::DashboardConfig,
     /// The overview's figures, shared by its viewers.
     pub figures: dashboard::cache::Figures,
+    /// The phone pages' limits (rate per address, live streams).
+    pub phone: phone::Phone,
     /// Flipped to `true` once at shutdown; live streams and workers end.
     pub shutdown: watch::Sender<bool>,
     clock: Clock,

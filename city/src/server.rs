@@ -134,6 +134,7 @@ pub async fn start(config: CityConfig, options: ServeOptions) -> anyhow::Result<
         users: config.users.clone(),
         dashboard: config.dashboard.clone(),
         figures: Default::default(),
+        phone: crate::phone::Phone::new(config.phone.clone()),
         live,
         shutdown,
         clock,
@@ -145,7 +146,8 @@ pub async fn start(config: CityConfig, options: ServeOptions) -> anyhow::Result<
         .await
         .with_context(|| format!("cannot listen on {}", options.listen))?;
     let addr = tcp.local_addr()?;
-    let app = crate::api::router(Arc::clone(&city));
+    let app = crate::api::router(Arc::clone(&city))
+        .into_make_service_with_connect_info::<crate::phone::ClientAddr>();
     let mut stop = city.shutdown.subscribe();
     let graceful = async move {
         let _ = stop.wait_for(|s| *s).await;

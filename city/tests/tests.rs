@@ -9,5 +9,6 @@ mod dashboard;
 mod demo;
 mod ingest;
 mod packaging;
+mod phone;
 mod releases;
 mod util;

@@ -240,6 +240,98 @@ pub fn store_rating(
     Ok(shown)
 }
 
+/// What became of a rating relayed from the city's phone page.
+#[derive(Debug)]
+pub enum Relayed {
+    /// Stored now, with its `ticket.rated` event.
+    Stored(RatingView),
+    /// The ticket had a rating already (a retry of this relay, or a rating
+    /// given at the office): delivered, nothing written.
+    AlreadyRated,
+    /// This hub will never take it (unknown ticket, not finished, too
+    /// late, rating turned off): delivered too, so the city stops offering
+    /// it, and logged.
+    Refused(ApiError),
+}
+
+/// Stores a rating relayed by the city (writer job body): the citizen
+/// rated ticket `ticket` on the city's phone page at `rated_at`, with the
+/// ticket's lookup token, which the city checked against its hash. The
+/// relay is a trusted caller (the office's own link to the city), so no
+/// token is asked here. Idempotent: a ticket rated already is
+/// [`Relayed::AlreadyRated`], never a second rating. The window is checked
+/// against the time the citizen rated, not the time the relay arrives (the
+/// link may have been down). Reasons this hub does not know are dropped.
+pub fn store_relayed_rating(
+    rules: &Rules,
+    ctx: &mut WriteCtx<'_>,
+    ticket: i64,
+    level: RatingLevel,
+    reasons: &[String],
+    rated_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<Relayed, ApiError> {
+    let conn = ctx.conn();
+    let shown = ticket.to_string();
+    let Some(row) = tickets::get(conn, ticket)? else {
+        return Ok(Relayed::Refused(ApiError::ticket_not_found(&shown)));
+    };
+    if ratings::for_ticket(conn, row.id)?.is_some() {
+        return Ok(Relayed::AlreadyRated);
+    }
+    let r = &rules.config.rating;
+    if !r.enabled {
+        return Ok(Relayed::Refused(ApiError::rating_disabled()));
+    }
+    if row.state != TicketState::Done {
+        return Ok(Relayed::Refused(ApiError::not_rateable(&row.display)));
+    }
+    let finished = from_millis(row.finished_at_ms.unwrap_or(0));
+    if rated_at - finished > Duration::minutes(i64::from(r.window_minutes)) {
+        return Ok(Relayed::Refused(ApiError::rating_closed(&row.display)));
+    }
+    let reasons: Vec<String> = if level == RatingLevel::Unsatisfied {
+        r.reasons
+            .iter()
+            .filter(|k| reasons.contains(&k.code))
+            .map(|k| k.code.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let officer = crate::store::staff::ticket_officer(conn, row.id)?;
+    let mut rating = RatingRow {
+        id: 0,
+        ticket_id: row.id,
+        business_date: row.business_date,
+        dossier_code: row.dossier_code.clone(),
+        counter: row.counter,
+        officer,
+        level,
+        reasons,
+        // The citizen's own phone, like a kiosk that read the QR code.
+        channel: Role::Kiosk,
+        rated_by: RELAY_NAME.to_owned(),
+        rated_at_ms: to_millis(rated_at.min(now)),
+    };
+    match ratings::insert(conn, &rating)? {
+        Inserted::Stored(id) => rating.id = id,
+        Inserted::AlreadyRated => return Ok(Relayed::AlreadyRated),
+    }
+    let shown = view(rules, &rating, &row.display);
+    emit(
+        ctx,
+        to_millis(now),
+        HubEvent::TicketRated(TicketRated {
+            rating: shown.clone(),
+        }),
+    )?;
+    Ok(Relayed::Stored(shown))
+}
+
+/// Who rated, for ratings relayed from the city's phone page.
+pub const RELAY_NAME: &str = "city-phone";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -209,4 +209,37 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX alerts_open ON alerts (unit_id, kind, subject) WHERE cleared_at IS NULL;
     CREATE INDEX alerts_recent ON alerts (started_at);
     "#,
+    // 3: the citizen's phone pages (`/t/{unit}/{id}`, `/d/{unit}/{code}`)
+    // and the ratings given there, relayed to the office's hub.
+    r#"
+    -- SHA-256 (hex) of the ticket's or dossier's lookup token, from the
+    -- hub's ticket.issued / dossier.received event: the page's capability
+    -- is checked against it; the token itself never leaves the office.
+    ALTER TABLE tickets ADD COLUMN lookup_hash text;
+    ALTER TABLE tickets ADD COLUMN service_name_vi text;
+    ALTER TABLE tickets ADD COLUMN service_name_en text;
+    -- A phone page names a ticket by unit and id, without its date.
+    CREATE INDEX tickets_by_id ON tickets (unit_id, ticket_id);
+    -- The people ahead: waiting tickets of a unit's service on a date.
+    CREATE INDEX tickets_waiting ON tickets (unit_id, business_date, service, issued_ms)
+        WHERE state IN ('issued', 'transferred');
+    ALTER TABLE dossiers ADD COLUMN lookup_hash text;
+    -- When the portal first said it was processing it (the page's step).
+    ALTER TABLE dossiers ADD COLUMN processing_ms bigint;
+
+    -- A rating given on the city's phone page, until the office's hub
+    -- holds it (delivered_at set by the hub's acknowledgement, or by the
+    -- ticket.rated event of that ticket coming back through ingestion).
+    CREATE TABLE phone_ratings (
+        unit_id       integer NOT NULL,
+        ticket_id     bigint NOT NULL,
+        level         text NOT NULL,
+        reasons       text[] NOT NULL,
+        rated_at      timestamptz NOT NULL,
+        delivered_at  timestamptz,
+        PRIMARY KEY (unit_id, ticket_id)
+    );
+    CREATE INDEX phone_ratings_pending ON phone_ratings (unit_id, rated_at)
+        WHERE delivered_at IS NULL;
+    "#,
 ];

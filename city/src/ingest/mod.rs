@@ -239,6 +239,11 @@ pub struct TicketRow {
     pub dossier_code: Option<String>,
     pub print_status: Option<String>,
     pub last_event_id: i64,
+    /// SHA-256 (hex) of the ticket's lookup token, from `ticket.issued`
+    /// (the phone page's capability); `None` leaves the stored one.
+    pub lookup_hash: Option<String>,
+    pub service_name_vi: String,
+    pub service_name_en: String,
 }
 
 /// A dossier's changes in a batch; `None` leaves a column as it was.
@@ -252,10 +257,14 @@ pub struct DossierRow {
     pub due_ms: Option<i64>,
     pub sent_ms: Option<i64>,
     pub result_ms: Option<i64>,
+    /// First time the portal said it was processing (or beyond).
+    pub processing_ms: Option<i64>,
     pub status: Option<String>,
     /// Failed deliveries in this batch (added to the count).
     pub delivery_failures: i32,
     pub last_event_id: i64,
+    /// SHA-256 (hex) of the dossier's lookup token (`dossier.received`).
+    pub lookup_hash: Option<String>,
 }
 
 /// A rating.
@@ -361,6 +370,8 @@ impl TicketAcc {
         }
         r.print_status = view.print_status.map(|p| p.as_str().to_owned());
         r.last_event_id = event_id;
+        r.service_name_vi.clone_from(&view.service_name_vi);
+        r.service_name_en.clone_from(&view.service_name_en);
         let fields = [
             Some(&view.issued_at),
             view.called_at.as_ref(),
@@ -410,7 +421,7 @@ pub fn project<'a>(events: impl IntoIterator<Item = &'a CheckedEvent>) -> Projec
     let mut out = Projection::default();
     for e in events {
         out.days.insert(e.day);
-        let mut ticket = |view: &TicketView| {
+        let mut ticket = |view: &TicketView, lookup_hash: Option<&String>| {
             let acc = tickets
                 .entry((view.business_date, view.id))
                 .or_insert_with(|| TicketAcc {
@@ -427,23 +438,29 @@ pub fn project<'a>(events: impl IntoIterator<Item = &'a CheckedEvent>) -> Projec
                         dossier_code: None,
                         print_status: None,
                         last_event_id: 0,
+                        lookup_hash: None,
+                        service_name_vi: String::new(),
+                        service_name_en: String::new(),
                     },
                     ops: [TimeOp::Keep; 4],
                     view_times: [None; 4],
                 });
             acc.apply(view, e.kind, e.at_ms, e.id);
+            if let Some(hash) = lookup_hash {
+                acc.row.lookup_hash = Some(hash.clone());
+            }
         };
         match &e.event {
-            HubEvent::TicketIssued(t)
-            | HubEvent::TicketCalled(t)
+            HubEvent::TicketIssued(t) => ticket(&t.ticket, t.lookup_hash.as_ref()),
+            HubEvent::TicketCalled(t)
             | HubEvent::TicketRecalled(t)
             | HubEvent::TicketStarted(t)
             | HubEvent::TicketFinished(t)
             | HubEvent::TicketNoShow(t)
             | HubEvent::TicketCancelled(t)
             | HubEvent::TicketPrinted(t)
-            | HubEvent::TicketPrintFailed(t) => ticket(&t.ticket),
-            HubEvent::TicketTransferred(t) => ticket(&t.ticket),
+            | HubEvent::TicketPrintFailed(t) => ticket(&t.ticket, None),
+            HubEvent::TicketTransferred(t) => ticket(&t.ticket, None),
             HubEvent::TicketRated(r) => {
                 let r = &r.rating;
                 out.ratings.push(RatingRow {
@@ -486,21 +503,18 @@ pub fn project<'a>(events: impl IntoIterator<Item = &'a CheckedEvent>) -> Projec
                 row.received_ms = Some(e.at_ms);
                 row.due_ms = rfc3339_ms(&d.due_at);
                 row.status = Some(d.portal_status.as_str().to_owned());
+                row.lookup_hash.clone_from(&d.lookup_hash);
             }
             HubEvent::DossierSent(d) => {
                 let row = dossier(&mut dossiers, &d.code, e.id);
                 row.sent_ms = row.sent_ms.or(Some(e.at_ms));
                 row.status = Some(d.portal_status.as_str().to_owned());
-                if d.portal_status == PortalStatus::ResultReady {
-                    row.result_ms = row.result_ms.or(Some(e.at_ms));
-                }
+                progress(row, d.portal_status, e.at_ms);
             }
             HubEvent::DossierStatus(d) => {
                 let row = dossier(&mut dossiers, &d.code, e.id);
                 row.status = Some(d.portal_status.as_str().to_owned());
-                if d.portal_status == PortalStatus::ResultReady {
-                    row.result_ms = row.result_ms.or(Some(e.at_ms));
-                }
+                progress(row, d.portal_status, e.at_ms);
             }
             HubEvent::DossierDeliveryFailed(d) => {
                 let row = dossier(&mut dossiers, &d.code, e.id);
@@ -528,6 +542,19 @@ pub fn project<'a>(events: impl IntoIterator<Item = &'a CheckedEvent>) -> Projec
     out.devices = devices.into_values().collect();
     out.counters = counters.into_values().collect();
     out
+}
+
+/// The times a portal status marks: processing (and beyond), result ready.
+fn progress(row: &mut DossierRow, status: PortalStatus, at_ms: i64) {
+    if matches!(
+        status,
+        PortalStatus::Processing | PortalStatus::SupplementRequested | PortalStatus::ResultReady
+    ) {
+        row.processing_ms = row.processing_ms.or(Some(at_ms));
+    }
+    if status == PortalStatus::ResultReady {
+        row.result_ms = row.result_ms.or(Some(at_ms));
+    }
 }
 
 /// The dossier's row in the batch.

@@ -181,10 +181,12 @@ async fn upsert_tickets(
         .prepare_cached(
             "INSERT INTO tickets (unit_id, business_date, ticket_id, number, service, priority, \
              state, counter, issued_ms, called_ms, started_ms, finished_ms, keep_mask, \
-             dossier_code, print_status, last_event_id) \
+             dossier_code, print_status, last_event_id, lookup_hash, service_name_vi, \
+             service_name_en) \
              SELECT $1, * FROM unnest($2::date[], $3::int8[], $4::text[], $5::text[], \
              $6::text[], $7::text[], $8::int4[], $9::int8[], $10::int8[], $11::int8[], \
-             $12::int8[], $13::int2[], $14::text[], $15::text[], $16::int8[]) \
+             $12::int8[], $13::int2[], $14::text[], $15::text[], $16::int8[], $17::text[], \
+             $18::text[], $19::text[]) \
              ON CONFLICT (business_date, unit_id, ticket_id) DO UPDATE SET \
              number = EXCLUDED.number, service = EXCLUDED.service, \
              priority = EXCLUDED.priority, state = EXCLUDED.state, counter = EXCLUDED.counter, \
@@ -198,7 +200,10 @@ async fn upsert_tickets(
                  THEN COALESCE(tickets.finished_ms, EXCLUDED.finished_ms) ELSE EXCLUDED.finished_ms END, \
              keep_mask = EXCLUDED.keep_mask, \
              dossier_code = COALESCE(EXCLUDED.dossier_code, tickets.dossier_code), \
-             print_status = EXCLUDED.print_status, last_event_id = EXCLUDED.last_event_id \
+             print_status = EXCLUDED.print_status, last_event_id = EXCLUDED.last_event_id, \
+             lookup_hash = COALESCE(EXCLUDED.lookup_hash, tickets.lookup_hash), \
+             service_name_vi = EXCLUDED.service_name_vi, \
+             service_name_en = EXCLUDED.service_name_en \
              WHERE tickets.last_event_id < EXCLUDED.last_event_id",
         )
         .await?;
@@ -225,6 +230,15 @@ async fn upsert_tickets(
                 .map(|r| r.print_status.as_deref())
                 .collect::<Vec<_>>(),
             &t.iter().map(|r| r.last_event_id).collect::<Vec<_>>(),
+            &t.iter()
+                .map(|r| r.lookup_hash.as_deref())
+                .collect::<Vec<_>>(),
+            &t.iter()
+                .map(|r| r.service_name_vi.as_str())
+                .collect::<Vec<_>>(),
+            &t.iter()
+                .map(|r| r.service_name_en.as_str())
+                .collect::<Vec<_>>(),
         ],
     )
     .await?;
@@ -243,10 +257,11 @@ async fn upsert_dossiers(
     let stmt = tx
         .prepare_cached(
             "INSERT INTO dossiers (unit_id, code, business_date, procedure, channel, \
-             received_ms, due_ms, sent_ms, result_ms, status, delivery_failures, last_event_id) \
+             received_ms, due_ms, sent_ms, result_ms, status, delivery_failures, last_event_id, \
+             lookup_hash, processing_ms) \
              SELECT $1, * FROM unnest($2::text[], $3::date[], $4::text[], $5::text[], \
              $6::int8[], $7::int8[], $8::int8[], $9::int8[], $10::text[], $11::int4[], \
-             $12::int8[]) \
+             $12::int8[], $13::text[], $14::int8[]) \
              ON CONFLICT (unit_id, code) DO UPDATE SET \
              business_date = COALESCE(dossiers.business_date, EXCLUDED.business_date), \
              procedure = COALESCE(dossiers.procedure, EXCLUDED.procedure), \
@@ -257,7 +272,9 @@ async fn upsert_dossiers(
              result_ms = COALESCE(dossiers.result_ms, EXCLUDED.result_ms), \
              status = COALESCE(EXCLUDED.status, dossiers.status), \
              delivery_failures = dossiers.delivery_failures + EXCLUDED.delivery_failures, \
-             last_event_id = EXCLUDED.last_event_id \
+             last_event_id = EXCLUDED.last_event_id, \
+             lookup_hash = COALESCE(dossiers.lookup_hash, EXCLUDED.lookup_hash), \
+             processing_ms = COALESCE(dossiers.processing_ms, EXCLUDED.processing_ms) \
              WHERE dossiers.last_event_id < EXCLUDED.last_event_id",
         )
         .await?;
@@ -276,6 +293,10 @@ async fn upsert_dossiers(
             &d.iter().map(|r| r.status.as_deref()).collect::<Vec<_>>(),
             &d.iter().map(|r| r.delivery_failures).collect::<Vec<_>>(),
             &d.iter().map(|r| r.last_event_id).collect::<Vec<_>>(),
+            &d.iter()
+                .map(|r| r.lookup_hash.as_deref())
+                .collect::<Vec<_>>(),
+            &d.iter().map(|r| r.processing_ms).collect::<Vec<_>>(),
         ],
     )
     .await?;
@@ -308,6 +329,16 @@ async fn insert_ratings(
              ON CONFLICT (unit_id, ticket_id) DO NOTHING",
         )
         .await?;
+    // The office holds a rating for these tickets now: a phone rating of
+    // one of them waiting for the relay is delivered (the hub's own copy
+    // came back through federation, whichever channel gave it).
+    let rated: Vec<i64> = r.iter().map(|x| x.ticket_id).collect();
+    tx.execute(
+        "UPDATE phone_ratings SET delivered_at = now() \
+         WHERE unit_id = $1 AND ticket_id = ANY($2) AND delivered_at IS NULL",
+        &[&unit_id, &rated],
+    )
+    .await?;
     tx.execute(
         &stmt,
         &[

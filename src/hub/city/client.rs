@@ -5,7 +5,9 @@
 use std::path::Path;
 use std::time::Duration;
 
-use motcua_api::{IngestGap, IngestRequest, IngestResponse};
+use motcua_api::{
+    IngestGap, IngestRequest, IngestResponse, PendingRatings, RatingsAck, RatingsAcked,
+};
 
 use crate::config::CitySection;
 
@@ -108,6 +110,45 @@ impl CityClient {
                 body: response.text().await.unwrap_or_default(),
             }),
         }
+    }
+
+    /// `GET /city/v1/ratings/pending`: ratings given on the city's phone
+    /// page that this office does not hold yet.
+    pub async fn pending_ratings(&self) -> Result<PendingRatings, FederationError> {
+        let response = self
+            .http
+            .get(format!("{}/city/v1/ratings/pending", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response.json().await?);
+        }
+        Err(FederationError::Refused {
+            status: status.as_u16(),
+            body: response.text().await.unwrap_or_default(),
+        })
+    }
+
+    /// `POST /city/v1/ratings/ack`: this office holds these tickets'
+    /// ratings now.
+    pub async fn ack_ratings(&self, tickets: Vec<i64>) -> Result<RatingsAcked, FederationError> {
+        let response = self
+            .http
+            .post(format!("{}/city/v1/ratings/ack", self.base))
+            .bearer_auth(&self.token)
+            .json(&RatingsAck { tickets })
+            .send()
+            .await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response.json().await?);
+        }
+        Err(FederationError::Refused {
+            status: status.as_u16(),
+            body: response.text().await.unwrap_or_default(),
+        })
     }
 
     pub fn unit_code(&self) -> &str {

@@ -7,6 +7,8 @@
 //!   reports to the city.
 //! - [`push`]: the worker that pushes this hub's event log to the city,
 //!   exactly once, from the city's watermark, across any outage or restart.
+//! - [`ratings`]: the ratings given on the city's phone page, recorded
+//!   here exactly once (on the pusher's loop, once a heartbeat).
 //! - [`releases`]: the poller that applies the city's procedure catalogue
 //!   and working-day calendar (ETag, validated in full, swapped at once,
 //!   kept on disk for an offline restart) unless the office pinned its own.
@@ -16,6 +18,7 @@
 pub mod applied;
 pub mod client;
 pub mod push;
+pub mod ratings;
 pub mod releases;
 
 use std::path::Path;

@@ -75,6 +75,7 @@ pub async fn run(hub: Arc<Hub>, client: CityClient, releases: Arc<Releases>) {
     let mut watermark: Option<i64> = None;
     let mut backoff = Duration::ZERO;
     let mut last_contact: Option<Instant> = None;
+    let mut last_relay: Option<Instant> = None;
     loop {
         if *stop.borrow() {
             return;
@@ -91,6 +92,16 @@ pub async fn run(hub: Arc<Hub>, client: CityClient, releases: Arc<Releases>) {
             heartbeat,
         )
         .await;
+        // Ratings given on the city's phone page, at most once a
+        // heartbeat, while the city answers.
+        if outcome.is_ok() && last_relay.is_none_or(|t| t.elapsed() >= heartbeat) {
+            last_relay = Some(Instant::now());
+            match super::ratings::relay(&hub, &client).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(ratings = n, "ratings from the city's phone page recorded"),
+                Err(err) => tracing::warn!(%err, "cannot relay the city's phone ratings; retrying"),
+            }
+        }
         let wait = match outcome {
             Ok(Pushed::Some(n)) => {
                 tracing::debug!(events = n, watermark = ?watermark, "pushed to the city");
@@ -106,7 +117,10 @@ pub async fn run(hub: Arc<Hub>, client: CityClient, releases: Arc<Releases>) {
             }
             Ok(Pushed::Nothing) => {
                 let since = last_contact.map_or(Duration::ZERO, |t| t.elapsed());
-                heartbeat.saturating_sub(since)
+                let relayed = last_relay.map_or(Duration::ZERO, |t| t.elapsed());
+                heartbeat
+                    .saturating_sub(since)
+                    .min(heartbeat.saturating_sub(relayed))
             }
             Err(err) => {
                 // Forget the watermark: the city may have moved (a restore,
