@@ -534,6 +534,15 @@ fn filing_a_dossier_with_the_id_card_prints_the_receipt() {
     let code = adapter.get_filed_code().to_string();
     assert!(code.starts_with("000.25.31.H26-"), "{code}");
     assert!(h.shows(&format!("Mã hồ sơ {code}")));
+    // The short code the lookup takes, on its own line (…-YYMMDD-NNNN →
+    // NNNN DD/MM), here and on the paper below.
+    let (date, number) = (
+        &code[code.len() - 11..code.len() - 5],
+        &code[code.len() - 4..],
+    );
+    let short = format!("Mã tra cứu nhanh: {number} {}/{}", &date[4..], &date[2..4]);
+    assert_eq!(adapter.get_filed_short_code(), short.as_str());
+    assert!(h.shows(&short));
     assert_eq!(h.app.view().filing.print_state, PrintStatus::Printed);
     let due = adapter.get_filed_due().to_string();
     let due = due.split(": ").nth(1).unwrap().to_owned();
@@ -550,6 +559,7 @@ fn filing_a_dossier_with_the_id_card_prints_the_receipt() {
         .join(" ");
     assert!(text.contains(&code), "{text}");
     assert!(text.contains(&due), "due time {due:?} not in {text}");
+    assert!(text.contains(&short), "{short:?} not in {text}");
     assert!(
         text.contains("001******345"),
         "the ID number is masked on paper: {text}"

@@ -15,7 +15,7 @@
 //! keeps a timeline of [`Stage`]s: received at the hub, sent to the portal,
 //! then what the portal reports.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 /// The most dossiers one unit can receive on one date.
 pub const MAX_PER_DAY: u32 = 9999;
@@ -144,7 +144,28 @@ impl ShortCode {
         Self::parse(number, date.trim_start_matches(['-', '·', '+']))
     }
 
-    /// `0007 · 26/11`, as the receipt and the screens write it.
+    /// The short code of a full dossier code (`…-261126-0007` →
+    /// `0007 26/11`), which the receipt prints for the lookup.
+    pub fn of_code(code: &str) -> Option<Self> {
+        let parsed = parse_code(code)?;
+        Some(Self {
+            sequence: parsed.sequence,
+            day: parsed.date.day(),
+            month: parsed.date.month(),
+            year: None,
+        })
+    }
+
+    /// `0007 26/11`, as it is typed at the kiosk's lookup: how the receipt
+    /// and the receipt page write it (plain ASCII for any printer).
+    pub fn typed(&self) -> String {
+        match self.year {
+            Some(y) => format!("{:04} {:02}/{:02}/{y}", self.sequence, self.day, self.month),
+            None => format!("{:04} {:02}/{:02}", self.sequence, self.day, self.month),
+        }
+    }
+
+    /// `0007 · 26/11`, as messages about a short code write it.
     pub fn display(&self) -> String {
         match self.year {
             Some(y) => format!(
@@ -187,6 +208,15 @@ mod tests {
         assert!(ShortCode::parse("0007", "").is_none());
         assert!(ShortCode::parse_typed("000.25.31.H26-261126-0007").is_none());
         assert!(ShortCode::parse("0007", "29/02").is_some());
+    }
+
+    #[test]
+    fn a_dossier_code_gives_the_short_code_its_receipt_prints() {
+        let c = ShortCode::of_code("000.25.31.H26-261126-0007").unwrap();
+        assert_eq!(c.typed(), "0007 26/11");
+        // What the receipt prints, the lookup accepts as typed.
+        assert_eq!(ShortCode::parse_typed(&c.typed()), Some(c));
+        assert!(ShortCode::of_code("not a code").is_none());
     }
 
     fn day(s: &str) -> NaiveDate {

@@ -201,6 +201,13 @@ pub fn receipt(data: &ReceiptData, counters: &[String], columns: usize) -> Recei
     out.center("GIẤY TIẾP NHẬN HỒ SƠ", Emphasis::Large);
     out.center("VÀ HẸN TRẢ KẾT QUẢ", Emphasis::Bold);
     out.center(&format!("Mã hồ sơ: {}", data.code), Emphasis::Bold);
+    // The short code citizens type at the kiosk's lookup (issue 14 item 7).
+    if let Some(short) = super::dossier::ShortCode::of_code(&data.code) {
+        out.center(
+            &format!("Mã tra cứu nhanh: {}", short.typed()),
+            Emphasis::Bold,
+        );
+    }
     out.rule();
     out.field("Tiếp nhận hồ sơ của", &data.applicant_name, Emphasis::Bold);
     out.field("Số định danh", &data.masked_id, Emphasis::Normal);
@@ -435,6 +442,17 @@ mod tests {
             .map(|l| l.text.as_str())
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    #[test]
+    fn the_receipt_prints_the_short_code_for_the_lookup_on_its_own_line() {
+        let r = receipt(&data(), &[], 32);
+        let line = r
+            .lines
+            .iter()
+            .find(|l| l.text.starts_with("Mã tra cứu nhanh"))
+            .expect("a short-code line");
+        assert_eq!(line.text, "Mã tra cứu nhanh: 0001 26/11");
     }
 
     #[test]

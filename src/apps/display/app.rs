@@ -75,6 +75,7 @@ pub fn run(config: Config, options: DisplayOptions) -> anyhow::Result<ExitCode> 
         },
         DisplayWindow::new,
     )?;
+    window.set_frameless(config.display.fullscreen && !options.windowed);
     tracing::info!(hub = %hub_url, "hall board starting");
     let a = Arc::clone(&announcer);
     let app = DisplayApp::attach(

@@ -98,6 +98,7 @@ pub fn run(
             None => KioskOrientation::Auto,
         });
     if fullscreen {
+        window.set_frameless(true);
         // A real kiosk: nothing but the service manager closes it.
         window
             .window()

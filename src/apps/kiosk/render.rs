@@ -216,6 +216,7 @@ fn render_filing(adapter: &FilingAdapter<'_>, view: &KioskView, qr: Option<slint
     adapter.set_review_lines(strings(&f.review_lines));
     adapter.set_review_fee(f.review_fee.as_str().into());
     adapter.set_filed_code(f.filed_code.as_str().into());
+    adapter.set_filed_short_code(f.filed_short_code.as_str().into());
     adapter.set_filed_received(f.filed_received.as_str().into());
     adapter.set_filed_due(f.filed_due.as_str().into());
     adapter.set_filed_fee(f.filed_fee.as_str().into());

@@ -41,6 +41,8 @@ pub struct FilingScreen {
     pub review_lines: Vec<String>,
     pub review_fee: String,
     pub filed_code: String,
+    /// The short code for the lookup, as the receipt prints it.
+    pub filed_short_code: String,
     pub filed_received: String,
     pub filed_due: String,
     pub filed_fee: String,
@@ -395,6 +397,15 @@ impl FilingFlow {
                 .unwrap_or_default()
         };
         view.filed_code = d.code.clone();
+        view.filed_short_code = crate::domain::dossier::ShortCode::of_code(&d.code)
+            .map(|c| {
+                format!(
+                    "{}: {}",
+                    l.pick("Mã tra cứu nhanh", "Lookup code"),
+                    c.typed()
+                )
+            })
+            .unwrap_or_default();
         view.filed_received = match l {
             Lang::Vi => format!("Nhận lúc: {}", at(&d.received_at)),
             Lang::En => format!("Received at: {}", at_en(&d.received_at)),
@@ -573,6 +584,20 @@ mod tests {
             "{}",
             en.filed_fee
         );
+    }
+
+    #[test]
+    fn the_receipt_page_shows_the_short_code_for_the_lookup_in_each_language() {
+        let d = sample_filed(&crate::config::Config::demo());
+        let short = crate::domain::dossier::ShortCode::of_code(&d.code)
+            .unwrap()
+            .typed();
+        let mut flow = FilingFlow::default();
+        filed(&mut flow, d);
+        let v = flow.view(Lang::Vi, Page::Filed, NaiveDate::default(), &[]);
+        assert_eq!(v.filed_short_code, format!("Mã tra cứu nhanh: {short}"));
+        let en = flow.view(Lang::En, Page::Filed, NaiveDate::default(), &[]);
+        assert_eq!(en.filed_short_code, format!("Lookup code: {short}"));
     }
 
     #[test]
