@@ -362,9 +362,11 @@ impl AsyncWrite for Watched {
     }
 }
 
-/// What hyper buffers per connection: the answer waiting for the socket,
-/// and the request head being read.
-const WRITE_BUFFER: usize = 16 * 1024;
+/// What hyper buffers per connection: the answer waiting for the socket
+/// (besides its bound of 16 queued chunks — an event stream's chunk is one
+/// event, ~1 KB), and the request head being read. Above hyper's 64 KB
+/// URI limit, so that a longer URI still gets its `414`.
+const WRITE_BUFFER: usize = 80 * 1024;
 
 /// The kernel's send buffer per connection (Linux doubles it). Fixed
 /// rather than grown by the kernel up to 4 MB: what a client that stops
@@ -462,10 +464,10 @@ async fn http<I>(
         .timer(TokioTimer::new())
         .header_read_timeout(limits.idle_timeout)
         .keep_alive(true)
-        // Answers queue as the chunks they are rather than being copied
-        // into one buffer, and at most WRITE_BUFFER bytes of them (hyper's
-        // default is ~400 KB): an event stream nobody reads holds little.
-        // The same bound caps a request head, far above any real one.
+        // Answers queue as the chunks they are (at most 16) rather than
+        // being copied into one buffer, and at most WRITE_BUFFER bytes of
+        // them (hyper's default is ~400 KB): an event stream nobody reads
+        // holds little. The same bound caps a request head.
         .writev(true)
         .max_buf_size(WRITE_BUFFER);
     // hyper answers a too-long URI or too many headers itself, with an empty
