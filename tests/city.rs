@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use motcua::apps::hub_client::HubClient;
 use motcua_api::LiveUpdate;
 use motcua_city::config::{CityConfig, CityRole, TlsFiles, TokenConfig, UnitConfig};
 use motcua_city::pg::TempCluster;
@@ -276,9 +277,16 @@ async fn the_city_restarts_and_the_office_catches_up_exactly_once() {
     live.until(first).await;
     assert_eq!(at_city(&city).await, (first, first, 40));
 
-    // The city goes down; the office keeps working.
+    // The city goes down; the office keeps working. Its second kiosk
+    // looks at the queue through motcua's own client, which names its
+    // version.
     drop(live);
     city.shutdown().await.unwrap();
+    let second = HubClient::new(&hub.base, &hub.kiosk_tokens[1]);
+    second
+        .queue()
+        .await
+        .expect("the second kiosk reads the queue");
     issue(&hub, 60, 4).await;
     let last = hub_last_event(&hub).await;
     assert!(last > first);
@@ -301,6 +309,20 @@ async fn the_city_restarts_and_the_office_catches_up_exactly_once() {
     assert_eq!(unit["last_event_id"], last);
     assert_eq!(unit["tickets_issued"], 100);
     assert_eq!(unit["hub_version"], env!("CARGO_PKG_VERSION"));
+    // The fleet knows each kiosk the hub heard from: the first one issued
+    // tickets with a plain HTTP client (no version said), the second runs
+    // motcua.
+    let seen = unit["kiosks_seen"].as_array().expect("kiosks_seen");
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let versions: Vec<Option<&str>> = seen.iter().map(|k| k["version"].as_str()).collect();
+    assert!(
+        versions.contains(&Some(env!("CARGO_PKG_VERSION"))),
+        "{seen:?}"
+    );
+    assert!(versions.contains(&None), "{seen:?}");
+    assert!(seen.iter().all(|k| k["last_seen"]
+        .as_str()
+        .is_some_and(|t| t.ends_with("+07:00"))));
     assert_eq!(unit["kpis"]["devices"]["kiosks"], 2);
     hub.stop().await.unwrap();
     city.shutdown().await.unwrap();

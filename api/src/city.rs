@@ -78,10 +78,28 @@ pub struct HubReport {
     /// kiosk that never reported a fault still counts as available.
     #[serde(default)]
     pub kiosks: Vec<String>,
+    /// Each kiosk the hub has heard from since it started: the motcua
+    /// version the kiosk runs and when it last called the hub.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kiosks_seen: Vec<KioskSeen>,
     /// The procedure catalogue in use.
     pub catalogue: ReleaseInUse,
     /// The working-day calendar in use.
     pub calendar: ReleaseInUse,
+}
+
+/// A kiosk as its office hub last heard from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KioskSeen {
+    /// The kiosk's name (its token's).
+    pub kiosk: String,
+    /// The motcua version the kiosk runs (from its `User-Agent`), when it
+    /// said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// When it last called the hub (RFC 3339, office local time).
+    pub last_seen: String,
 }
 
 /// Where the data an office uses came from.
@@ -211,6 +229,9 @@ pub struct UnitDetail {
     pub group: Option<String>,
     /// The version of the unit's hub, from its last push.
     pub hub_version: Option<String>,
+    /// Each kiosk's version and last call, from the hub's last push.
+    #[serde(default)]
+    pub kiosks_seen: Vec<KioskSeen>,
     pub catalogue: Option<ReleaseInUse>,
     pub calendar: Option<ReleaseInUse>,
     /// Today's figures.

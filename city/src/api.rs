@@ -141,6 +141,7 @@ async fn unit(
         summary,
         group: row.group,
         hub_version: row.hub_version,
+        kiosks_seen: row.kiosks_seen,
         catalogue: row.catalogue,
         calendar: row.calendar,
         kpis,

@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use motcua_api::{
-    DeviceKpis, DeviceStatus, DossierKpis, KioskState, QueueKpis, RatingLevel, ReleaseInUse,
-    SatisfactionKpis, UnitKpis, UnitSummary,
+    DeviceKpis, DeviceStatus, DossierKpis, KioskSeen, KioskState, QueueKpis, RatingLevel,
+    ReleaseInUse, SatisfactionKpis, UnitKpis, UnitSummary,
 };
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Client;
@@ -111,10 +111,12 @@ pub struct UnitRow {
     pub kiosks: Vec<String>,
     pub catalogue: Option<ReleaseInUse>,
     pub calendar: Option<ReleaseInUse>,
+    /// Each kiosk's version and last call, as the hub last reported them.
+    pub kiosks_seen: Vec<KioskSeen>,
 }
 
 const UNIT_COLUMNS: &str = "unit_id, unit_code, name, grp, last_event_id, last_seen, \
-                            hub_version, kiosks, catalogue, calendar";
+                            hub_version, kiosks, catalogue, calendar, kiosks_seen";
 
 fn unit_row(row: &tokio_postgres::Row) -> UnitRow {
     let release = |i: usize| -> Option<ReleaseInUse> {
@@ -132,6 +134,10 @@ fn unit_row(row: &tokio_postgres::Row) -> UnitRow {
         kiosks: row.get(7),
         catalogue: release(8),
         calendar: release(9),
+        kiosks_seen: row
+            .get::<_, Option<serde_json::Value>>(10)
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default(),
     }
 }
 

@@ -106,7 +106,10 @@ pub fn read_ca(file: &std::path::Path) -> anyhow::Result<Vec<reqwest::Certificat
 /// A builder of HTTP clients for the hub: rustls, trusting the office CA
 /// ([`trust_office_ca`]) and `extra`.
 pub fn http_builder(extra: &[reqwest::Certificate]) -> reqwest::ClientBuilder {
-    let mut builder = reqwest::Client::builder().use_rustls_tls();
+    // The hub tells the city which version each kiosk runs by this.
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .user_agent(concat!("motcua/", env!("CARGO_PKG_VERSION")));
     for cert in OFFICE_CA.get().into_iter().flatten().chain(extra) {
         builder = builder.add_root_certificate(cert.clone());
     }

@@ -42,6 +42,7 @@ pub mod phone;
 pub mod queue;
 pub mod rating;
 pub mod routes;
+pub mod seen;
 mod server;
 pub mod staff;
 pub mod state;

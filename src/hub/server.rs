@@ -264,6 +264,7 @@ async fn serve(
         portal_kind,
         bundle_uploads: tokio::sync::Semaphore::new(routes::technician::MAX_UPLOADS),
         streams: Streams::new(config.hub.event_streams_per_token.max(1) as usize),
+        kiosks_seen: Default::default(),
     });
     // Partial uploads of a hub that stopped mid-upload.
     routes::technician::remove_partial_uploads(&hub);

@@ -12,6 +12,7 @@ use super::auth::Tokens;
 use super::filing::retention::purge_personal_data;
 use super::filing::Filing;
 use super::queue::Rules;
+use super::seen::KiosksSeen;
 use super::staff::Sessions;
 use super::streams::Streams;
 use crate::domain::time::to_millis;
@@ -49,6 +50,8 @@ pub struct Hub {
     pub bundle_uploads: tokio::sync::Semaphore,
     /// Event streams open now, per token (`hub.event_streams_per_token`).
     pub streams: Streams,
+    /// Kiosks heard from: version and last call (for the city's fleet page).
+    pub kiosks_seen: KiosksSeen,
 }
 
 impl Hub {

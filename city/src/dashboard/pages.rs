@@ -837,8 +837,8 @@ pub async fn fleet(State(city): State<Arc<City>>, headers: HeaderMap) -> Respons
         lang.t("Thiết bị", "Fleet"),
         lang.t("Đơn vị", "Unit"),
         lang.t("Ki-ốt", "Kiosk"),
-        lang.t("Phiên bản (máy chủ văn phòng)", "Version (office hub)"),
-        lang.t("Kết nối lần cuối (máy chủ)", "Last seen (hub)"),
+        lang.t("Phiên bản", "Version"),
+        lang.t("Kết nối lần cuối", "Last seen"),
         lang.t("Thiết bị", "Devices"),
         lang.t("Danh mục thủ tục", "Catalogue"),
         lang.t("Lịch làm việc", "Calendar"),
@@ -855,6 +855,28 @@ pub async fn fleet(State(city): State<Arc<City>>, headers: HeaderMap) -> Respons
             kiosks.push(String::new());
         }
         for kiosk in &kiosks {
+            // The kiosk's own version and last call when its hub has heard
+            // from it; else the hub's, marked as such.
+            let own = u.kiosks_seen.iter().find(|k| k.kiosk == *kiosk);
+            let hub_marker = format!(" <small>({})</small>", lang.t("máy chủ", "hub"));
+            let version = match own.and_then(|k| k.version.as_deref()) {
+                Some(v) => esc(v),
+                None => format!(
+                    "{}{hub_marker}",
+                    esc(u.hub_version.as_deref().unwrap_or("—"))
+                ),
+            };
+            let last_seen = match own {
+                Some(k) => DateTime::parse_from_rfc3339(&k.last_seen)
+                    .map(|t| local(t.with_timezone(&Utc), &city))
+                    .unwrap_or_else(|_| esc(&k.last_seen)),
+                None => format!(
+                    "{}{hub_marker}",
+                    u.last_seen
+                        .map(|t| local(t, &city))
+                        .unwrap_or_else(|| "—".to_owned())
+                ),
+            };
             let states: Vec<String> = devices
                 .iter()
                 .filter(|d| d.get::<_, i32>(0) == u.unit_id && d.get::<_, String>(1) == *kiosk)
@@ -884,8 +906,8 @@ pub async fn fleet(State(city): State<Arc<City>>, headers: HeaderMap) -> Respons
                 esc(&u.name),
                 esc(&u.unit_code),
                 esc(kiosk),
-                esc(u.hub_version.as_deref().unwrap_or("—")),
-                u.last_seen.map(|t| local(t, &city)).unwrap_or_else(|| "—".to_owned()),
+                version,
+                last_seen,
                 if states.is_empty() { "—".to_owned() } else { states.join("<br>") },
                 release_text(u.catalogue.as_ref(), lang),
                 release_text(u.calendar.as_ref(), lang),
@@ -893,13 +915,11 @@ pub async fn fleet(State(city): State<Arc<City>>, headers: HeaderMap) -> Respons
         }
     }
     main.push_str("</tbody></table></div>");
-    // Kiosks report their devices through the hub, not their own version:
-    // what a row shows is the hub's, which every kiosk of the office uses.
     main.push_str(&format!(
         "<p><small>{}</small></p>",
         lang.t(
-            "Ki-ốt không tự báo phiên bản: phiên bản và lần kết nối cuối là của máy chủ văn phòng mà ki-ốt dùng.",
-            "Kiosks do not report their own version: the version and last seen are those of the office hub the kiosk uses."
+            "Phiên bản và lần kết nối cuối của ki-ốt là do máy chủ văn phòng báo; “(máy chủ)”: máy chủ chưa nghe ki-ốt này từ khi khởi động, nên hiển thị của máy chủ.",
+            "A kiosk's version and last seen are reported by its office hub; “(hub)”: the hub has not heard from this kiosk since it started, so the hub's are shown."
         )
     ));
     reply(&headers, lang, lang.t("Thiết bị", "Fleet"), &v, &main)

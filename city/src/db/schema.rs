@@ -242,4 +242,9 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX phone_ratings_pending ON phone_ratings (unit_id, rated_at)
         WHERE delivered_at IS NULL;
     "#,
+    // 4: each kiosk's version and last call, as its hub last reported
+    // them (HubReport::kiosks_seen), for the fleet page.
+    r#"
+    ALTER TABLE units ADD COLUMN kiosks_seen jsonb NOT NULL DEFAULT '[]';
+    "#,
 ];

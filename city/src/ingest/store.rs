@@ -88,9 +88,10 @@ pub async fn ingest(
     let payload = serde_json::to_string(&update).unwrap_or_default();
     let catalogue = serde_json::to_value(&hub.catalogue).unwrap_or(Value::Null);
     let calendar = serde_json::to_value(&hub.calendar).unwrap_or(Value::Null);
+    let kiosks_seen = serde_json::to_value(&hub.kiosks_seen).unwrap_or(Value::Null);
     // The service's clock (the system's, or a test's): alerts compare it.
     let seen = city.now();
-    let unit_params: [&(dyn tokio_postgres::types::ToSql + Sync); 8] = [
+    let unit_params: [&(dyn tokio_postgres::types::ToSql + Sync); 9] = [
         &unit_id,
         &last,
         &hub.version,
@@ -99,12 +100,14 @@ pub async fn ingest(
         &catalogue,
         &calendar,
         &seen,
+        &kiosks_seen,
     ];
     let notify_params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&LIVE_CHANNEL, &payload];
     tokio::try_join!(
         tx.execute(
             "UPDATE units SET last_event_id = $2, last_seen = $8, hub_version = $3, \
-             office_name = $4, kiosks = $5, catalogue = $6, calendar = $7 WHERE unit_id = $1",
+             office_name = $4, kiosks = $5, catalogue = $6, calendar = $7, kiosks_seen = $9 \
+             WHERE unit_id = $1",
             &unit_params,
         ),
         tx.execute("SELECT pg_notify($1, $2)", &notify_params),

@@ -29,7 +29,7 @@ use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 use futures_util::StreamExt;
 use motcua_api::{
-    HubReport, IngestEvent, IngestGap, IngestRequest, IngestResponse, ReleaseInUse,
+    HubReport, IngestEvent, IngestGap, IngestRequest, IngestResponse, KioskSeen, ReleaseInUse,
     UnitRegistration,
 };
 use rand::rngs::StdRng;
@@ -122,6 +122,27 @@ impl SimUnit {
             version: format!("sim-{}", env!("CARGO_PKG_VERSION")),
             office_name: format!("Văn phòng mô phỏng {}", self.office.code),
             kiosks: self.office.kiosks.clone(),
+            // Simulated kiosks call their hub as long as it logs anything:
+            // last seen at its latest event, in office time (UTC+7).
+            kiosks_seen: self
+                .log
+                .last()
+                .and_then(|e| chrono::DateTime::from_timestamp_millis(e.at_ms))
+                .map(|at| {
+                    let at = at
+                        .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).expect("UTC+7"))
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+                    self.office
+                        .kiosks
+                        .iter()
+                        .map(|k| KioskSeen {
+                            kiosk: k.clone(),
+                            version: Some(format!("sim-{}", env!("CARGO_PKG_VERSION"))),
+                            last_seen: at.clone(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
             catalogue: ReleaseInUse::default(),
             calendar: ReleaseInUse::default(),
         }

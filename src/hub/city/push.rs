@@ -24,12 +24,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use motcua_api::{HubReport, IngestEvent, IngestRequest, ReleaseInUse};
+use motcua_api::{HubReport, IngestEvent, IngestRequest, KioskSeen, ReleaseInUse};
 use tokio::time::Instant;
 
 use super::applied::{in_use, Releases};
 use super::client::{CityClient, FederationError};
-use crate::config::Config;
 use crate::hub::state::Hub;
 use crate::store::StoredEvent;
 
@@ -48,7 +47,9 @@ fn to_ingest(e: StoredEvent) -> IngestEvent {
 }
 
 /// What this hub says about itself with each push.
-pub fn report(config: &Config, catalogue: ReleaseInUse, calendar: ReleaseInUse) -> HubReport {
+pub fn report(hub: &Hub, catalogue: ReleaseInUse, calendar: ReleaseInUse) -> HubReport {
+    let config = &hub.rules.config;
+    let tz = config.timezone();
     HubReport {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         office_name: config.office.name.clone(),
@@ -57,6 +58,16 @@ pub fn report(config: &Config, catalogue: ReleaseInUse, calendar: ReleaseInUse) 
             .iter()
             .filter(|t| t.role == crate::config::Role::Kiosk)
             .map(|t| t.name.clone().unwrap_or_else(|| "kiosk".to_owned()))
+            .collect(),
+        kiosks_seen: hub
+            .kiosks_seen
+            .all()
+            .into_iter()
+            .map(|(kiosk, seen)| KioskSeen {
+                kiosk,
+                version: seen.version,
+                last_seen: crate::domain::time::to_local_rfc3339(seen.at, tz),
+            })
             .collect(),
         catalogue,
         calendar,
@@ -81,7 +92,7 @@ pub async fn run(hub: Arc<Hub>, client: CityClient, releases: Arc<Releases>) {
             return;
         }
         let (catalogue, calendar) = in_use(&hub, &releases);
-        let report = report(&hub.rules.config, catalogue, calendar);
+        let report = report(&hub, catalogue, calendar);
         let outcome = push_once(
             &hub,
             &client,

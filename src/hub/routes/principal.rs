@@ -25,6 +25,13 @@ impl FromRequestParts<Arc<Hub>> for Principal {
             .and_then(bearer)
             .ok_or_else(ApiError::unauthorized)?;
         if let Some(principal) = hub.tokens.lookup(token) {
+            if principal.role == Role::Kiosk {
+                let agent = parts
+                    .headers
+                    .get(axum::http::header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok());
+                hub.kiosks_seen.note(&principal.name, agent, hub.now());
+            }
             return Ok(principal.clone());
         }
         // An officer's session acts as a counter, in the officer's name.
