@@ -188,9 +188,27 @@ async fn roles_sessions_and_csrf() {
     let (status, _, location) = get(base, Some(&tech), "/").await;
     assert_eq!((status, location.as_deref()), (303, Some("/fleet")));
     assert_eq!(get(base, Some(&tech), "/units/H26.01").await.0, 403);
+    // H26.03's hub reports (a heartbeat): it has heard from kiosk-1.
+    let (code, _, token) = UNITS[2];
+    ingest(&reqwest::Client::new(), base, code, token, 0, &[]).await;
     let (status, html, _) = get(base, Some(&tech), "/fleet").await;
     assert_eq!(status, 200);
     assert!(html.contains("data-unit=\"H26.03\""));
+    // Each kiosk's own version and last call when its hub heard from it;
+    // the hub's, marked, for the kiosk it has not.
+    let row = |kiosk: &str| {
+        let start = html
+            .find(&format!("<td>{kiosk}</td>"))
+            .unwrap_or_else(|| panic!("{kiosk} in {html}"));
+        html[start..start + html[start..].find("</tr>").unwrap()].to_owned()
+    };
+    let (first, second) = (row("kiosk-1"), row("kiosk-2"));
+    assert!(
+        first.contains("9.9.9-test") && !first.contains("(máy chủ)"),
+        "{first}"
+    );
+    assert!(first.contains("08:30"), "{first}");
+    assert!(second.contains("test <small>(máy chủ)</small>"), "{second}");
     assert_eq!(get(base, Some(&tech), "/alerts").await.0, 200);
 
     // A second instance on the same database knows the sessions.

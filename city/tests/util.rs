@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use motcua_api::{HubReport, IngestEvent, IngestRequest, IngestResponse};
+use motcua_api::{HubReport, IngestEvent, IngestRequest, IngestResponse, KioskSeen};
 use motcua_city::config::{CityConfig, CityRole, TokenConfig, UnitConfig};
 use motcua_city::pg::TempCluster;
 use motcua_city::server::{self, RunningCity, ServeOptions};
@@ -173,6 +173,12 @@ pub async fn ingest(
             version: "test".into(),
             office_name: code.into(),
             kiosks: vec!["kiosk-1".into(), "kiosk-2".into()],
+            // The hub has heard from its first kiosk only.
+            kiosks_seen: vec![KioskSeen {
+                kiosk: "kiosk-1".into(),
+                version: Some("9.9.9-test".into()),
+                last_seen: "2026-11-26T08:30:00+07:00".into(),
+            }],
             ..HubReport::default()
         },
     })
