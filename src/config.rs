@@ -685,27 +685,16 @@ impl RatingSection {
     /// The scale and the reasons as rating screens get them
     /// (`GET /api/v1/ratings/options`).
     pub fn options(&self) -> motcua_api::RatingOptions {
-        use motcua_api::{LevelInfo, RatingLevel, RatingReason};
-        motcua_api::RatingOptions {
-            enabled: self.enabled,
-            levels: RatingLevel::ALL
-                .iter()
-                .map(|l| LevelInfo {
-                    code: *l,
-                    name_vi: l.label_vi().to_owned(),
-                    name_en: l.label_en().to_owned(),
-                })
-                .collect(),
-            reasons: self
-                .reasons
-                .iter()
-                .map(|r| RatingReason {
-                    code: r.code.clone(),
-                    name_vi: r.name_vi.clone(),
-                    name_en: r.name_en.clone(),
-                })
-                .collect(),
-        }
+        let reasons = self
+            .reasons
+            .iter()
+            .map(|r| motcua_api::RatingReason {
+                code: r.code.clone(),
+                name_vi: r.name_vi.clone(),
+                name_en: r.name_en.clone(),
+            })
+            .collect();
+        motcua_api::RatingOptions::with_reasons(self.enabled, reasons)
     }
 }
 

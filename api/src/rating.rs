@@ -81,6 +81,24 @@ pub struct RatingOptions {
     pub reasons: Vec<RatingReason>,
 }
 
+impl RatingOptions {
+    /// The three levels, best first, with `reasons` for "Không hài lòng".
+    pub fn with_reasons(enabled: bool, reasons: Vec<RatingReason>) -> Self {
+        Self {
+            enabled,
+            levels: RatingLevel::ALL
+                .iter()
+                .map(|l| LevelInfo {
+                    code: *l,
+                    name_vi: l.label_vi().to_owned(),
+                    name_en: l.label_en().to_owned(),
+                })
+                .collect(),
+            reasons,
+        }
+    }
+}
+
 /// A stored rating as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RatingView {

@@ -42,7 +42,7 @@ use motcua_api::phone::{
     TicketPage,
 };
 use motcua_api::{
-    LevelInfo, PendingRating, PendingRatings, RatingLevel, RatingOptions, RatingReason, RatingsAck,
+    PendingRating, PendingRatings, RatingLevel, RatingOptions, RatingReason, RatingsAck,
     RatingsAcked, TicketState,
 };
 use motcua_phone::{Lang, PageUrls, RateLimiter};
@@ -425,26 +425,16 @@ pub fn estimate(ahead: u32, recent_secs: &[i64], open: u32, serving: u32) -> u32
 }
 
 fn options(config: &PhoneConfig) -> RatingOptions {
-    RatingOptions {
-        enabled: true,
-        levels: RatingLevel::ALL
-            .iter()
-            .map(|l| LevelInfo {
-                code: *l,
-                name_vi: l.label_vi().to_owned(),
-                name_en: l.label_en().to_owned(),
-            })
-            .collect(),
-        reasons: config
-            .reasons
-            .iter()
-            .map(|r| RatingReason {
-                code: r.code.clone(),
-                name_vi: r.name_vi.clone(),
-                name_en: r.name_en.clone(),
-            })
-            .collect(),
-    }
+    let reasons = config
+        .reasons
+        .iter()
+        .map(|r| RatingReason {
+            code: r.code.clone(),
+            name_vi: r.name_vi.clone(),
+            name_en: r.name_en.clone(),
+        })
+        .collect();
+    RatingOptions::with_reasons(true, reasons)
 }
 
 /// Rated (at the office, or here and on its way), open, or not (yet).

@@ -42,7 +42,7 @@ mod words;
 
 pub use dossier::dossier_html;
 pub use limiter::RateLimiter;
-pub use page::{not_found_html, too_many_html};
+pub use page::{escape, not_found_html, too_many_html};
 pub use ticket::ticket_html;
 
 /// The page's language: Vietnamese unless the query says `lang=en`.

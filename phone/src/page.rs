@@ -10,8 +10,9 @@ use crate::Lang;
 /// (the phone's own sans-serif has the Vietnamese letters).
 const STYLE: &str = include_str!("page.css");
 
-/// Text for HTML content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
+/// Text for HTML content and attribute values (the city's dashboard uses
+/// it too).
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
