@@ -314,14 +314,21 @@ async fn replay(dir: &Path) {
     };
     tokio::time::sleep(Duration::from_secs(2)).await;
     print_health("while they hold on", &health(&hub.url, 50).await);
-    // The hub lets them go once it could not write for the send timeout.
-    tokio::time::sleep(Duration::from_secs(SEND_TIMEOUT_SECONDS + 5)).await;
-    // A client's end cannot see the close behind the replay it never read;
-    // the hub's open descriptors say how many it let go.
-    let let_go = REPLAY_CLIENTS.saturating_sub(hub.open_files().saturating_sub(open_before));
+    // The hub lets them go once it could not write for the send timeout,
+    // counted from when their kernel buffers filled. A client's end cannot
+    // see the close behind the replay it never read; the hub's open
+    // descriptors say how many it let go.
+    let let_go = || REPLAY_CLIENTS.saturating_sub(hub.open_files().saturating_sub(open_before));
+    let deadline = t0 + Duration::from_secs(4 * SEND_TIMEOUT_SECONDS);
+    while let_go() < REPLAY_CLIENTS && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let after_timeout = hub.rss_mib();
     println!(
-        "  disconnected by the hub: {let_go} of {REPLAY_CLIENTS}; hub RSS {after_timeout:.1} MiB (+{:.1} MiB)",
+        "  the hub let go of {} of {REPLAY_CLIENTS} (its open files {}, {open_before} before), {:.1} s after the first connected; hub RSS {after_timeout:.1} MiB (+{:.1} MiB)",
+        let_go(),
+        hub.open_files(),
+        t0.elapsed().as_secs_f64(),
         after_timeout - before
     );
     drop(clients);
