@@ -193,8 +193,11 @@ pub async fn serve(
         };
         match Arc::clone(&permits).try_acquire_owned() {
             Ok(permit) => {
+                // Counted as waiting for its head from here, in the order
+                // of acceptance (its task may start after a later one's).
+                let entry = unproven.enter();
                 tokio::spawn(async move {
-                    connection(stream, context).await;
+                    connection(stream, context, entry).await;
                     drop(permit);
                 });
             }
@@ -202,13 +205,18 @@ pub async fn serve(
             // sent a request, and take its place once it is gone.
             Err(_) if unproven.shed_oldest() => {
                 let (permits, refusal) = (Arc::clone(&permits), Arc::clone(&refusal));
+                let entry = unproven.enter();
+                let unproven = Arc::clone(&unproven);
                 tokio::spawn(async move {
                     match tokio::time::timeout(SHED_WAIT, permits.acquire_owned()).await {
                         Ok(Ok(permit)) => {
-                            connection(stream, context).await;
+                            connection(stream, context, entry).await;
                             drop(permit);
                         }
-                        _ => refuse(stream, refusal).await,
+                        _ => {
+                            unproven.leave(entry.0);
+                            refuse(stream, refusal).await;
+                        }
                     }
                 });
             }
@@ -391,11 +399,10 @@ fn limit_send_buffer(stream: &TcpStream) {
 }
 
 /// One connection: the TLS handshake when there is one, then HTTP/1.
-async fn connection(stream: TcpStream, mut ctx: Context) {
+async fn connection(stream: TcpStream, mut ctx: Context, (id, shed): (u64, Arc<Notify>)) {
     let _ = stream.set_nodelay(true);
     limit_send_buffer(&stream);
     let accepted = tokio::time::Instant::now();
-    let (id, shed) = ctx.unproven.enter();
     let watch = Arc::new(Watch::new());
     let io = Watched {
         inner: stream,
